@@ -1,0 +1,215 @@
+"""Settings: the packaged defaults, then the config file, then ``COMMOPS_*`` environment variables."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from commops.errors import ConfigError
+from commops.paths import commops_home, config_path
+
+__all__ = [
+    "MarkerSettings",
+    "ProgramSettings",
+    "QueueSettings",
+    "SandboxSettings",
+    "Settings",
+    "SlaSettings",
+    "UnattendedSettings",
+    "VerifySettings",
+    "ZendeskSettings",
+    "default_config_text",
+    "load_settings",
+]
+
+
+class _Section(BaseModel):
+    model_config = {"extra": "forbid"}
+
+
+class ZendeskSettings(_Section):
+    url: str = ""
+    subdomain: str = ""
+    email: str = ""
+    token: SecretStr | None = None
+    oauth_token: SecretStr | None = None
+    timeout_s: float = 30.0
+    rate_wait_budget_s: float = 300.0
+    job_wait_s: float = 120.0
+
+    @property
+    def configured(self) -> bool:
+        """False means: use the embedded sandbox."""
+        return bool(self.url or self.subdomain)
+
+    @property
+    def base_url(self) -> str:
+        if self.url:
+            return self.url.rstrip("/")
+        return f"https://{self.subdomain}.zendesk.com"
+
+
+class QueueSettings(_Section):
+    query: str = "type:ticket status<solved"
+
+
+class MarkerSettings(_Section):
+    decision_field: str = "commops_decision"
+    ruleset_field: str = "commops_ruleset"
+    tag: str = "commops_decided"
+    author_note_prefix: str = "commops"
+
+
+class ProgramSettings(_Section):
+    form_id: int | None = None
+    program_value: str | None = None
+
+
+class SlaSettings(_Section):
+    at_risk_day: int = 5
+    due_day: int = 10
+    holiday_country: str = "US"
+    holiday_subdivision: str = ""
+    extra_holidays: list[str] = Field(default_factory=list)
+
+
+class UnattendedSettings(_Section):
+    max_writes: int = 500
+    max_reject_share: float = 0.6
+    lock_timeout_s: float = 0.0
+
+
+class VerifySettings(_Section):
+    gitlab_urls: list[str] = Field(default_factory=lambda: ["https://gitlab.com"])
+    github_api_url: str = "https://api.github.com"
+    cache_ttl_hours: float = 24.0
+    timeout_s: float = 10.0
+    gitlab_token: SecretStr | None = None
+    github_token: SecretStr | None = None
+
+
+class SandboxSettings(_Section):
+    plan: str = "enterprise"
+    faults: str = ""
+    seed: int = 0
+    token: str = "sandbox"
+    seed_applications: int = 60
+
+
+class Settings(BaseSettings):
+    """All of commops' configuration. Build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COMMOPS_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="forbid",
+    )
+
+    home: Path = Field(default_factory=commops_home)
+    rules_dir: str = ""
+    zendesk: ZendeskSettings = Field(default_factory=ZendeskSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
+    markers: MarkerSettings = Field(default_factory=MarkerSettings)
+    fields: dict[str, int] = Field(default_factory=dict)
+    application_types: dict[str, str] = Field(default_factory=dict)
+    programs: dict[str, ProgramSettings] = Field(default_factory=dict)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    unattended: UnattendedSettings = Field(default_factory=UnattendedSettings)
+    verify: VerifySettings = Field(default_factory=VerifySettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment beats the file (which arrives as init kwargs).
+        return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _check_markers(self) -> Settings:
+        for key in (self.markers.decision_field, self.markers.ruleset_field):
+            if key not in self.fields:
+                raise ValueError(f"markers name field {key!r}, which is not in [fields]")
+        return self
+
+    @property
+    def rules_path(self) -> Path:
+        """The rules directory: config, else ``rules/`` beside the source tree or in the package."""
+        if self.rules_dir:
+            return Path(self.rules_dir).expanduser()
+        return _default_rules_dir()
+
+    def program_for_form(self, form_id: int | None) -> str | None:
+        for name, program in self.programs.items():
+            if form_id is not None and program.form_id == form_id:
+                return name
+        return None
+
+    def program_for_value(self, value: str | None) -> str | None:
+        for name, program in self.programs.items():
+            if value is not None and program.program_value == value:
+                return name
+        return None
+
+
+def _default_rules_dir() -> Path:
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[2] / "rules", here.parent / "data" / "rules"):
+        if candidate.is_dir():
+            return candidate
+    return here.parents[2] / "rules"
+
+
+def default_config_text() -> str:
+    """The commented starter config that ``commops init`` writes."""
+    return resources.files("commops.data").joinpath("default-config.toml").read_text(encoding="utf-8")
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Defaults, then ``path`` (or ``$COMMOPS_HOME/config.toml`` if it exists), then the environment."""
+    data = tomllib.loads(default_config_text())
+    file = path or config_path()
+    if path is not None and not path.exists():
+        raise ConfigError(f"config file {path} does not exist", hint="create one with `commops init`")
+    if file.exists():
+        try:
+            user = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: {exc}") from exc
+        data = _deep_merge(data, user)
+        # A mapping section in the user file replaces the default one wholesale: another account's
+        # programs and fields are not a superset of the reference account's.
+        for section in ("fields", "programs", "application_types"):
+            if section in user:
+                data[section] = user[section]
+    try:
+        settings = Settings(**data)
+    except PydanticValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"configuration is not valid ({file}): {problems}") from exc
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return settings

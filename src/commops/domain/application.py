@@ -1,0 +1,76 @@
+"""An application is a ticket read as the programs see it: who asks, for which program, with which answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from commops.domain.verification import Verification
+
+__all__ = ["Application", "DecisionMarker", "Requester"]
+
+
+class Requester(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None = None
+    name: str | None = None
+    email: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def email_domain(self) -> str | None:
+        """Lower-cased part after the last ``@``; None when there is no usable address."""
+        if not self.email or "@" not in self.email:
+            return None
+        domain = self.email.rsplit("@", 1)[1].strip().lower().rstrip(".")
+        return domain or None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def first_name(self) -> str | None:
+        if not self.name:
+            return None
+        return self.name.split()[0]
+
+
+class DecisionMarker(BaseModel):
+    """What an earlier commops write left on the ticket (decision field, ruleset field, tag)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: str | None = None
+    ruleset: str | None = None
+
+
+class Application(BaseModel):
+    """One ticket mapped through config. ``program`` is None for tickets that are not applications.
+
+    ``fields`` holds the program's answers by field *key* (config maps keys to custom field ids), with
+    Zendesk's raw values: tagger option values (``role_student``), booleans for checkboxes, numbers for
+    integer/decimal fields, strings for text. A missing answer is absent or None, never ``""``.
+    """
+
+    ticket_id: int
+    program: str | None = None
+    application_type: str | None = None  # "new" | "renewal" | None when not given
+    requester: Requester = Field(default_factory=Requester)
+    fields: dict[str, Any] = Field(default_factory=dict)
+    subject: str | None = None
+    description: str | None = None
+    status: str = "new"
+    tags: list[str] = Field(default_factory=list)
+    form_id: int | None = None
+    group_id: int | None = None
+    created_at: datetime
+    updated_at: datetime
+    updated_stamp: str | None = None  # the raw updated_at string, as Zendesk sent it (for safe update)
+    marker: DecisionMarker | None = None
+    verifications: dict[str, Verification] = Field(default_factory=dict)
+    url: str | None = None
+
+    @property
+    def is_application(self) -> bool:
+        return self.program is not None

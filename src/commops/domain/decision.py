@@ -1,0 +1,125 @@
+"""Outcomes, the precedence between them, and a decision with the trace that explains it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "OUTCOME_PRECEDENCE",
+    "ConditionTrace",
+    "Decision",
+    "MacroRef",
+    "Outcome",
+    "Reason",
+    "RuleTrace",
+    "Truth",
+]
+
+
+class Outcome(StrEnum):
+    ESCALATE = "escalate"
+    REJECT = "reject"
+    ASK = "ask"
+    MANUAL = "manual"
+    QUALIFY = "qualify"
+    SKIP = "skip"  # not an application: never counted, never touched
+
+    @property
+    def rank(self) -> int:
+        """Lower wins: escalate > reject > ask > manual > qualify (programs.md)."""
+        return OUTCOME_PRECEDENCE.index(self)
+
+    @property
+    def writes(self) -> bool:
+        """Whether applying this outcome changes the ticket (manual and skip do not)."""
+        return self not in (Outcome.MANUAL, Outcome.SKIP)
+
+
+OUTCOME_PRECEDENCE: tuple[Outcome, ...] = (
+    Outcome.ESCALATE,
+    Outcome.REJECT,
+    Outcome.ASK,
+    Outcome.MANUAL,
+    Outcome.QUALIFY,
+    Outcome.SKIP,
+)
+
+
+class Truth(StrEnum):
+    """Kleene three-valued truth: a condition on missing data is unknown, not false."""
+
+    TRUE = "true"
+    FALSE = "false"
+    UNKNOWN = "unknown"
+
+
+class MacroRef(BaseModel):
+    """A macro as named by a rule (title or id); ``id`` is filled when resolved against the account."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    id: int | None = None
+
+
+class Reason(BaseModel):
+    """One fired rule, as shown to specialists and written into the internal note."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    message: str
+    outcome: Outcome
+    macro: MacroRef | None = None
+    auto: bool = False
+    source: str | None = None  # "rules/education.yaml:12"
+
+
+class ConditionTrace(BaseModel):
+    """How one condition evaluated: operator, field, observed and expected values, result."""
+
+    op: str
+    result: Truth
+    field: str | None = None
+    observed: Any = None
+    expected: Any = None
+    note: str | None = None
+    children: list[ConditionTrace] = Field(default_factory=list)
+
+
+class RuleTrace(BaseModel):
+    rule: str
+    outcome: Outcome
+    result: Truth
+    fired: bool
+    source: str | None = None
+    condition: ConditionTrace | None = None
+
+
+class Decision(BaseModel):
+    """The outcome for one application, the rules that chose it, and how every rule evaluated."""
+
+    ticket_id: int
+    program: str | None
+    outcome: Outcome
+    reasons: list[Reason] = Field(default_factory=list)  # fired rules with the winning outcome
+    other_reasons: list[Reason] = Field(default_factory=list)  # fired rules outranked by the winner
+    ruleset_version: str
+    trace: list[RuleTrace] = Field(default_factory=list)
+
+    @property
+    def macros(self) -> list[MacroRef]:
+        """The macros to apply, in rule order, without repeats."""
+        seen: dict[str, MacroRef] = {}
+        for reason in self.reasons:
+            if reason.macro is not None and reason.macro.title not in seen:
+                seen[reason.macro.title] = reason.macro
+        return list(seen.values())
+
+    @property
+    def auto(self) -> bool:
+        """Unattended runs may apply this decision only if every rule behind it says so."""
+        return bool(self.reasons) and all(r.auto for r in self.reasons)

@@ -1,0 +1,39 @@
+"""A proposal is a decision about to be applied to a ticket as it was seen; a plan is a reviewable list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from commops.domain.decision import Decision
+
+__all__ = ["Plan", "Proposal", "SlaState"]
+
+
+class SlaState(StrEnum):
+    OK = "ok"
+    AT_RISK = "at_risk"  # from business day 5
+    BREACHED = "breached"  # after business day 10
+
+
+class Proposal(BaseModel):
+    decision: Decision
+    updated_stamp: str  # the ticket's updated_at as read at evaluation: writes refuse a newer ticket
+    age_business_days: int | None = None
+    sla: SlaState | None = None
+    note: str | None = None  # e.g. "the applicant replied with text the rules cannot read"
+
+    @property
+    def ticket_id(self) -> int:
+        return self.decision.ticket_id
+
+
+class Plan(BaseModel):
+    """What ``commops triage --plan`` writes and ``commops apply`` reads."""
+
+    format: int = 1
+    created_at: datetime
+    ruleset_version: str
+    proposals: list[Proposal] = Field(default_factory=list)

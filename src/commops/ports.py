@@ -1,0 +1,107 @@
+"""Ports: the interfaces the core owns. Adapters (zendesk, verify, journal) implement them; tests use fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from commops.domain import Application, Proposal, Verification
+
+__all__ = [
+    "Clock",
+    "Datasets",
+    "MacroInfo",
+    "NamespaceVerifier",
+    "QueuePage",
+    "SpdxVerdict",
+    "TicketGateway",
+    "Unmapped",
+    "WriteResult",
+]
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...
+
+
+class SpdxVerdict(BaseModel):
+    """What the SPDX data says of a licence expression."""
+
+    model_config = ConfigDict(frozen=True)
+
+    known: bool  # parses, and every id in it is on the SPDX list
+    osi_approved: bool | None  # None when not known
+    normalized: str | None = None
+    unknown_ids: tuple[str, ...] = ()
+
+
+class Datasets(Protocol):
+    """Offline data sets the rules consult: academic, free-mail and disposable domains; SPDX with OSI flags."""
+
+    def is_academic_domain(self, domain: str) -> bool: ...
+    def is_free_mail_domain(self, domain: str) -> bool: ...
+    def is_disposable_domain(self, domain: str) -> bool: ...
+    def spdx(self, expression: str) -> SpdxVerdict: ...
+    def versions(self) -> dict[str, str]: ...
+
+
+class NamespaceVerifier(Protocol):
+    """Looks an Open Source namespace up on its forge. Never raises for lookup failures: returns UNKNOWN."""
+
+    def verify_namespace(self, url: str) -> Verification: ...
+
+
+class Unmapped(BaseModel):
+    """A ticket the gateway could not turn into an Application: reported and skipped, never fatal."""
+
+    ticket_id: int
+    reason: str
+
+
+class QueuePage(BaseModel):
+    """One page of the queue. ``cursor`` resumes the pull *after* this page."""
+
+    applications: list[Application] = Field(default_factory=list)
+    unmapped: list[Unmapped] = Field(default_factory=list)
+    cursor: str | None = None
+    has_more: bool = False
+
+
+class MacroInfo(BaseModel):
+    id: int
+    title: str
+    active: bool = True
+
+
+class WriteResult(BaseModel):
+    """What happened to one proposal's write. ``status`` is one of:
+
+    applied          the update landed now
+    already_applied  the markers show this decision is on the ticket already (nothing sent)
+    conflict         the ticket changed since it was evaluated; nothing written, back to the queue
+    failed           Zendesk refused or the write could not be confirmed; ``error`` says why; retry is safe
+    """
+
+    ticket_id: int
+    status: str
+    error: str | None = None
+    updated_stamp: str | None = None  # the ticket's updated_at after the write, when known
+
+
+class TicketGateway(Protocol):
+    """Everything commops does to Zendesk."""
+
+    def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]: ...
+
+    def get_applications(self, ticket_ids: Sequence[int]) -> list[Application]: ...
+
+    def current_stamps(self, ticket_ids: Sequence[int]) -> dict[int, str]: ...
+
+    def macros(self) -> list[MacroInfo]: ...
+
+    def write_decisions(self, proposals: Sequence[Proposal]) -> list[WriteResult]: ...
+
+    def request_counts(self) -> dict[str, int]: ...

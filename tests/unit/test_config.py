@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from commops.config import default_config_text, load_settings
+from commops.errors import ConfigError
+
+
+def test_defaults_map_the_reference_account_and_use_the_embedded_sandbox() -> None:
+    settings = load_settings()
+    assert not settings.zendesk.configured
+    assert set(settings.programs) == {"education", "open_source", "startups"}
+    assert settings.program_for_form(settings.programs["startups"].form_id) == "startups"
+    assert settings.program_for_value("program_education") == "education"
+
+
+def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[zendesk]\nurl = "https://file.example"\nemail = "a@b.c"\n[unattended]\nmax_writes = 3\n')
+    monkeypatch.setenv("COMMOPS_ZENDESK_URL", "https://env.example")
+    monkeypatch.setenv("COMMOPS_ZENDESK_TOKEN", "s3cret")
+    settings = load_settings(cfg)
+    assert settings.zendesk.base_url == "https://env.example"
+    assert settings.zendesk.email == "a@b.c"
+    assert settings.unattended.max_writes == 3
+    assert settings.zendesk.token is not None
+    assert "s3cret" not in repr(settings)
+
+
+def test_unknown_key_is_a_clear_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[zendesk]\nurll = 'x'\n")
+    with pytest.raises(ConfigError, match=r"zendesk\.urll"):
+        load_settings(cfg)
+
+
+def test_starter_config_is_valid_toml_and_loads(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(default_config_text())
+    assert load_settings(cfg).fields["program"] > 0
