@@ -1,11 +1,412 @@
-"""`commops triage` commands."""
+"""`commops init`, `queue`, `triage`, `apply`, `history`: the commands specialists and cron use daily."""
 
 from __future__ import annotations
 
+import json
+import sys
+import webbrowser
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from commops.cli.context import AppState, state
+from commops.cli.progress import progress_bar
+from commops.cli.render import proposal_record, write_csv, write_jsonl, write_table
+from commops.config import default_config_text
+from commops.domain import Decision, MacroRef, Outcome, Proposal, Reason
+from commops.errors import CommopsError, ConfigError
+from commops.ports import WriteResult
 
 __all__ = ["register"]
 
+EXIT_WRITE_ERRORS = 15
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ProgramOpt = Annotated[list[str] | None, typer.Option("--program", "-p", help="Only this program (repeatable).")]
+TicketOpt = Annotated[list[int] | None, typer.Option("--ticket", "-t", help="Only this ticket id (repeatable).")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (terminal), json (JSON Lines) or csv.")]
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.command("init")(init)
+    app.command("queue")(queue)
+    app.command("triage")(triage)
+    app.command("apply")(apply)
+    app.command("history")(history)
+
+
+def init(
+    ctx: typer.Context,
+    path: Annotated[Path | None, typer.Option("--config", help="Where to write (default $COMMOPS_HOME/config.toml).")]
+    = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter config mapped to the reference account.
+
+    Example: commops init && $EDITOR "$COMMOPS_HOME/config.toml"
+    """
+    app = state(ctx)
+    target = path or app.config or app.settings.home / "config.toml"
+    if target.exists() and not force:
+        raise ConfigError(f"{target} already exists", hint="use --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(default_config_text(), encoding="utf-8")
+    app.out.print(f"wrote {target}", highlight=False)
+    app.info("the API token is read from COMMOPS_ZENDESK_TOKEN; it is not stored in the file")
+
+
+def queue(
+    ctx: typer.Context,
+    program: ProgramOpt = None,
+    status: Annotated[list[str] | None, typer.Option("--status", help="Only this ticket status (repeatable).")] = None,
+    sla: Annotated[list[str] | None, typer.Option("--sla", help="ok, at_risk or breached (repeatable).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The inbound applications, soonest deadline first: program, status, age, SLA, last decision.
+
+    Example: commops queue --sla at_risk --sla breached
+    """
+    from datetime import UTC, datetime
+
+    from commops.bootstrap import open_gateway
+    from commops.journal import Journal
+    from commops.services.queue import list_queue
+    from commops.services.sla import calendar_from
+
+    app = state(ctx)
+    settings = app.settings
+    with (
+        open_gateway(settings, notice=app.info) as gateway,
+        Journal.open(settings.home / "journal.sqlite3") as journal,
+        progress_bar(app, "reading the queue") as advance,
+    ):
+            rows = list_queue(
+                gateway, journal, settings, calendar_from(settings.sla), datetime.now(UTC),
+                programs=program or (), statuses=status or (), sla=sla or (), progress=advance,
+            )
+    records = [json.loads(r.model_dump_json()) for r in rows]
+    if fmt is Format.json:
+        write_jsonl(records)
+        return
+    if fmt is Format.csv:
+        import csv
+
+        if records:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(records)
+        return
+    _queue_table(app, rows)
+
+
+def _queue_table(app: AppState, rows: list) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
+    if not app.out.is_terminal:
+        for r in rows:
+            app.out.print(
+                f"{r.ticket_id}\t{r.program}\t{r.status}\t{r.age_business_days}\t{r.sla.value}\t{r.due}\t"
+                f"{r.requester or '-'}\t{r.last_decision or '-'}",
+                highlight=False, soft_wrap=True,
+            )
+        return
+    style = {"ok": "green", "at_risk": "yellow", "breached": "red"}
+    table = Table(title=f"{len(rows)} applications in the queue")
+    for column in ("ticket", "program", "status", "age (bd)", "SLA", "due", "requester", "last decision"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            str(r.ticket_id), r.program, r.status, str(r.age_business_days),
+            f"[{style[r.sla.value]}]{r.sla.value}[/]", str(r.due), r.requester or "-", r.last_decision or "-",
+        )
+    app.out.print(table)
+
+
+def triage(
+    ctx: typer.Context,
+    program: ProgramOpt = None,
+    ticket: TicketOpt = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N applications.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="No forge lookups: cache or unknown.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached verifications.")] = False,
+    interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Review one by one, then apply.")] = False,
+    plan: Annotated[Path | None, typer.Option("--plan", help="Write a reviewable plan file instead of applying.")]
+    = None,
+    do_apply: Annotated[bool, typer.Option("--apply", help="Write the proposals (after one confirmation).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    unattended: Annotated[bool, typer.Option("--unattended", help="Cron mode: no prompts, auto rules only, locked, "
+                                             "guard-rails, JSON summary on stdout.")] = False,
+    max_writes: Annotated[int | None, typer.Option("--max-writes", min=0, help="Unattended: write at most N.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Pull, verify, evaluate and propose. Dry-run unless --apply, --interactive or --plan.
+
+    Examples:
+      commops triage                       # proposals for the whole queue, nothing written
+      commops triage --program education --interactive
+      commops triage --plan plan.json && commops apply plan.json
+      commops triage --apply --unattended  # from cron
+    """
+    from commops.services.runs import record_dry_run, run_apply, run_unattended, write_plan
+    from commops.services.triage import TriageOptions, evaluate_queue
+    from commops.services.wiring import open_triage
+
+    app = state(ctx)
+    settings = app.settings
+    if unattended and not do_apply:
+        raise ConfigError(
+            "--unattended writes decisions: combine it with --apply", hint="commops triage --apply --unattended"
+        )
+    if interactive and (unattended or plan):
+        raise ConfigError("--interactive cannot be combined with --unattended or --plan")
+    options = TriageOptions(programs=program or (), ticket_ids=ticket or (), limit=limit)
+    with open_triage(settings, notice=app.info, offline=offline, refresh=refresh) as ports:
+        if unattended:
+            with progress_bar(app, "triaging") as advance:
+                summary = run_unattended(
+                    ports, options,
+                    max_writes=settings.unattended.max_writes if max_writes is None else max_writes,
+                    max_reject_share=settings.unattended.max_reject_share,
+                    progress=advance,
+                )
+            print(json.dumps(summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
+            if summary.status == "errors":
+                raise typer.Exit(EXIT_WRITE_ERRORS)
+            return
+        if not (do_apply or interactive):
+            with progress_bar(app, "triaging") as advance:
+                summary = record_dry_run(ports, options, progress=advance)
+            batch = summary.batch
+            if plan is not None:
+                write_plan(batch, ports.evaluator.version, plan)
+                app.info(f"wrote a plan of {len(batch.proposals)} proposals to {plan}")
+                app.info(f"review it, then apply it with `commops apply {plan}`")
+            _emit(app, fmt, batch.proposals, {})
+            _footer(app, batch, written=False)
+            return
+        with progress_bar(app, "triaging") as advance:
+            batch = evaluate_queue(ports, options, progress=advance)
+        if interactive:
+            chosen = _review(app, batch.proposals, batch.applications, settings.zendesk)
+        else:
+            chosen = [p for p in batch.proposals if p.decision.outcome.writes]
+            _emit(app, fmt, batch.proposals, {})
+        writable = [p for p in chosen if p.decision.outcome.writes]
+        if not writable:
+            app.info("nothing to write")
+            return
+        if not yes and not typer.confirm(f"Write {len(writable)} decisions to Zendesk?", default=False, err=True):
+            app.info("nothing written")
+            return
+        with progress_bar(app, "writing", total=len(writable)) as advance:
+            summary = run_apply(ports, batch, chosen, mode="interactive" if interactive else "apply", progress=advance)
+        _report_writes(app, fmt, chosen, summary.resumed + summary.results)
+        if summary.status == "errors":
+            raise typer.Exit(EXIT_WRITE_ERRORS)
+
+
+def apply(
+    ctx: typer.Context,
+    plan: Annotated[Path, typer.Argument(help="A plan written by `commops triage --plan`.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Apply a reviewed plan; tickets changed since the plan was made are refused (conflict).
+
+    Example: commops apply plan.json --yes
+    """
+    from commops.services.runs import apply_plan, load_plan
+    from commops.services.wiring import open_triage
+
+    app = state(ctx)
+    loaded = load_plan(plan)
+    writable = [p for p in loaded.proposals if p.decision.outcome.writes]
+    with open_triage(app.settings, notice=app.info, offline=True) as ports:
+        if loaded.ruleset_version != ports.evaluator.version:
+            app.info(f"note: the plan was made with rules {loaded.ruleset_version}; the rules are now "
+                     f"{ports.evaluator.version} (the plan is applied as reviewed)")
+        if not writable:
+            app.info("the plan has nothing to write")
+            return
+        if not yes and not typer.confirm(f"Write {len(writable)} decisions from {plan}?", default=False, err=True):
+            app.info("nothing written")
+            return
+        with progress_bar(app, "writing", total=len(writable)) as advance:
+            summary = apply_plan(ports, loaded, progress=advance)
+    _report_writes(app, fmt, loaded.proposals, summary.resumed + summary.results)
+    if summary.status == "errors":
+        raise typer.Exit(EXIT_WRITE_ERRORS)
+
+
+def history(
+    ctx: typer.Context,
+    ticket: Annotated[int | None, typer.Argument(help="A ticket id; all recent proposals without.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="At most N rows.")] = 50,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """What commops proposed and applied: when, by which run and mode, with which rules.
+
+    Example: commops history 4211
+    """
+    from commops.journal import Journal
+
+    app = state(ctx)
+    with Journal.open(app.settings.home / "journal.sqlite3") as journal:
+        records = journal.history(ticket, limit=limit)
+        rows = []
+        for r in records:
+            attempts = journal.attempts(r.id)
+            rows.append({**json.loads(r.model_dump_json()), "attempts": len(attempts)})
+    if fmt is Format.json:
+        write_jsonl(rows)
+        return
+    if fmt is Format.csv:
+        write_csv_rows(rows)
+        return
+    if not rows:
+        app.info("no history" + (f" for ticket {ticket}" if ticket else ""))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"history{f' of ticket {ticket}' if ticket else ''}")
+    for column in ("when", "ticket", "outcome", "state", "mode", "run", "ruleset", "rules"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["created_at"][:19], str(row["ticket_id"]), row["outcome"], row["state"], row["mode"],
+            row["run_id"], row["ruleset_version"], ", ".join(row["rules"]),
+        )
+    app.out.print(table)
+
+
+def write_csv_rows(rows: list[dict[str, object]]) -> None:
+    import csv
+
+    if rows:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _emit(app: AppState, fmt: Format, proposals: list[Proposal], results: dict[int, WriteResult]) -> None:
+    records = [proposal_record(p, results.get(p.ticket_id)) for p in proposals]
+    if fmt is Format.json:
+        write_jsonl(records)
+    elif fmt is Format.csv:
+        write_csv(records)
+    else:
+        write_table(app.out, records, title=f"{len(records)} applications")
+
+
+def _report_writes(app: AppState, fmt: Format, proposals: list[Proposal], results: list[WriteResult]) -> None:
+    by_ticket = {r.ticket_id: r for r in results}
+    _emit(app, fmt, proposals, by_ticket)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    app.info("writes: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    for r in results:
+        if r.status == "failed":
+            app.err.print(f"ticket {r.ticket_id}: write failed: {r.error} (recorded; the next run retries it safely)",
+                          highlight=False)
+        elif r.status == "conflict":
+            app.info(f"ticket {r.ticket_id}: changed since it was evaluated; left for the next triage")
+
+
+def _footer(app: AppState, batch: object, *, written: bool) -> None:
+    from commops.services.triage import TriageBatch
+
+    assert isinstance(batch, TriageBatch)
+    counts = ", ".join(f"{k} {v}" for k, v in batch.counts().items()) or "no applications"
+    extra = []
+    if batch.skipped:
+        extra.append(f"{len(batch.skipped)} already decided")
+    if batch.unmapped:
+        extra.append(f"{len(batch.unmapped)} could not be read")
+    tail = "" if written else " — dry run, nothing written"
+    app.info(f"{counts}" + (f" ({'; '.join(extra)})" if extra else "") + tail)
+    for bad in batch.unmapped:
+        app.err.print(f"ticket {bad.ticket_id} skipped: {bad.reason}", highlight=False)
+
+
+_CHOICES = "[a]ccept [o]verride [s]kip [t]race [u]rl [q]uit"
+
+
+def _review(app: AppState, proposals: list[Proposal], applications: dict, zendesk: object) -> list[Proposal]:  # type: ignore[type-arg]
+    """One by one: accept, override the outcome/macro, skip, show the trace, open the URL, quit."""
+    accepted: list[Proposal] = []
+    reviewable = [p for p in proposals if p.decision.outcome is not Outcome.SKIP]
+    for index, proposal in enumerate(reviewable, 1):
+        decision = proposal.decision
+        application = applications.get(proposal.ticket_id)
+        app.err.print(
+            f"\n[bold]{index}/{len(reviewable)}  ticket {decision.ticket_id}[/] · {decision.program} · "
+            f"SLA {proposal.sla.value if proposal.sla else '-'} · proposed [bold]{decision.outcome.value}[/]"
+        )
+        for reason in decision.reasons:
+            app.err.print(f"  - {reason.rule}: {reason.message}", highlight=False)
+        if decision.macros:
+            app.err.print("  macros: " + ", ".join(m.title for m in decision.macros), highlight=False)
+        while True:
+            choice = typer.prompt(_CHOICES, default="a", err=True).strip().lower()[:1]
+            if choice == "a":
+                accepted.append(proposal)
+                break
+            if choice == "s":
+                break
+            if choice == "q":
+                return accepted
+            if choice == "t":
+                _show_trace(app, decision)
+            elif choice == "u":
+                url = application.url if application is not None else None
+                app.err.print(f"  {url or 'no URL known for this ticket'}", highlight=False)
+                if url and sys.stdin.isatty():
+                    webbrowser.open(url)
+            elif choice == "o":
+                accepted.append(_override(app, proposal))
+                break
+            else:
+                app.err.print(f"  choose one of {_CHOICES}")
+    return accepted
+
+
+def _override(app: AppState, proposal: Proposal) -> Proposal:
+    outcomes = [o.value for o in Outcome if o is not Outcome.SKIP]
+    while True:
+        value = typer.prompt(f"  outcome ({'/'.join(outcomes)})", err=True).strip().lower()
+        if value in outcomes:
+            break
+        app.err.print(f"  not an outcome: {value}")
+    outcome = Outcome(value)
+    macros: list[MacroRef] = []
+    if outcome.writes:
+        titles = typer.prompt("  macro titles (separate with ';')", err=True)
+        macros = [MacroRef(title=t.strip()) for t in titles.split(";") if t.strip()]
+        if not macros:
+            raise CommopsError(f"an override to {outcome.value} needs a macro")
+    note = typer.prompt("  reason for the override", default="specialist override", err=True)
+    reasons = [Reason(rule="override", message=note, outcome=outcome, macro=m) for m in macros] or [
+        Reason(rule="override", message=note, outcome=outcome)
+    ]
+    decision: Decision = proposal.decision.model_copy(
+        update={"outcome": outcome, "reasons": reasons, "other_reasons": proposal.decision.reasons}
+    )
+    return proposal.model_copy(update={"decision": decision})
+
+
+def _show_trace(app: AppState, decision: Decision) -> None:
+    try:
+        from commops.cli.rules import render_trace  # type: ignore[attr-defined]
+    except ImportError:
+        app.err.print_json(json.dumps([t.model_dump(mode="json") for t in decision.trace]))
+        return
+    app.err.print(render_trace(decision))

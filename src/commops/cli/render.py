@@ -1,0 +1,97 @@
+"""Rendering proposals and rows for people (rich table, plain text) and machines (JSON Lines, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from commops.domain import Outcome, Proposal
+from commops.ports import WriteResult
+
+__all__ = ["OUTCOME_STYLE", "proposal_record", "write_csv", "write_jsonl", "write_table"]
+
+OUTCOME_STYLE = {
+    Outcome.QUALIFY: "green",
+    Outcome.REJECT: "red",
+    Outcome.ASK: "yellow",
+    Outcome.ESCALATE: "magenta",
+    Outcome.MANUAL: "cyan",
+    Outcome.SKIP: "dim",
+}
+
+
+def proposal_record(proposal: Proposal, result: WriteResult | None = None) -> dict[str, Any]:
+    """One application as JSON: the fields scripts rely on, in a stable order."""
+    decision = proposal.decision
+    return {
+        "ticket_id": decision.ticket_id,
+        "program": decision.program,
+        "outcome": decision.outcome.value,
+        "macros": [m.title for m in decision.macros],
+        "reasons": [{"rule": r.rule, "message": r.message} for r in decision.reasons],
+        "applied": result is not None and result.status in ("applied", "already_applied"),
+        "write": result.status if result else None,
+        "error": result.error if result else None,
+        "auto": decision.auto,
+        "sla": proposal.sla.value if proposal.sla else None,
+        "age_business_days": proposal.age_business_days,
+        "updated_at": proposal.updated_stamp,
+        "ruleset": decision.ruleset_version,
+        "note": proposal.note,
+    }
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO = sys.stdout) -> None:
+    for record in records:
+        out.write(json.dumps(record, default=str) + "\n")
+
+
+def write_csv(records: Sequence[dict[str, Any]], out: TextIO = sys.stdout) -> None:
+    if not records:
+        return
+    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        row = dict(record)
+        row["macros"] = "; ".join(record["macros"])
+        row["reasons"] = "; ".join(f"{r['rule']}: {r['message']}" for r in record["reasons"])
+        writer.writerow(row)
+
+
+def write_table(console: Console, records: Sequence[dict[str, Any]], *, title: str | None = None) -> None:
+    """A rich table on a terminal; the same rows as tab-separated plain text otherwise."""
+    if not console.is_terminal:
+        for r in records:
+            reasons = " | ".join(x["message"] for x in r["reasons"])
+            macros = ", ".join(r["macros"]) or "-"
+            state = r["write"] or ("proposal" if r["outcome"] != "skip" else "-")
+            console.print(
+                "\t".join(
+                    [str(r["ticket_id"]), r["program"] or "-", r["outcome"], r["sla"] or "-", macros, state, reasons]
+                ),
+                highlight=False,
+                soft_wrap=True,
+            )
+        return
+    table = Table(title=title, show_lines=False, expand=False)
+    for column in ("ticket", "program", "outcome", "SLA", "age", "macros", "reasons", "write"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        style = OUTCOME_STYLE.get(Outcome(r["outcome"]), "")
+        table.add_row(
+            str(r["ticket_id"]),
+            r["program"] or "-",
+            f"[{style}]{r['outcome']}[/]" if style else r["outcome"],
+            r["sla"] or "-",
+            "-" if r["age_business_days"] is None else str(r["age_business_days"]),
+            "\n".join(r["macros"]) or "-",
+            "\n".join(f"{x['rule']}: {x['message']}" for x in r["reasons"]) or "-",
+            r["write"] or ("[dim]proposal[/]" if r["outcome"] != "skip" else "-"),
+        )
+    console.print(table)

@@ -1,0 +1,360 @@
+"""SQLite journal. Every write is recorded as an intent before it is sent and as a result after, so a run
+killed at any moment leaves enough behind for the next run to finish the work exactly once."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from commops.domain import Proposal
+from commops.errors import JournalError
+from commops.paths import journal_path
+
+__all__ = ["Journal", "JournalEntry", "ProposalRecord", "RunRecord"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    mode TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    ruleset_version TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS proposals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    ticket_id INTEGER NOT NULL,
+    program TEXT,
+    outcome TEXT NOT NULL,
+    rules TEXT NOT NULL,
+    macros TEXT NOT NULL,
+    ruleset_version TEXT NOT NULL,
+    updated_stamp TEXT NOT NULL,
+    fields_digest TEXT,
+    proposal TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'proposed',
+    stamp_after TEXT,
+    created_at TEXT NOT NULL,
+    decided_at TEXT
+);
+CREATE INDEX IF NOT EXISTS proposals_ticket ON proposals(ticket_id, id);
+CREATE INDEX IF NOT EXISTS proposals_state ON proposals(state);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    proposal_id INTEGER NOT NULL REFERENCES proposals(id),
+    ticket_id INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    result TEXT,
+    error TEXT
+);
+"""
+
+# proposal states: proposed (shown, not to be written) · approved (to be written) · writing (sent, no
+# answer recorded yet) · applied · already_applied · conflict · failed · superseded
+
+
+class RunRecord(BaseModel):
+    run_id: str
+    mode: str
+    started_at: datetime
+    finished_at: datetime | None
+    ruleset_version: str | None
+    status: str
+    summary: dict[str, Any] | None
+
+
+class ProposalRecord(BaseModel):
+    id: int
+    run_id: str
+    mode: str
+    ticket_id: int
+    program: str | None
+    outcome: str
+    rules: list[str]
+    macros: list[str]
+    ruleset_version: str
+    updated_stamp: str
+    fields_digest: str | None
+    state: str
+    stamp_after: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+    def proposal(self, journal: Journal) -> Proposal:
+        return journal.load_proposal(self.id)
+
+
+class JournalEntry(BaseModel):
+    """An applied decision, as managers' statistics read it."""
+
+    ticket_id: int
+    program: str | None
+    outcome: str
+    rules: list[str]
+    run_id: str
+    mode: str
+    applied_at: datetime
+    ruleset_version: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Journal:
+    """One SQLite file (WAL, synchronous=FULL): cheap to open, safe against kill -9."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> Journal:
+        target = path or journal_path()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open the journal at {target}: {exc}") from exc
+        return cls(db, target)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
+
+    # runs -----------------------------------------------------------------------------------------
+    def start_run(self, mode: str, ruleset_version: str | None) -> str:
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self._exec(
+            "INSERT INTO runs(run_id, mode, started_at, ruleset_version) VALUES (?,?,?,?)",
+            (run_id, mode, _now(), ruleset_version),
+        )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
+        self._exec(
+            "UPDATE runs SET finished_at=?, status=?, summary=? WHERE run_id=?",
+            (_now(), status, json.dumps(summary, sort_keys=True), run_id),
+        )
+
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        rows = self._exec("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", (limit,)).fetchall()
+        return [
+            RunRecord(
+                run_id=r["run_id"],
+                mode=r["mode"],
+                started_at=datetime.fromisoformat(r["started_at"]),
+                finished_at=_dt(r["finished_at"]),
+                ruleset_version=r["ruleset_version"],
+                status=r["status"],
+                summary=json.loads(r["summary"]) if r["summary"] else None,
+            )
+            for r in rows
+        ]
+
+    # proposals ------------------------------------------------------------------------------------
+    def record_proposals(
+        self, run_id: str, proposals: Sequence[Proposal], digests: dict[int, str], state: str = "proposed"
+    ) -> dict[int, int]:
+        """Store proposals in one transaction; returns ticket id → proposal row id."""
+        ids: dict[int, int] = {}
+        now = _now()
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                for proposal in proposals:
+                    decision = proposal.decision
+                    cursor = self._db.execute(
+                        "INSERT INTO proposals(run_id, ticket_id, program, outcome, rules, macros, ruleset_version,"
+                        " updated_stamp, fields_digest, proposal, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            run_id,
+                            decision.ticket_id,
+                            decision.program,
+                            decision.outcome.value,
+                            json.dumps([r.rule for r in decision.reasons]),
+                            json.dumps([m.title for m in decision.macros]),
+                            decision.ruleset_version,
+                            proposal.updated_stamp,
+                            digests.get(decision.ticket_id),
+                            proposal.model_dump_json(),
+                            state,
+                            now,
+                        ),
+                    )
+                    ids[decision.ticket_id] = int(cursor.lastrowid or 0)
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
+        return ids
+
+    def set_state(self, proposal_ids: Sequence[int], state: str) -> None:
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany(
+                    "UPDATE proposals SET state=? WHERE id=?", [(state, pid) for pid in proposal_ids]
+                )
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
+
+    def begin_writes(self, proposal_ids: Sequence[int]) -> dict[int, int]:
+        """Record the intent to write (before anything is sent); returns proposal id → attempt id."""
+        attempts: dict[int, int] = {}
+        now = _now()
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                for pid in proposal_ids:
+                    row = self._db.execute("SELECT ticket_id FROM proposals WHERE id=?", (pid,)).fetchone()
+                    cursor = self._db.execute(
+                        "INSERT INTO attempts(proposal_id, ticket_id, started_at) VALUES (?,?,?)",
+                        (pid, row["ticket_id"], now),
+                    )
+                    attempts[pid] = int(cursor.lastrowid or 0)
+                    self._db.execute("UPDATE proposals SET state='writing' WHERE id=?", (pid,))
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
+        return attempts
+
+    def finish_write(
+        self, proposal_id: int, attempt_id: int, result: str, error: str | None, stamp_after: str | None
+    ) -> None:
+        """Record what one write did. ``result`` is a WriteResult status."""
+        now = _now()
+        state = result if result in ("applied", "already_applied", "conflict", "failed") else "failed"
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(
+                    "UPDATE attempts SET finished_at=?, result=?, error=? WHERE id=?",
+                    (now, result, error, attempt_id),
+                )
+                decided = now if state in ("applied", "already_applied") else None
+                self._db.execute(
+                    "UPDATE proposals SET state=?, stamp_after=COALESCE(?, stamp_after),"
+                    " decided_at=COALESCE(?, decided_at) WHERE id=?",
+                    (state, stamp_after, decided, proposal_id),
+                )
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
+
+    def unfinished_writes(self) -> list[ProposalRecord]:
+        """Proposals approved or sent but with no result: a run stopped mid-write. Also failed ones."""
+        return self._records("WHERE p.state IN ('approved', 'writing', 'failed') ORDER BY p.id")
+
+    def supersede(self, ticket_id: int, keep_id: int | None = None) -> None:
+        """Older unfinished proposals for a ticket give way to a newer evaluation."""
+        self._exec(
+            "UPDATE proposals SET state='superseded' WHERE ticket_id=? AND state IN ('approved','writing','failed')"
+            " AND (? IS NULL OR id != ?)",
+            (ticket_id, keep_id, keep_id),
+        )
+
+    def load_proposal(self, proposal_id: int) -> Proposal:
+        row = self._exec("SELECT proposal FROM proposals WHERE id=?", (proposal_id,)).fetchone()
+        if row is None:
+            raise JournalError(f"no proposal {proposal_id} in the journal")
+        return Proposal.model_validate_json(row["proposal"])
+
+    def last_applied(self, ticket_ids: Sequence[int]) -> dict[int, ProposalRecord]:
+        """The most recent applied decision per ticket."""
+        found: dict[int, ProposalRecord] = {}
+        ids = list(ticket_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for record in self._records(
+                f"WHERE p.ticket_id IN ({marks}) AND p.state IN ('applied','already_applied') ORDER BY p.id",
+                chunk,
+            ):
+                found[record.ticket_id] = record
+        return found
+
+    def history(self, ticket_id: int | None = None, limit: int = 200) -> list[ProposalRecord]:
+        if ticket_id is None:
+            return self._records("ORDER BY p.id DESC LIMIT ?", (limit,))
+        return self._records("WHERE p.ticket_id=? ORDER BY p.id DESC LIMIT ?", (ticket_id, limit))
+
+    def attempts(self, proposal_id: int) -> list[dict[str, Any]]:
+        rows = self._exec("SELECT * FROM attempts WHERE proposal_id=? ORDER BY id", (proposal_id,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def applied_decisions(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[JournalEntry]:
+        """Applied decisions, oldest first, streamed (statistics read years of them)."""
+        sql = (
+            "SELECT p.*, r.mode FROM proposals p JOIN runs r ON r.run_id = p.run_id "
+            "WHERE p.state IN ('applied','already_applied') AND p.decided_at IS NOT NULL"
+        )
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND p.decided_at >= ?"
+            params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
+        if until is not None:
+            sql += " AND p.decided_at < ?"
+            params.append(until.astimezone(UTC).isoformat(timespec="microseconds"))
+        sql += " ORDER BY p.decided_at"
+        for row in self._exec(sql, params):
+            yield JournalEntry(
+                ticket_id=row["ticket_id"],
+                program=row["program"],
+                outcome=row["outcome"],
+                rules=json.loads(row["rules"]),
+                run_id=row["run_id"],
+                mode=row["mode"],
+                applied_at=datetime.fromisoformat(row["decided_at"]),
+                ruleset_version=row["ruleset_version"],
+            )
+
+    def _records(self, where: str, params: Sequence[Any] = ()) -> list[ProposalRecord]:
+        sql = f"SELECT p.*, r.mode FROM proposals p JOIN runs r ON r.run_id = p.run_id {where}"
+        return [
+            ProposalRecord(
+                id=row["id"],
+                run_id=row["run_id"],
+                mode=row["mode"],
+                ticket_id=row["ticket_id"],
+                program=row["program"],
+                outcome=row["outcome"],
+                rules=json.loads(row["rules"]),
+                macros=json.loads(row["macros"]),
+                ruleset_version=row["ruleset_version"],
+                updated_stamp=row["updated_stamp"],
+                fields_digest=row["fields_digest"],
+                state=row["state"],
+                stamp_after=row["stamp_after"],
+                created_at=datetime.fromisoformat(row["created_at"]),
+                decided_at=_dt(row["decided_at"]),
+            )
+            for row in self._exec(sql, params).fetchall()
+        ]

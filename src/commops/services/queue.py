@@ -1,0 +1,77 @@
+"""The inbound queue as specialists see it: age, SLA and last decision, soonest deadline first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from commops.config import Settings
+from commops.domain import SlaState
+from commops.domain.calendar import BusinessCalendar
+from commops.journal import Journal
+from commops.ports import TicketGateway
+from commops.services.sla import sla_state
+
+__all__ = ["QueueRow", "list_queue"]
+
+
+class QueueRow(BaseModel):
+    ticket_id: int
+    program: str
+    status: str
+    subject: str | None
+    requester: str | None
+    created_at: datetime
+    age_business_days: int
+    sla: SlaState
+    due: date
+    last_decision: str | None
+
+
+def list_queue(
+    gateway: TicketGateway,
+    journal: Journal,
+    settings: Settings,
+    calendar: BusinessCalendar,
+    now: datetime,
+    *,
+    programs: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    sla: Sequence[str] = (),
+    progress: Callable[[int], None] | None = None,
+) -> list[QueueRow]:
+    rows: list[QueueRow] = []
+    for page in gateway.pull_queue(settings.queue.query):
+        if progress:
+            progress(len(page.applications))
+        apps = [a for a in page.applications if a.program is not None]
+        last = journal.last_applied([a.ticket_id for a in apps])
+        for app in apps:
+            assert app.program is not None
+            if programs and app.program not in programs:
+                continue
+            if statuses and app.status not in statuses:
+                continue
+            age, state = sla_state(app.created_at, now, calendar, settings.sla)
+            if sla and state.value not in sla:
+                continue
+            record = last.get(app.ticket_id)
+            decided = record.outcome if record else (app.marker.outcome if app.marker else None)
+            rows.append(
+                QueueRow(
+                    ticket_id=app.ticket_id,
+                    program=app.program,
+                    status=app.status,
+                    subject=app.subject,
+                    requester=app.requester.email or app.requester.name,
+                    created_at=app.created_at,
+                    age_business_days=age,
+                    sla=state,
+                    due=calendar.add_business_days(app.created_at, settings.sla.due_day),
+                    last_decision=decided.removeprefix("commops_") if decided else None,
+                )
+            )
+    rows.sort(key=lambda r: (r.due, r.created_at, r.ticket_id))
+    return rows

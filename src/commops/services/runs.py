@@ -1,0 +1,167 @@
+"""Runs that write: specialist applies, plans, and unattended batches with their lock and guard-rails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from commops.domain import Outcome, Plan, Proposal
+from commops.errors import ConfigError, GuardRailError, LockedError
+from commops.ports import WriteResult
+from commops.services.triage import (
+    TriageBatch,
+    TriageOptions,
+    TriagePorts,
+    apply_proposals,
+    evaluate_queue,
+    resume_unfinished,
+    summary_counts,
+)
+
+__all__ = [
+    "RunSummary",
+    "apply_plan",
+    "load_plan",
+    "record_dry_run",
+    "run_apply",
+    "run_unattended",
+    "write_plan",
+]
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    mode: str
+    batch: TriageBatch
+    results: list[WriteResult] = field(default_factory=list)
+    resumed: list[WriteResult] = field(default_factory=list)
+    not_written: int = 0  # proposals left as proposals (not auto, over --max-writes, manual)
+    status: str = "ok"
+
+    def as_dict(self, request_counts: dict[str, int]) -> dict[str, Any]:
+        data = summary_counts(self.batch, [*self.resumed, *self.results])
+        data.update(
+            {
+                "run_id": self.run_id,
+                "mode": self.mode,
+                "status": self.status,
+                "resumed": len(self.resumed),
+                "left_as_proposals": self.not_written,
+                "requests": sum(request_counts.values()),
+                "requests_by_endpoint": dict(sorted(request_counts.items())),
+            }
+        )
+        return data
+
+
+def record_dry_run(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], None] | None = None
+                   ) -> RunSummary:
+    """Evaluate and journal the proposals; nothing is written to Zendesk."""
+    run_id = ports.journal.start_run("dry-run", ports.evaluator.version)
+    batch = evaluate_queue(ports, options, progress=progress)
+    ports.journal.record_proposals(run_id, batch.proposals, batch.digests)
+    summary = RunSummary(run_id, "dry-run", batch, not_written=len(batch.proposals))
+    ports.journal.finish_run(run_id, "ok", summary_counts(batch, []))
+    return summary
+
+
+def run_apply(
+    ports: TriagePorts,
+    batch: TriageBatch,
+    chosen: Sequence[Proposal],
+    *,
+    mode: str,
+    progress: Callable[[int], None] | None = None,
+) -> RunSummary:
+    """Write the proposals a specialist accepted (``chosen``); the rest of the batch is journaled as proposed."""
+    run_id = ports.journal.start_run(mode, ports.evaluator.version)
+    resumed = resume_unfinished(ports)
+    chosen_ids = {p.ticket_id for p in chosen}
+    others = [p for p in batch.proposals if p.ticket_id not in chosen_ids]
+    ports.journal.record_proposals(run_id, others, batch.digests)
+    writable = [p for p in chosen if p.decision.outcome.writes]
+    ids = ports.journal.record_proposals(run_id, writable, batch.digests, state="approved")
+    results = apply_proposals(ports, ids, writable, progress=progress)
+    summary = RunSummary(run_id, mode, batch, results, resumed, not_written=len(batch.proposals) - len(writable))
+    summary.status = "ok" if all(r.status != "failed" for r in results) else "errors"
+    ports.journal.finish_run(run_id, summary.status, summary_counts(batch, results))
+    return summary
+
+
+def run_unattended(
+    ports: TriagePorts,
+    options: TriageOptions,
+    *,
+    max_writes: int,
+    max_reject_share: float,
+    progress: Callable[[int], None] | None = None,
+) -> RunSummary:
+    """The cron job: locked, resumes unfinished writes, applies only ``auto`` decisions, within guard-rails."""
+    lock = FileLock(str(ports.settings.home / "unattended.lock"))
+    try:
+        lock.acquire(timeout=ports.settings.unattended.lock_timeout_s)
+    except Timeout as exc:
+        raise LockedError(
+            "another unattended commops run holds the lock; this run did nothing",
+            hint=f"lock file: {lock.lock_file}",
+        ) from exc
+    try:
+        run_id = ports.journal.start_run("unattended", ports.evaluator.version)
+        resumed = resume_unfinished(ports)
+        batch = evaluate_queue(ports, options, progress=progress)
+        auto = [p for p in batch.proposals if p.decision.outcome.writes and p.decision.auto]
+        held = [p for p in batch.proposals if p not in auto]
+        ports.journal.record_proposals(run_id, held, batch.digests)
+        rejects = sum(1 for p in auto if p.decision.outcome is Outcome.REJECT)
+        if auto and rejects / len(auto) > max_reject_share:
+            ports.journal.record_proposals(run_id, auto, batch.digests)
+            summary = RunSummary(run_id, "unattended", batch, [], resumed, not_written=len(batch.proposals))
+            summary.status = "guard-rail"
+            ports.journal.finish_run(run_id, "guard-rail", summary_counts(batch, resumed))
+            raise GuardRailError(
+                f"{rejects} of {len(auto)} decisions to write are rejects ({rejects / len(auto):.0%}), above the "
+                f"ceiling of {max_reject_share:.0%}: nothing was written",
+                hint="review with `commops triage`; raise [unattended] max_reject_share if this is expected",
+            )
+        to_write, over = auto[:max_writes], auto[max_writes:]
+        ports.journal.record_proposals(run_id, over, batch.digests)
+        ids = ports.journal.record_proposals(run_id, to_write, batch.digests, state="approved")
+        results = apply_proposals(ports, ids, to_write, progress=progress)
+        summary = RunSummary(
+            run_id, "unattended", batch, results, resumed, not_written=len(batch.proposals) - len(to_write)
+        )
+        failed = any(r.status == "failed" for r in [*results, *resumed])
+        summary.status = "errors" if failed else ("capped" if over else "ok")
+        ports.journal.finish_run(run_id, summary.status, summary_counts(batch, results))
+        return summary
+    finally:
+        lock.release()
+
+
+def write_plan(batch: TriageBatch, version: str, path: Path) -> Plan:
+    plan = Plan(created_at=datetime.now(UTC), ruleset_version=version, proposals=batch.proposals)
+    path.write_text(plan.model_dump_json(indent=2), encoding="utf-8")
+    return plan
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        return Plan.model_validate_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"plan file {path} does not exist") from exc
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not a commops plan: {exc.__class__.__name__}: {str(exc)[:300]}") from exc
+
+
+def apply_plan(
+    ports: TriagePorts, plan: Plan, *, progress: Callable[[int], None] | None = None
+) -> RunSummary:
+    """Apply a reviewed plan as written. The gateway refuses tickets changed since the plan was made."""
+    batch = TriageBatch(proposals=list(plan.proposals))
+    return run_apply(ports, batch, plan.proposals, mode="plan", progress=progress)

@@ -1,0 +1,296 @@
+"""Triage: pull the queue, skip what is decided, verify, evaluate, and (when asked) write, exactly once.
+
+The flow every front end shares (interactive review, plans, unattended runs):
+``evaluate_queue`` → proposals (journaled) → ``apply_proposals`` (journaled intent → gateway → result).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from commops.config import Settings
+from commops.domain import Application, Decision, Outcome, Proposal, Reason
+from commops.domain.calendar import BusinessCalendar
+from commops.journal import Journal, ProposalRecord
+from commops.ports import NamespaceVerifier, TicketGateway, Unmapped, WriteResult
+from commops.services.sla import sla_state
+
+__all__ = [
+    "Evaluator",
+    "TriageBatch",
+    "TriageOptions",
+    "TriagePorts",
+    "apply_proposals",
+    "evaluate_queue",
+    "fields_digest",
+    "resume_unfinished",
+]
+
+
+class Evaluator(Protocol):
+    """A compiled rule set (commops.rules)."""
+
+    version: str
+
+    def evaluate(self, application: Application) -> Decision: ...
+
+
+class RuleSetLike(Protocol):
+    def verifications_needed(self, application: Application) -> set[str]: ...
+
+
+@dataclass
+class TriagePorts:
+    """Everything a triage run talks to; built once by ``commops.services.wiring``."""
+
+    settings: Settings
+    gateway: TicketGateway
+    evaluator: Evaluator
+    ruleset: RuleSetLike
+    journal: Journal
+    calendar: BusinessCalendar
+    clock: Callable[[], datetime]
+    verifier: NamespaceVerifier | None = None  # None: offline, verification outcomes are "unknown"
+
+
+@dataclass
+class TriageOptions:
+    programs: Sequence[str] = ()
+    ticket_ids: Sequence[int] = ()
+    limit: int | None = None
+    query: str | None = None
+    include_decided: bool = False  # re-evaluate tickets commops already decided (explain, review)
+
+
+@dataclass
+class Skipped:
+    ticket_id: int
+    reason: str
+
+
+@dataclass
+class TriageBatch:
+    """The result of evaluating a queue: proposals to show or write, and everything left aside."""
+
+    proposals: list[Proposal] = field(default_factory=list)
+    applications: dict[int, Application] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    unmapped: list[Unmapped] = field(default_factory=list)
+    digests: dict[int, str] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(p.decision.outcome.value for p in self.proposals)
+        return dict(sorted(counter.items()))
+
+
+def fields_digest(application: Application) -> str:
+    """What the applicant has told us, as a short hash: an unchanged digest means nothing new to read."""
+    payload = json.dumps(
+        {"fields": application.fields, "email": application.requester.email, "type": application.application_type},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _pull(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], None] | None) -> Iterable[
+    tuple[list[Application], list[Unmapped]]
+]:
+    if options.ticket_ids:
+        yield ports.gateway.get_applications(list(options.ticket_ids)), []
+        return
+    for page in ports.gateway.pull_queue(options.query or ports.settings.queue.query):
+        if progress:
+            progress(len(page.applications) + len(page.unmapped))
+        yield page.applications, page.unmapped
+
+
+def _retriage_verdict(
+    app: Application, last: ProposalRecord | None, version: str
+) -> tuple[bool, str | None]:
+    """Whether an already-decided ticket is evaluated again, and why it is not when it is not."""
+    marker_outcome = app.marker.outcome if app.marker else None
+    last_outcome = last.outcome if last else _marker_outcome(marker_outcome)
+    if last_outcome is None:
+        return True, None
+    if last_outcome == Outcome.ESCALATE.value:
+        return False, "escalated earlier; a specialist owns it"
+    if last is not None and last.stamp_after is not None:
+        changed = app.updated_stamp != last.stamp_after
+    else:
+        changed = app.status not in ("pending", "solved", "closed") and last_outcome != Outcome.ESCALATE.value
+    if last is not None and last.ruleset_version != version:
+        return True, None
+    if not changed:
+        if app.status == "pending":
+            return False, "waiting for the applicant's answer"
+        return False, f"decided ({last_outcome}) and unchanged since"
+    return True, None
+
+
+def _marker_outcome(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value.removeprefix("commops_") or None
+
+
+def _after_reply(decision: Decision, app: Application, last: ProposalRecord | None, digest: str) -> Decision:
+    """An applicant answered, but nothing the rules read changed: a person has to read the answer."""
+    if last is None or last.outcome not in (Outcome.ASK.value, Outcome.QUALIFY.value, Outcome.REJECT.value):
+        return decision
+    if last.fields_digest != digest:
+        return decision
+    if last.outcome == Outcome.ASK.value and decision.outcome is not Outcome.ASK:
+        return decision
+    message = (
+        "the applicant replied, but nothing the rules read has changed: read the reply"
+        if last.outcome == Outcome.ASK.value
+        else f"the ticket was reopened after a {last.outcome} decision"
+    )
+    reason = Reason(rule="commops.reply-needs-reading", message=message, outcome=Outcome.MANUAL)
+    return decision.model_copy(
+        update={
+            "outcome": Outcome.MANUAL,
+            "reasons": [reason],
+            "other_reasons": [*decision.reasons, *decision.other_reasons],
+        }
+    )
+
+
+def evaluate_queue(
+    ports: TriagePorts, options: TriageOptions, *, progress: Callable[[int], None] | None = None
+) -> TriageBatch:
+    """Pull → skip decided → verify → evaluate. Writes nothing to Zendesk."""
+    batch = TriageBatch()
+    now = ports.clock()
+    wanted_programs = set(options.programs)
+    version = ports.evaluator.version
+    for applications, unmapped in _pull(ports, options, progress):
+        batch.unmapped.extend(unmapped)
+        selected: list[Application] = []
+        for app in applications:
+            if wanted_programs and app.program not in wanted_programs:
+                continue
+            if options.limit is not None and len(batch.proposals) + len(selected) >= options.limit:
+                break
+            selected.append(app)
+        if not selected:
+            continue
+        history = ports.journal.last_applied([a.ticket_id for a in selected])
+        fresh: list[Application] = []
+        for app in selected:
+            if app.program is None:
+                fresh.append(app)
+                continue
+            go, why = (True, None) if options.include_decided else _retriage_verdict(
+                app, history.get(app.ticket_id), version
+            )
+            if go:
+                fresh.append(app)
+            else:
+                batch.skipped.append(Skipped(app.ticket_id, why or "decided"))
+        if ports.verifier is not None:
+            from commops.verify import verify_applications  # imports httpx: only when a verifier is used
+
+            fresh = verify_applications(fresh, ports.verifier, ports.ruleset.verifications_needed)
+        for app in fresh:
+            decision = ports.evaluator.evaluate(app)
+            digest = fields_digest(app)
+            decision = _after_reply(decision, app, history.get(app.ticket_id), digest)
+            age, sla = sla_state(app.created_at, now, ports.calendar, ports.settings.sla)
+            batch.proposals.append(
+                Proposal(
+                    decision=decision,
+                    updated_stamp=app.updated_stamp or app.updated_at.isoformat(),
+                    age_business_days=age,
+                    sla=sla if decision.outcome is not Outcome.SKIP else None,
+                    note=decision.reasons[0].message
+                    if decision.reasons and decision.reasons[0].rule == "commops.reply-needs-reading"
+                    else None,
+                )
+            )
+            batch.applications[app.ticket_id] = app
+            batch.digests[app.ticket_id] = digest
+        if options.limit is not None and len(batch.proposals) >= options.limit:
+            break
+    return batch
+
+
+@dataclass
+class ApplyReport:
+    results: list[WriteResult] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(r.status for r in self.results).items()))
+
+
+def apply_proposals(
+    ports: TriagePorts,
+    proposal_ids: dict[int, int],
+    proposals: Sequence[Proposal],
+    *,
+    progress: Callable[[int], None] | None = None,
+    chunk: int = 100,
+) -> list[WriteResult]:
+    """Write proposals through the gateway, recording intent before and result after each chunk.
+
+    ``proposal_ids`` maps ticket id → journal row. A run killed anywhere in here leaves rows in state
+    ``writing``; ``resume_unfinished`` sends them again, and the gateway's write markers make that safe.
+    """
+    results: list[WriteResult] = []
+    writable = [p for p in proposals if p.decision.outcome.writes]
+    for start in range(0, len(writable), chunk):
+        part = writable[start : start + chunk]
+        ids = [proposal_ids[p.ticket_id] for p in part]
+        attempts = ports.journal.begin_writes(ids)
+        try:
+            outcome = ports.gateway.write_decisions(part)
+        except Exception as exc:
+            for pid in ids:
+                ports.journal.finish_write(pid, attempts[pid], "failed", str(exc), None)
+            raise
+        by_ticket = {r.ticket_id: r for r in outcome}
+        for proposal, pid in zip(part, ids, strict=True):
+            result = by_ticket.get(proposal.ticket_id) or WriteResult(
+                ticket_id=proposal.ticket_id, status="failed", error="no result from Zendesk"
+            )
+            ports.journal.finish_write(pid, attempts[pid], result.status, result.error, result.updated_stamp)
+            results.append(result)
+        if progress:
+            progress(len(part))
+    return results
+
+
+def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
+    """Finish writes an earlier run approved or sent but never saw answered (killed, crashed, failed)."""
+    pending = ports.journal.unfinished_writes()
+    if not pending:
+        return []
+    latest: dict[int, ProposalRecord] = {}
+    for record in pending:
+        latest[record.ticket_id] = record  # the newest proposal per ticket wins
+    for record in pending:
+        if latest[record.ticket_id].id != record.id:
+            ports.journal.set_state([record.id], "superseded")
+    records = list(latest.values())
+    proposals = [ports.journal.load_proposal(r.id) for r in records]
+    return apply_proposals(ports, {r.ticket_id: r.id for r in records}, proposals)
+
+
+def summary_counts(batch: TriageBatch, results: Sequence[WriteResult]) -> dict[str, Any]:
+    statuses = Counter(r.status for r in results)
+    return {
+        "applications": len(batch.proposals),
+        "outcomes": batch.counts(),
+        "applied": statuses.get("applied", 0) + statuses.get("already_applied", 0),
+        "conflicts": statuses.get("conflict", 0),
+        "errors": statuses.get("failed", 0),
+        "skipped": len(batch.skipped),
+        "unmapped": len(batch.unmapped),
+    }

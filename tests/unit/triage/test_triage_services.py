@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from commops.config import load_settings
+from commops.domain import Outcome
+from commops.domain.calendar import BusinessCalendar
+from commops.errors import GuardRailError, LockedError
+from commops.journal import Journal
+from commops.services.runs import record_dry_run, run_apply, run_unattended
+from commops.services.triage import TriageOptions, TriagePorts, evaluate_queue, resume_unfinished
+
+from .fakes import FakeGateway, FieldEvaluator, application
+
+
+def make_ports(gateway: FakeGateway, home: Path) -> TriagePorts:
+    evaluator = FieldEvaluator()
+    return TriagePorts(
+        settings=load_settings(),
+        gateway=gateway,
+        evaluator=evaluator,
+        ruleset=evaluator,
+        journal=Journal.open(home / "journal.sqlite3"),
+        calendar=BusinessCalendar(),
+        clock=lambda: datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+    )
+
+
+def test_dry_run_writes_nothing_and_journals_proposals(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1), application(2, "reject"), application(3, program=None)])
+    ports = make_ports(gateway, commops_home)
+    summary = record_dry_run(ports, TriageOptions())
+    assert gateway.written == []
+    assert {p.ticket_id: p.decision.outcome for p in summary.batch.proposals} == {
+        1: Outcome.QUALIFY, 2: Outcome.REJECT, 3: Outcome.SKIP,
+    }
+    assert {r.state for r in ports.journal.history()} == {"proposed"}
+    assert summary.batch.proposals[0].age_business_days == 3  # Fri 20 → Wed 25 Nov 2026
+
+
+def test_apply_then_retriage_skips_decided_and_unchanged(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1, "ask"), application(2, "escalate")])
+    ports = make_ports(gateway, commops_home)
+    batch = evaluate_queue(ports, TriageOptions())
+    run_apply(ports, batch, batch.proposals, mode="apply")
+    assert sorted(gateway.written) == [(1, "ask"), (2, "escalate")]
+    again = evaluate_queue(ports, TriageOptions())
+    assert again.proposals == []
+    assert {s.ticket_id for s in again.skipped} == {1, 2}
+
+
+def test_reply_with_new_fields_is_triaged_again_and_text_only_goes_to_manual(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1, "ask"), application(2, "ask")])
+    ports = make_ports(gateway, commops_home)
+    batch = evaluate_queue(ports, TriageOptions())
+    run_apply(ports, batch, batch.proposals, mode="apply")
+    gateway.reply(1, verdict="qualify")  # the applicant filled the form in
+    gateway.reply(2)  # only text
+    again = {p.ticket_id: p for p in evaluate_queue(ports, TriageOptions()).proposals}
+    assert again[1].decision.outcome is Outcome.QUALIFY
+    assert again[2].decision.outcome is Outcome.MANUAL
+    assert again[2].note and "replied" in again[2].note
+
+
+def test_unattended_applies_only_auto_rules_and_resumes_after_a_crash(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1), application(2, manual_only=True), application(3)])
+    ports = make_ports(gateway, commops_home)
+    gateway.fail_next_write = ConnectionError("killed mid-write")
+    with pytest.raises(ConnectionError):
+        run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    assert gateway.written == []
+    assert {r.ticket_id for r in ports.journal.unfinished_writes()} == {1, 3}
+    summary = run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    assert sorted(gateway.written) == [(1, "qualify"), (3, "qualify")]
+    assert len(summary.resumed) == 2 and summary.results == []
+    assert ports.journal.unfinished_writes() == []
+    assert resume_unfinished(ports) == []
+
+
+def test_reject_ceiling_aborts_before_writing(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1, "reject"), application(2, "reject"), application(3)])
+    ports = make_ports(gateway, commops_home)
+    with pytest.raises(GuardRailError, match="2 of 3"):
+        run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=0.5)
+    assert gateway.written == []
+
+
+def test_max_writes_caps_and_leaves_the_rest_as_proposals(commops_home: Path) -> None:
+    gateway = FakeGateway([application(i) for i in range(1, 6)])
+    ports = make_ports(gateway, commops_home)
+    summary = run_unattended(ports, TriageOptions(), max_writes=2, max_reject_share=1.0)
+    assert len(gateway.written) == 2 and summary.status == "capped"
+
+
+def test_second_unattended_run_is_locked_out(commops_home: Path) -> None:
+    from filelock import FileLock
+
+    ports = make_ports(FakeGateway([application(1)]), commops_home)
+    with FileLock(str(commops_home / "unattended.lock")), pytest.raises(LockedError):
+        run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+
+
+def test_changed_ticket_is_a_conflict_not_overwritten(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1)])
+    ports = make_ports(gateway, commops_home)
+    batch = evaluate_queue(ports, TriageOptions())
+    gateway.reply(1)  # someone changed it after evaluation
+    summary = run_apply(ports, batch, batch.proposals, mode="apply")
+    assert [r.status for r in summary.results] == ["conflict"]
+    assert gateway.written == []
