@@ -1,0 +1,208 @@
+"""Gather what statistics read: tickets of a period from Zendesk, joined with the journal's applied decisions.
+
+Decisions commops applied are in the journal (unattended runs, or specialists through commops). A ticket
+whose decision marker shows a decision the journal does not explain was decided directly in Zendesk: only
+for those tickets are the audits read (one request each), to learn when.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
+
+from commops.config import Settings
+from commops.domain import Application, Outcome
+from commops.errors import NotFoundError
+from commops.ports import QueuePage
+from commops.reports import Actor, DecisionEvent, SlaPolicy, TicketRecord
+from commops.services.sla import calendar_from
+
+__all__ = [
+    "AppliedDecision",
+    "DecisionJournal",
+    "StatsGateway",
+    "collect",
+    "decision_changes",
+    "default_period",
+    "outcome_of",
+    "sla_policy",
+    "stats_query",
+]
+
+DEFAULT_WEEKS = 12
+# A decision change in the audits this close to a journal entry with the same outcome is commops' own write.
+_SAME_WRITE = timedelta(minutes=15)
+_FORM_TERM = re.compile(r'(?<!\S)(?:form|ticket_form_id):(?:"[^"]*"|\S+)')
+_DECIDED = tuple(o.value for o in Outcome if o.writes)
+
+
+class StatsGateway(Protocol):
+    """What statistics need from Zendesk: a cursor-paginated search and a ticket's audits."""
+
+    def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]: ...
+
+    def audits(self, ticket_id: int) -> list[dict[str, Any]]: ...
+
+
+class AppliedDecision(Protocol):
+    @property
+    def ticket_id(self) -> int: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def rules(self) -> list[str]: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def applied_at(self) -> datetime: ...
+
+
+class DecisionJournal(Protocol):
+    """What statistics need from the journal: the decisions commops applied, oldest first."""
+
+    def applied_decisions(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[AppliedDecision]: ...
+
+
+def default_period(since: date | None, until: date | None, today: date) -> tuple[date, date]:
+    """Until today, since twelve weeks before ``until``, unless given."""
+    end = until or today
+    return since or end - timedelta(weeks=DEFAULT_WEEKS), end
+
+
+def sla_policy(settings: Settings) -> SlaPolicy:
+    sla = settings.sla
+    return SlaPolicy(
+        calendar_from(sla),
+        at_risk_day=sla.at_risk_day,
+        due_day=sla.due_day,
+        holiday_country=sla.holiday_country,
+        extra_holidays=tuple(sla.extra_holidays),
+    )
+
+
+def stats_query(settings: Settings, since: date, until: date) -> str:
+    """Tickets of every status created from ``since`` to ``until`` (both included) on the application forms.
+
+    The forms are those of the configured queue query, so an account's forms live in one place.
+    """
+    forms = _FORM_TERM.findall(settings.queue.query)
+    window = [
+        f"created>{(since - timedelta(days=1)).isoformat()}",
+        f"created<{(until + timedelta(days=1)).isoformat()}",
+    ]
+    return " ".join(["type:ticket", *window, *forms])
+
+
+def outcome_of(value: object) -> str | None:
+    """A decision marker value (``qualify``, ``commops_qualify``) as an outcome, None when it is none."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    return next((o for o in _DECIDED if text == o or text.endswith("_" + o)), None)
+
+
+def _parse_time(raw: object) -> datetime | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def decision_changes(audits: Iterable[dict[str, Any]], field_id: int) -> list[tuple[datetime, str]]:
+    """Every time the decision field was set, from Zendesk audit JSON, in time order."""
+    changes: list[tuple[datetime, str]] = []
+    for audit in audits:
+        when = _parse_time(audit.get("created_at"))
+        for event in audit.get("events") or []:
+            if event.get("type") not in ("Create", "Change") or str(event.get("field_name")) != str(field_id):
+                continue
+            outcome = outcome_of(event.get("value"))
+            if when is not None and outcome is not None:
+                changes.append((when, outcome))
+    return sorted(changes)
+
+
+def _journal_index(journal: DecisionJournal, since: datetime, until: datetime) -> dict[int, list[DecisionEvent]]:
+    index: dict[int, list[DecisionEvent]] = {}
+    for entry in journal.applied_decisions(since=since, until=until):
+        actor: Actor = "unattended" if entry.mode == "unattended" else "commops_specialist"
+        at = entry.applied_at if entry.applied_at.tzinfo else entry.applied_at.replace(tzinfo=UTC)
+        event = DecisionEvent(outcome=entry.outcome, at=at, actor=actor, rules=tuple(entry.rules))
+        index.setdefault(entry.ticket_id, []).append(event)
+    return index
+
+
+def _zendesk_decisions(
+    app: Application, known: list[DecisionEvent], gateway: StatsGateway, field_id: int, tally: Counter[str]
+) -> list[DecisionEvent]:
+    """Decisions made in Zendesk itself: audit changes of the decision field that no journal entry explains."""
+    tally["audit_requests"] += 1
+    try:
+        audits = gateway.audits(app.ticket_id)
+    except NotFoundError:
+        audits = []
+    found = [
+        DecisionEvent(outcome=outcome, at=when, actor="zendesk_specialist")
+        for when, outcome in decision_changes(audits, field_id)
+        if not any(e.outcome == outcome and abs(e.at - when) <= _SAME_WRITE for e in known)
+    ]
+    if not found and not known:
+        # No trace of when: the last update is the best bound Zendesk offers.
+        marker = outcome_of(app.marker.outcome if app.marker else None)
+        if marker is not None:
+            updated = app.updated_at if app.updated_at.tzinfo else app.updated_at.replace(tzinfo=UTC)
+            found = [DecisionEvent(outcome=marker, at=updated, actor="zendesk_specialist")]
+            tally["decision_time_from_updated_at"] += 1
+    return found
+
+
+def collect(
+    gateway: StatsGateway,
+    journal: DecisionJournal,
+    settings: Settings,
+    *,
+    since: date,
+    until: date,
+    program: str | None = None,
+    tally: Counter[str] | None = None,
+) -> Iterator[TicketRecord]:
+    """Stream one record per application created in the period, with every decision known for it.
+
+    ``tally`` (optional) counts pages, tickets, skipped tickets and the audit requests spent.
+    """
+    counts: Counter[str] = tally if tally is not None else Counter()
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+    index = _journal_index(journal, start, end)
+    field_id = settings.fields[settings.markers.decision_field]
+    for page in gateway.pull_queue(stats_query(settings, since, until)):
+        counts["pages"] += 1
+        counts["unmapped"] += len(page.unmapped)
+        for app in page.applications:
+            if not app.is_application or (program is not None and app.program != program):
+                counts["skipped"] += 1
+                continue
+            events = sorted(index.pop(app.ticket_id, []), key=lambda e: e.at)
+            marker = outcome_of(app.marker.outcome if app.marker else None)
+            if marker is not None and (not events or events[-1].outcome != marker):
+                events = sorted(
+                    [*events, *_zendesk_decisions(app, events, gateway, field_id, counts)], key=lambda e: e.at
+                )
+            counts["tickets"] += 1
+            yield TicketRecord(
+                ticket_id=app.ticket_id,
+                program=app.program,
+                status=app.status,
+                created_at=app.created_at,
+                requester_name=app.requester.name,
+                requester_email=app.requester.email,
+                decisions=tuple(events),
+            )

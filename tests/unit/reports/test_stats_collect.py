@@ -1,0 +1,193 @@
+"""The collector joins tickets with the journal and reads audits only for decisions made in Zendesk."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from commops.config import Settings, load_settings
+from commops.domain import Application, DecisionMarker, Requester
+from commops.ports import QueuePage
+from commops.services.stats import (
+    collect,
+    decision_changes,
+    default_period,
+    outcome_of,
+    stats_query,
+)
+
+DECISION_FIELD = 3600290  # the reference account's decision field (from the packaged config)
+
+
+def t(text: str) -> datetime:
+    return datetime.fromisoformat(text + "+00:00")
+
+
+def app(ticket_id: int, program: str | None, marker: str | None = None, status: str = "solved") -> Application:
+    return Application(
+        ticket_id=ticket_id,
+        program=program,
+        status=status,
+        requester=Requester(name=f"Person {ticket_id}", email=f"p{ticket_id}@example.org"),
+        created_at=t("2026-01-05T09:00:00"),
+        updated_at=t("2026-01-09T16:00:00"),
+        marker=DecisionMarker(outcome=marker) if marker else None,
+    )
+
+
+def audit(when: str, value: str) -> dict[str, Any]:
+    return {
+        "created_at": when,
+        "events": [
+            {"type": "Comment", "body": "hello"},
+            {"type": "Change", "field_name": str(DECISION_FIELD), "value": value, "previous_value": None},
+        ],
+    }
+
+
+@dataclass
+class FakeGateway:
+    pages: list[QueuePage]
+    audit_log: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    queries: list[str | None] = field(default_factory=list)
+    audited: list[int] = field(default_factory=list)
+
+    def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]:
+        self.queries.append(query)
+        yield from self.pages
+
+    def audits(self, ticket_id: int) -> list[dict[str, Any]]:
+        self.audited.append(ticket_id)
+        return self.audit_log.get(ticket_id, [])
+
+
+@dataclass
+class Entry:
+    ticket_id: int
+    outcome: str
+    mode: str
+    applied_at: datetime
+    rules: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FakeJournal:
+    entries: list[Entry]
+    calls: list[tuple[datetime | None, datetime | None]] = field(default_factory=list)
+
+    def applied_decisions(self, *, since: datetime | None = None, until: datetime | None = None) -> Iterator[Entry]:
+        self.calls.append((since, until))
+        return iter(self.entries)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings()
+
+
+def run(
+    gateway: FakeGateway, journal: FakeJournal, settings: Settings, **kw: Any
+) -> tuple[dict[int, Any], Counter[str]]:
+    tally: Counter[str] = Counter()
+    records = collect(gateway, journal, settings, since=date(2026, 1, 1), until=date(2026, 1, 31), tally=tally, **kw)
+    return {r.ticket_id: r for r in records}, tally
+
+
+def test_journal_decisions_are_joined_and_zendesk_decisions_come_from_audits(settings: Settings) -> None:
+    gateway = FakeGateway(
+        pages=[
+            QueuePage(applications=[app(1, "education", "qualify"), app(2, "education", "reject")], has_more=True),
+            QueuePage(applications=[app(3, "startups", "commops_reject"), app(4, "startups"), app(5, None)]),
+        ],
+        audit_log={
+            # 2: commops asked (its own write, already in the journal), then a specialist rejected in Zendesk
+            2: [audit("2026-01-06T10:00:05Z", "commops_ask"), audit("2026-01-08T11:00:00Z", "commops_reject")],
+            3: [audit("2026-01-07T12:30:00Z", "commops_reject")],
+        },
+    )
+    journal = FakeJournal(
+        [
+            Entry(1, "qualify", "unattended", t("2026-01-05T10:00:00"), ["edu_ok"]),
+            Entry(2, "ask", "interactive", t("2026-01-06T10:00:06"), ["edu_ask_email"]),
+            Entry(99, "reject", "apply", t("2026-01-06T10:00:00")),  # a ticket outside the period
+        ]
+    )
+    records, tally = run(gateway, journal, settings)
+
+    assert sorted(records) == [1, 2, 3, 4]  # 5 is not an application
+    assert [(e.outcome, e.actor, e.rules) for e in records[1].decisions] == [("qualify", "unattended", ("edu_ok",))]
+    assert [(e.outcome, e.actor, e.at) for e in records[2].decisions] == [
+        ("ask", "commops_specialist", t("2026-01-06T10:00:06")),
+        ("reject", "zendesk_specialist", t("2026-01-08T11:00:00")),
+    ]
+    assert [(e.outcome, e.actor, e.at) for e in records[3].decisions] == [
+        ("reject", "zendesk_specialist", t("2026-01-07T12:30:00"))
+    ]
+    assert records[4].decisions == ()
+    assert (records[3].requester_name, records[3].status) == ("Person 3", "solved")
+    assert gateway.audited == [2, 3]  # only where the marker is not explained by the journal
+    assert (tally["pages"], tally["tickets"], tally["skipped"], tally["audit_requests"]) == (2, 4, 1, 2)
+    assert journal.calls == [(t("2026-01-01T00:00:00"), t("2026-02-01T00:00:00"))]
+
+
+def test_the_query_covers_every_status_of_the_period_on_the_configured_forms(settings: Settings) -> None:
+    gateway = FakeGateway(pages=[])
+    run(gateway, FakeJournal([]), settings)
+    query = gateway.queries[0]
+    assert query == stats_query(settings, date(2026, 1, 1), date(2026, 1, 31))
+    assert query is not None and query.startswith("type:ticket created>2025-12-31 created<2026-02-01 ")
+    assert 'form:"Education program application"' in query
+    assert "status" not in query
+
+
+def test_program_filter_keeps_one_program(settings: Settings) -> None:
+    gateway = FakeGateway(pages=[QueuePage(applications=[app(1, "education"), app(2, "startups")])])
+    records, tally = run(gateway, FakeJournal([]), settings, program="startups")
+    assert list(records) == [2]
+    assert tally["skipped"] == 1
+
+
+def test_a_zendesk_decision_without_audit_trail_falls_back_to_the_last_update(settings: Settings) -> None:
+    gateway = FakeGateway(pages=[QueuePage(applications=[app(7, "open_source", "qualify")])])
+    records, tally = run(gateway, FakeJournal([]), settings)
+    assert [(e.outcome, e.actor, e.at) for e in records[7].decisions] == [
+        ("qualify", "zendesk_specialist", t("2026-01-09T16:00:00"))
+    ]
+    assert tally["decision_time_from_updated_at"] == 1
+
+
+def test_decision_changes_read_create_and_change_events_of_the_decision_field() -> None:
+    audits = [
+        {"created_at": "2026-01-02T09:00:00Z", "events": [{"type": "Create", "field_name": "3600290", "value": "x"}]},
+        {"created_at": "2026-01-03T09:00:00Z", "events": [{"type": "Change", "field_name": "123", "value": "reject"}]},
+        {"created_at": "2026-01-04T09:00:00Z", "events": [{"type": "Change", "field_name": "3600290", "value": "ask"}]},
+    ]
+    assert decision_changes(audits, DECISION_FIELD) == [(t("2026-01-04T09:00:00"), "ask")]
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome"),
+    [
+        ("qualify", "qualify"),
+        ("commops_reject", "reject"),
+        ("ESCALATE", "escalate"),
+        ("", None),
+        (None, None),
+        ("x", None),
+    ],
+)
+def test_outcome_of_marker_values(value: object, outcome: str | None) -> None:
+    assert outcome_of(value) == outcome
+
+
+def test_default_period_is_twelve_weeks_to_today() -> None:
+    assert default_period(None, None, date(2026, 3, 27)) == (date(2026, 1, 2), date(2026, 3, 27))
+    assert default_period(date(2026, 3, 1), date(2026, 3, 10), date(2026, 3, 27)) == (
+        date(2026, 3, 1),
+        date(2026, 3, 10),
+    )
