@@ -103,8 +103,19 @@ def test_unknown_ids_are_not_known(expression: str, unknown_ids: tuple[str, ...]
 
 @pytest.mark.parametrize(
     "garbage",
-    ["", "   ", "garbage ((", "MIT AND", "AND", "MIT/Apache-2.0", "MIT, Apache-2.0", "MIT WITH Apache-2.0",
-     "LLVM-exception", "MIT MIT", "\x00"],
+    [
+        "",
+        "   ",
+        "garbage ((",
+        "MIT AND",
+        "AND",
+        "MIT/Apache-2.0",
+        "MIT, Apache-2.0",
+        "MIT WITH Apache-2.0",
+        "LLVM-exception",
+        "MIT MIT",
+        "\x00",
+    ],
 )
 def test_garbage_is_not_known_and_never_raises(garbage: str) -> None:
     verdict = DATA.spdx(garbage)
