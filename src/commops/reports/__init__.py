@@ -22,6 +22,9 @@ from commops.reports.model import (
     WeekStats,
 )
 from commops.reports.records import ACTORS, FINAL_OUTCOMES, OPEN_STATUSES, Actor, DecisionEvent, TicketRecord
+from commops.reports.render_csv import render_json, ticket_row, write_summary_csv, write_ticket_csv
+from commops.reports.render_html import render_html
+from commops.reports.render_text import render_table
 
 __all__ = [
     "ACTORS",
@@ -46,5 +49,11 @@ __all__ = [
     "aggregate",
     "iso_week",
     "quantiles",
+    "render_html",
+    "render_json",
+    "render_table",
     "ticket_facts",
+    "ticket_row",
+    "write_summary_csv",
+    "write_ticket_csv",
 ]

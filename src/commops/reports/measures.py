@@ -34,6 +34,7 @@ __all__ = [
     "StatsAggregator",
     "TicketFacts",
     "aggregate",
+    "day_bins",
     "iso_week",
     "quantiles",
     "ticket_facts",
@@ -137,6 +138,17 @@ def quantiles(histogram: Counter[int] | dict[int, int]) -> TimeToDecision:
     median = float(nth(n // 2)) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
     p90 = nth(math.ceil(0.9 * n) - 1)
     return TimeToDecision(count=n, median=median, p90=p90, histogram=dict(items))
+
+
+def day_bins(histogram: dict[int, int], cap: int) -> list[tuple[str, int, int]]:
+    """Chart rows ``(label, count, first day)``: one per day up to ``cap``, then one ``cap+`` row."""
+    if not histogram:
+        return []
+    last = max(histogram)
+    rows = [(str(d), histogram.get(d, 0), d) for d in range(min(last, cap - 1) + 1)]
+    if last >= cap:
+        rows.append((f"{cap}+", sum(n for d, n in histogram.items() if d >= cap), cap))
+    return rows
 
 
 @dataclass
