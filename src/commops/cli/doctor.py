@@ -1,11 +1,63 @@
-"""`commops doctor` commands."""
+"""`commops doctor`: does the account answer, do the credentials work, does everything the config names exist."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-__all__ = ["register"]
+from commops.cli.context import state
+from commops.config import Settings
+
+if TYPE_CHECKING:
+    from commops.zendesk.doctor import ExtraCheck
+
+__all__ = ["EXTRA_CHECKS", "register", "rule_macro_titles"]
+
+# Hooks for checks that live elsewhere (e.g. data-set versions): each returns more Check rows.
+EXTRA_CHECKS: list[ExtraCheck] = []
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.command("doctor")(doctor)
+
+
+def rule_macro_titles(settings: Settings) -> list[str]:
+    """Macro titles the rule files name. The rules engine wires this in; until then, none."""
+    return []
+
+
+def doctor(
+    ctx: typer.Context,
+    macro: Annotated[
+        list[str] | None, typer.Option("--macro", "-m", help="Also check that this macro title exists (repeatable).")
+    ] = None,
+) -> None:
+    """Check the Zendesk account against the config: answers, who am I, forms, fields, macros.
+
+    Prints one ✓/✗ line per check with how to fix it; exits 1 if anything is missing.
+
+    Example: commops doctor --macro "EDU::Qualified - welcome"
+    """
+    from commops.bootstrap import open_gateway
+    from commops.zendesk import check_account
+
+    app = state(ctx)
+    settings = app.settings
+    titles: Iterable[str] = [*rule_macro_titles(settings), *(macro or [])]
+    with open_gateway(settings, notice=app.info) as gateway:
+        checks = check_account(gateway, settings, titles, extra=EXTRA_CHECKS)
+    failed = 0
+    for check in checks:
+        mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+        line = f"{mark} {check.name}: {check.detail}" if check.detail else f"{mark} {check.name}"
+        app.out.print(line, highlight=False, soft_wrap=True)
+        if not check.ok:
+            failed += 1
+            if check.fix:
+                app.out.print(f"    fix: {check.fix}", highlight=False, soft_wrap=True)
+    if failed:
+        app.out.print(f"{failed} problem(s) found", highlight=False)
+        raise typer.Exit(1)
+    app.out.print("everything commops needs is there", highlight=False)

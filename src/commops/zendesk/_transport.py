@@ -1,0 +1,174 @@
+"""The requests session every Zendesk call goes through: accounting, pacing, 429 budget, read retries.
+
+zenpy retries 429s without bound and (on sessions it builds) resends PUTs after a read timeout. This
+session answers for both before zenpy sees a response: a 429 is waited out here within one shared
+budget (a 429 was not processed, so resending any method is safe), 5xx and connection failures are
+retried with jitter for reads only, and writes are never resent by the transport.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from commops.errors import RateBudgetError
+
+__all__ = ["ZendeskSession", "endpoint_key"]
+
+_ID_SEGMENT = re.compile(r"^(\d+|V\d-[0-9a-f]+|[0-9a-f]{32})$")
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def endpoint_key(method: str, url: str) -> str:
+    """``GET https://x/api/v2/tickets/12/macros/3/apply.json?a=b`` → ``GET /tickets/{id}/macros/{id}/apply``."""
+    path = urlsplit(url).path
+    if path.startswith("/api/v2"):
+        path = path[len("/api/v2") :]
+    if path.endswith(".json"):
+        path = path[: -len(".json")]
+    parts = ["{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/")]
+    return f"{method.upper()} {'/'.join(parts) or '/'}"
+
+
+class ZendeskSession(requests.Session):
+    """A session with no transport retries, request counts by endpoint, and rate-limit handling.
+
+    ``sleep`` and ``clock`` are injectable so tests can observe waits; ``rate_budget_s`` is the total
+    time this session may spend waiting for rate limits (429 Retry-After and pacing) before
+    :class:`RateBudgetError`.
+    """
+
+    def __init__(
+        self,
+        *,
+        rate_budget_s: float,
+        read_retries: int = 3,
+        backoff_s: float = 0.5,
+        pace_floor: int = 2,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__()
+        adapter = HTTPAdapter(max_retries=0)
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+        self.rate_budget_s = rate_budget_s
+        self.rate_waited_s = 0.0
+        self.read_retries = read_retries
+        self.backoff_s = backoff_s
+        self.pace_floor = pace_floor
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._pause_until: float = 0.0
+
+    # -- accounting -------------------------------------------------------------------------------
+
+    def request_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self._counts.items()))
+
+    @property
+    def total_requests(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+    # -- the one entry point requests uses for every verb -----------------------------------------
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        verb = method.decode() if isinstance(method, bytes) else method
+        target = url.decode() if isinstance(url, bytes) else url
+        key = endpoint_key(verb, target)
+        read = verb.upper() in _READ_METHODS
+        attempt = 0
+        while True:
+            self._pace()
+            with self._lock:
+                self._counts[key] += 1
+            try:
+                response = super().request(method, url, *args, **kwargs)
+            except (requests.ConnectionError, requests.Timeout):
+                if not read or attempt >= self.read_retries:
+                    raise
+                attempt += 1
+                self._sleep(self._backoff(attempt))
+                continue
+            self._note_limits(response.headers)
+            if response.status_code == 429:
+                self._wait_rate(_retry_after(response.headers), key)
+                continue
+            if response.status_code in _RETRY_STATUSES and read and attempt < self.read_retries:
+                attempt += 1
+                wait = _retry_after(response.headers)
+                self._sleep(wait if wait is not None else self._backoff(attempt))
+                continue
+            return response
+
+    # -- waiting ----------------------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, base·2^attempt]."""
+        return self._rng.uniform(0, self.backoff_s * (2 ** (attempt - 1)))
+
+    def _wait_rate(self, seconds: float | None, key: str) -> None:
+        wait = 1.0 if seconds is None else max(seconds, 0.0)
+        left = self.rate_budget_s - self.rate_waited_s
+        if wait > left:
+            raise RateBudgetError(
+                f"Zendesk kept rate-limiting {key}: waiting {wait:g}s more would exceed the "
+                f"{self.rate_budget_s:g}s rate-limit budget ({self.rate_waited_s:g}s already spent)",
+                status=429,
+                hint="run again later, or raise zendesk.rate_wait_budget_s",
+            )
+        self.rate_waited_s += wait
+        self._sleep(wait)
+
+    def _note_limits(self, headers: Mapping[str, str]) -> None:
+        """Pace: when the account's remaining requests hit the floor, pause until the window resets."""
+        remaining = _int_header(headers, "x-rate-limit-remaining", "ratelimit-remaining")
+        if remaining is None or remaining > self.pace_floor:
+            return
+        reset = _int_header(headers, "ratelimit-reset")
+        pause = float(reset) if reset is not None else 1.0
+        with self._lock:
+            self._pause_until = max(self._pause_until, time.monotonic() + pause)
+
+    def _pace(self) -> None:
+        with self._lock:
+            pause = self._pause_until - time.monotonic()
+            self._pause_until = 0.0
+        if pause > 0:
+            self._wait_rate(pause, "pacing")
+
+
+def _int_header(headers: Mapping[str, str], *names: str) -> int | None:
+    for name in names:
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            return int(float(raw))
+        except ValueError:
+            continue
+    return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None

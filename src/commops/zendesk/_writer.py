@@ -1,0 +1,201 @@
+"""Exactly-once writes: re-check, send, poll, and — when an answer is lost — look before resending.
+
+A single proposal is one ``PUT /tickets/{id}`` with ``safe_update``; a batch is ``update_many`` in
+chunks of 100, all chunks sent before one ``job_statuses/show_many`` poll loop. After a timeout, a
+dropped connection, a 5xx or a lost job the tickets are re-read and the write_id marker decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from commops.domain import Proposal
+from commops.errors import ConflictError, RateBudgetError, UnreachableError, ZendeskError
+from commops.ports import WriteResult
+from commops.zendesk._compose import ComposedUpdate
+
+if TYPE_CHECKING:
+    from commops.zendesk.gateway import ZendeskGateway
+
+__all__ = ["Writer"]
+
+CHUNK = 100
+_CONFIRM_DELAYS = (0.0, 0.5, 1.5)  # re-reads after an unconfirmed write: the job may still be running
+
+
+def _uncertain(exc: ZendeskError) -> bool:
+    """Did the request maybe land? Timeouts, dropped connections and 5xx: we cannot tell."""
+    return isinstance(exc, UnreachableError) or (exc.status is not None and exc.status >= 500) or exc.status is None
+
+
+class Writer:
+    def __init__(self, gateway: ZendeskGateway) -> None:
+        self.gw = gateway
+
+    def write(self, proposals: Sequence[Proposal]) -> list[WriteResult]:
+        results: dict[int, WriteResult] = {}
+        writing: list[Proposal] = []
+        for proposal in proposals:
+            tid = proposal.ticket_id
+            if not proposal.decision.outcome.writes:
+                results.setdefault(tid, WriteResult(ticket_id=tid, status="skipped"))
+            elif any(p.ticket_id == tid for p in writing):
+                results[tid] = WriteResult(ticket_id=tid, status="failed", error="two proposals for one ticket")
+            else:
+                writing.append(proposal)
+        if writing:
+            ready, done = self.gw._prepare(writing)
+            results.update(done)
+            if len(writing) == 1 and ready:
+                results.update(self._single(*ready[0]))
+            elif ready:
+                results.update(self._batch(ready))
+        return [results[p.ticket_id] for p in proposals]
+
+    # -- one ticket: safe update ----------------------------------------------------------------
+
+    def _single(self, proposal: Proposal, composed: ComposedUpdate, *, resent: bool = False) -> dict[int, WriteResult]:
+        tid = proposal.ticket_id
+        body = {"ticket": {**composed.body, "safe_update": True, "updated_stamp": proposal.updated_stamp}}
+        try:
+            data = self.gw.http.put(f"tickets/{tid}.json", body, what=f"writing ticket {tid}")
+        except RateBudgetError:
+            raise
+        except ConflictError:
+            return self._confirm([(proposal, composed)], delays=(0.0,), conflict_if_absent=True)
+        except ZendeskError as exc:
+            if not _uncertain(exc):
+                return {tid: WriteResult(ticket_id=tid, status="failed", error=str(exc))}
+            confirmed = self._confirm([(proposal, composed)], delays=(0.0,), conflict_if_absent=False)
+            if confirmed[tid].status != "failed" or resent:
+                return confirmed
+            # Not on the ticket and the ticket unchanged: resending with safe_update cannot double-post,
+            # a late landing of the first attempt makes Zendesk answer 409.
+            return self._single(proposal, composed, resent=True)
+        stamp = (data.get("ticket") or {}).get("updated_at")
+        return {tid: WriteResult(ticket_id=tid, status="applied", updated_stamp=stamp)}
+
+    # -- many tickets: update_many + job polling --------------------------------------------------
+
+    def _batch(self, ready: list[tuple[Proposal, ComposedUpdate]]) -> dict[int, WriteResult]:
+        results: dict[int, WriteResult] = {}
+        jobs: dict[str, list[tuple[Proposal, ComposedUpdate]]] = {}
+        unsure: list[tuple[Proposal, ComposedUpdate]] = []
+        for start in range(0, len(ready), CHUNK):
+            chunk = ready[start : start + CHUNK]
+            body = {"tickets": [{"id": c.ticket_id, **c.body} for _, c in chunk]}
+            try:
+                data = self.gw.http.put("tickets/update_many.json", body, what="writing decisions (update_many)")
+            except RateBudgetError:
+                raise
+            except ZendeskError as exc:
+                if _uncertain(exc):
+                    unsure += chunk
+                else:
+                    for p, _ in chunk:
+                        results[p.ticket_id] = WriteResult(ticket_id=p.ticket_id, status="failed", error=str(exc))
+                continue
+            job = data.get("job_status") or {}
+            if job.get("status") == "completed":
+                unsure += self._job_results(job, chunk, results)
+            elif job.get("id"):
+                jobs[str(job["id"])] = chunk
+            else:
+                unsure += chunk
+        unsure += self._poll(jobs, results)
+        if unsure:
+            results.update(self._confirm(unsure, delays=_CONFIRM_DELAYS, conflict_if_absent=False))
+        return results
+
+    def _poll(
+        self, jobs: dict[str, list[tuple[Proposal, ComposedUpdate]]], results: dict[int, WriteResult]
+    ) -> list[tuple[Proposal, ComposedUpdate]]:
+        """Poll every open job in one show_many call per round, with backoff, until done or job_wait_s."""
+        lost: list[tuple[Proposal, ComposedUpdate]] = []
+        deadline = self.gw.now() + self.gw.settings.zendesk.job_wait_s
+        delay = 0.25
+        while jobs:
+            self.gw.pause(min(delay, max(deadline - self.gw.now(), 0.0)))
+            ids = ",".join(jobs)
+            try:
+                data = self.gw.http.get(f"job_statuses/show_many.json?ids={ids}", what="waiting for update jobs")
+            except RateBudgetError:
+                raise
+            except ZendeskError:
+                data = {}
+            seen = {str(j.get("id")): j for j in data.get("job_statuses") or [] if isinstance(j, dict)}
+            for job_id in list(jobs):
+                job = seen.get(job_id)
+                if job is None:
+                    continue
+                if job.get("status") == "completed":
+                    lost += self._job_results(job, jobs.pop(job_id), results)
+                elif job.get("status") in ("failed", "killed"):
+                    lost += jobs.pop(job_id)
+            if jobs and self.gw.now() >= deadline:
+                for chunk in jobs.values():
+                    lost += chunk
+                break
+            delay = min(delay * 2, 5.0)
+        return lost
+
+    def _job_results(
+        self, job: dict[str, Any], chunk: list[tuple[Proposal, ComposedUpdate]], results: dict[int, WriteResult]
+    ) -> list[tuple[Proposal, ComposedUpdate]]:
+        """Per-ticket results of a completed job; tickets the job does not mention are returned to confirm."""
+        entries = {int(r["id"]): r for r in job.get("results") or [] if isinstance(r, dict) and "id" in r}
+        missing: list[tuple[Proposal, ComposedUpdate]] = []
+        for proposal, composed in chunk:
+            entry = entries.get(proposal.ticket_id)
+            if entry is None:
+                missing.append((proposal, composed))
+            elif entry.get("success", entry.get("status") == "Updated"):
+                results[proposal.ticket_id] = WriteResult(ticket_id=proposal.ticket_id, status="applied")
+            else:
+                why = entry.get("details") or entry.get("error") or "refused"
+                results[proposal.ticket_id] = WriteResult(
+                    ticket_id=proposal.ticket_id, status="failed", error=f"Zendesk refused the update: {why}"
+                )
+        return missing
+
+    # -- look before resending --------------------------------------------------------------------
+
+    def _confirm(
+        self,
+        items: list[tuple[Proposal, ComposedUpdate]],
+        *,
+        delays: Sequence[float],
+        conflict_if_absent: bool,
+    ) -> dict[int, WriteResult]:
+        """Re-read the tickets: the write_id marker says whether the write landed. Never resends."""
+        pending = {p.ticket_id: (p, c) for p, c in items}
+        results: dict[int, WriteResult] = {}
+        for delay in delays:
+            if not pending:
+                break
+            if delay:
+                self.gw.pause(delay)
+            try:
+                tickets, _ = self.gw._fetch(list(pending))
+            except RateBudgetError:
+                raise
+            except ZendeskError:
+                continue
+            for tid, (_, composed) in list(pending.items()):
+                ticket = tickets.get(tid)
+                if ticket is not None and self.gw.written(ticket) == composed.write_id:
+                    results[tid] = WriteResult(ticket_id=tid, status="applied", updated_stamp=ticket.get("updated_at"))
+                    del pending[tid]
+        for tid in pending:
+            if conflict_if_absent:
+                results[tid] = WriteResult(
+                    ticket_id=tid, status="conflict", error=f"ticket {tid} changed since it was evaluated"
+                )
+            else:
+                results[tid] = WriteResult(
+                    ticket_id=tid,
+                    status="failed",
+                    error=f"the write to ticket {tid} could not be confirmed and is not on the ticket; retry is safe",
+                )
+        return results

@@ -1,0 +1,135 @@
+"""What `commops doctor` checks against an account: it answers, the credentials work, and every form,
+field and macro the config (and the rules) name exists there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from commops.config import Settings
+from commops.errors import ZendeskError
+from commops.zendesk._compose import SUPPORTED_ACTIONS
+
+if TYPE_CHECKING:
+    from commops.zendesk.gateway import ZendeskGateway
+
+__all__ = ["Check", "ExtraCheck", "check_account"]
+
+WRITING_OUTCOMES = ("escalate", "reject", "ask", "qualify")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report; ``fix`` says what to do when ``ok`` is False."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+    fix: str | None = None
+
+
+ExtraCheck = Callable[["ZendeskGateway", Settings], list[Check]]
+
+
+def check_account(
+    gateway: ZendeskGateway,
+    settings: Settings,
+    macro_titles: Iterable[str] = (),
+    *,
+    extra: Iterable[ExtraCheck] = (),
+) -> list[Check]:
+    """Every check, in order. Stops after the first if the account does not answer or refuses us."""
+    try:
+        me = gateway.me()
+    except ZendeskError as exc:
+        return [Check("account", False, str(exc.message), exc.hint or "check zendesk.url and the credentials")]
+    checks = [
+        Check("account", True, f"{gateway.base_url} answers"),
+        Check("credentials", True, f"signed in as {me.get('name')} <{me.get('email')}> ({me.get('role')})"),
+    ]
+    if me.get("role") not in ("agent", "admin"):
+        checks.append(Check("role", False, f"{me.get('email')} is a {me.get('role')}", "use an agent or admin"))
+    try:
+        checks += _forms(gateway, settings) + _fields(gateway, settings) + _macros(gateway, macro_titles)
+        for check in extra:
+            checks += check(gateway, settings)
+    except ZendeskError as exc:
+        checks.append(Check("account data", False, str(exc.message), exc.hint))
+    return checks
+
+
+def _forms(gateway: ZendeskGateway, settings: Settings) -> list[Check]:
+    forms = {f["id"]: f for f in gateway.ticket_forms()}
+    checks = []
+    for name, program in settings.programs.items():
+        if program.form_id is None:
+            continue
+        form = forms.get(program.form_id)
+        label = f"form for {name}"
+        if form is None:
+            checks.append(
+                Check(label, False, f"no ticket form {program.form_id}", f"set programs.{name}.form_id to a form id")
+            )
+        elif not form.get("active", True):
+            checks.append(Check(label, False, f"form {form.get('name')!r} is inactive", "activate it in Zendesk"))
+        else:
+            checks.append(Check(label, True, f"{form.get('name')!r} ({program.form_id})"))
+    return checks
+
+
+def _fields(gateway: ZendeskGateway, settings: Settings) -> list[Check]:
+    fields = {f["id"]: f for f in gateway.ticket_fields()}
+    checks = []
+    for key, field_id in settings.fields.items():
+        field = fields.get(field_id)
+        if field is None:
+            checks.append(
+                Check(f"field {key}", False, f"no ticket field {field_id}", f"set fields.{key} to the field's id")
+            )
+            continue
+        problem = _field_problem(key, field, settings)
+        if problem:
+            fix = "fix the field in Zendesk (Admin Center → Objects and rules → Ticket fields)"
+            checks.append(Check(f"field {key}", False, problem, fix))
+        else:
+            checks.append(Check(f"field {key}", True, f"{field.get('title')!r} ({field_id}, {field.get('type')})"))
+    return checks
+
+
+def _field_problem(key: str, field: dict[str, Any], settings: Settings) -> str | None:
+    if not field.get("active", True):
+        return f"{field.get('title')!r} is inactive"
+    if key == settings.markers.decision_field:
+        values = {o.get("value") for o in field.get("custom_field_options") or []}
+        missing = [f"commops_{o}" for o in WRITING_OUTCOMES if f"commops_{o}" not in values]
+        if missing:
+            return f"drop-down {field.get('title')!r} lacks the option values {', '.join(missing)}"
+    if key == settings.markers.ruleset_field and field.get("type") not in ("text", "textarea"):
+        return f"{field.get('title')!r} is a {field.get('type')} field; the ruleset marker needs a text field"
+    return None
+
+
+def _macros(gateway: ZendeskGateway, titles: Iterable[str]) -> list[Check]:
+    macros = {m["title"]: m for m in gateway.macro_records()}
+    checks = []
+    for title in dict.fromkeys(titles):
+        macro = macros.get(title)
+        if macro is None:
+            checks.append(Check(f"macro {title}", False, "no macro with this title", "create it or fix the rule"))
+            continue
+        unsupported = [
+            str(a.get("field"))
+            for a in macro.get("actions") or []
+            if a.get("field") not in SUPPORTED_ACTIONS and not str(a.get("field")).startswith("custom_fields_")
+        ]
+        if not macro.get("active", True):
+            checks.append(Check(f"macro {title}", False, "the macro is inactive", "activate it in Zendesk"))
+        elif unsupported:
+            checks.append(
+                Check(f"macro {title}", False, f"actions commops cannot apply: {', '.join(unsupported)}",
+                      "remove those actions from the macro")
+            )
+        else:
+            checks.append(Check(f"macro {title}", True, f"id {macro['id']}"))
+    return checks

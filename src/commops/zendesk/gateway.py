@@ -1,0 +1,290 @@
+"""The Zendesk gateway: everything commops reads from and writes to Zendesk (implements TicketGateway)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from commops.config import Settings
+from commops.domain import Application, Proposal
+from commops.errors import RateBudgetError, UnreachableError, ZendeskError
+from commops.ports import MacroInfo, QueuePage, Unmapped, WriteResult
+from commops.zendesk._client import ZendeskHttp, build_zenpy
+from commops.zendesk._compose import ComposedUpdate, compose_update, write_id
+from commops.zendesk._mapping import custom_values, map_ticket, parse_marker, parse_time
+from commops.zendesk._transport import ZendeskSession
+
+__all__ = ["ZendeskGateway"]
+
+EXPORT_PAGE_SIZE = 1000  # search/export's maximum: one request per 1,000 queued tickets
+SHOW_MANY = 100  # tickets/show_many, users/show_many and update_many take at most 100
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _query(params: dict[str, Any]) -> str:
+    return "&".join(f"{k}={quote(str(v), safe=',')}" for k, v in params.items())
+
+
+def _same_stamp(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a == b
+    try:
+        return parse_time(a) == parse_time(b)
+    except ValueError:
+        return a == b
+
+
+class ZendeskGateway:
+    """One account (or the sandbox) through zenpy. Reference data (me, fields, forms, macros) is read
+    once per gateway and cached; writes are exactly-once by the write_id marker (docs/zendesk.md)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: ZendeskSession | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.base_url = settings.zendesk.base_url
+        self.session = session or ZendeskSession(rate_budget_s=settings.zendesk.rate_wait_budget_s, sleep=sleep)
+        self.http = ZendeskHttp(build_zenpy(settings.zendesk, self.session), self.session, self.base_url)
+        self._sleep = sleep
+        self._clock = clock
+        self._cache: dict[str, Any] = {}
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> ZendeskGateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request_counts(self) -> dict[str, int]:
+        """Requests sent so far by endpoint template, e.g. ``{"GET /search/export": 1}``; retries count."""
+        return self.session.request_counts()
+
+    # -- reference data, cached for the life of the gateway -----------------------------------------
+
+    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
+
+    def _list(self, path: str, key: str, what: str) -> list[dict[str, Any]]:
+        """Every record of a cursor-paginated list endpoint."""
+        items: list[dict[str, Any]] = []
+        data = self.http.get(f"{path}?page[size]=100", what=what)
+        while True:
+            items += data.get(key) or []
+            nxt = (data.get("links") or {}).get("next") or data.get("next_page")
+            if not nxt or not (data.get("meta") or {}).get("has_more", bool(data.get("next_page"))):
+                return items
+            data = self.http.get(nxt, what=what)
+
+    def me(self) -> dict[str, Any]:
+        """The agent the credentials belong to (``{{current_user...}}`` placeholders, doctor)."""
+        result: dict[str, Any] = self._cached(
+            "me", lambda: self.http.get("users/me.json", what="reading who I am")["user"]
+        )
+        return result
+
+    def ticket_fields(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._cached(
+            "fields", lambda: self._list("ticket_fields.json", "ticket_fields", "reading ticket fields")
+        )
+        return result
+
+    def ticket_forms(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._cached(
+            "forms", lambda: self._list("ticket_forms.json", "ticket_forms", "reading ticket forms")
+        )
+        return result
+
+    def macro_records(self) -> list[dict[str, Any]]:
+        """Macros with their actions, as Zendesk sends them."""
+        result: list[dict[str, Any]] = self._cached(
+            "macros", lambda: self._list("macros.json", "macros", "reading macros")
+        )
+        return result
+
+    def macros(self) -> list[MacroInfo]:
+        return [
+            MacroInfo(id=m["id"], title=m["title"], active=bool(m.get("active", True))) for m in self.macro_records()
+        ]
+
+    def audits(self, ticket_id: int) -> list[dict[str, Any]]:
+        """A ticket's audits, oldest first (stats reads decisions made directly in Zendesk from them)."""
+        return self._list(f"tickets/{int(ticket_id)}/audits.json", "audits", f"reading ticket {ticket_id}'s audits")
+
+    def preview_macro(self, ticket_id: int, macro_id: int) -> dict[str, Any]:
+        """The macro apply endpoint: the ticket as the macro would leave it, nothing saved."""
+        data = self.http.get(
+            f"tickets/{int(ticket_id)}/macros/{int(macro_id)}/apply.json",
+            what=f"previewing macro {macro_id} on ticket {ticket_id}",
+        )
+        result: dict[str, Any] = data.get("result") or {}
+        return result
+
+    def _numeric_keys(self) -> frozenset[str]:
+        kinds = {f["id"]: f.get("type") for f in self.ticket_fields()}
+        return frozenset(k for k, fid in self.settings.fields.items() if kinds.get(fid) in ("integer", "decimal"))
+
+    def _option_names(self) -> dict[int, dict[str, str]]:
+        return {
+            f["id"]: {str(o.get("value")): str(o.get("name")) for o in f["custom_field_options"]}
+            for f in self.ticket_fields()
+            if f.get("custom_field_options")
+        }
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def _map_page(self, tickets: list[dict[str, Any]], users: list[dict[str, Any]]) -> QueuePage:
+        by_id = {int(u["id"]): u for u in users if isinstance(u, dict) and "id" in u}
+        numeric = self._numeric_keys()
+        page = QueuePage()
+        for ticket in tickets:
+            mapped = map_ticket(ticket, by_id, self.settings, self.base_url, numeric_keys=numeric)
+            if isinstance(mapped, Unmapped):
+                page.unmapped.append(mapped)
+            else:
+                page.applications.append(mapped)
+        return page
+
+    def _users_for(self, tickets: list[dict[str, Any]], users: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Side-loaded users, plus a show_many (100 per call) for any requester the answer left out."""
+        known = {u.get("id") for u in users}
+        missing = sorted({t["requester_id"] for t in tickets if t.get("requester_id")} - known)
+        extra: list[dict[str, Any]] = []
+        for part in _chunks(missing, SHOW_MANY):
+            ids = ",".join(str(i) for i in part)
+            extra += self.http.get(f"users/show_many.json?ids={ids}", what="reading requesters").get("users") or []
+        return [*users, *extra]
+
+    def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]:
+        """The queue, page by page, through search/export (cursor-paginated, never capped at 1,000)."""
+        params: dict[str, Any] = {
+            "query": query or self.settings.queue.query,
+            "filter[type]": "ticket",
+            "page[size]": EXPORT_PAGE_SIZE,
+            "include": "users",
+        }
+        if cursor:
+            params["page[after]"] = cursor
+        url: str | None = f"search/export.json?{_query(params)}"
+        while url:
+            data = self.http.get(url, what="reading the queue")
+            tickets = [t for t in data.get("results") or [] if t.get("result_type", "ticket") == "ticket"]
+            page = self._map_page(tickets, self._users_for(tickets, data.get("users") or []))
+            meta = data.get("meta") or {}
+            page.cursor = meta.get("after_cursor")
+            page.has_more = bool(meta.get("has_more"))
+            yield page
+            nxt = (data.get("links") or {}).get("next")
+            url = nxt if page.has_more and nxt else None
+
+    def _fetch(self, ticket_ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+        """Tickets and their requesters by id, 100 per show_many call with users side-loaded."""
+        tickets: dict[int, dict[str, Any]] = {}
+        users: list[dict[str, Any]] = []
+        unique = list(dict.fromkeys(int(i) for i in ticket_ids))
+        for part in _chunks(unique, SHOW_MANY):
+            ids = ",".join(str(i) for i in part)
+            data = self.http.get(f"tickets/show_many.json?ids={ids}&include=users", what="reading tickets")
+            for ticket in data.get("tickets") or []:
+                tickets[int(ticket["id"])] = ticket
+            users += data.get("users") or []
+        return tickets, {int(u["id"]): u for u in users if "id" in u}
+
+    def get_applications(self, ticket_ids: Sequence[int]) -> list[Application]:
+        tickets, users = self._fetch(ticket_ids)
+        listed = list(tickets.values())
+        page = self._map_page(listed, self._users_for(listed, list(users.values())))
+        return page.applications
+
+    def current_stamps(self, ticket_ids: Sequence[int]) -> dict[int, str]:
+        tickets, _ = self._fetch(ticket_ids)
+        return {tid: str(t.get("updated_at")) for tid, t in tickets.items()}
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def write_decisions(self, proposals: Sequence[Proposal]) -> list[WriteResult]:
+        """One result per proposal, in order. Manual and skip outcomes write nothing: ``skipped``."""
+        from commops.zendesk._writer import Writer
+
+        return Writer(self).write(proposals)
+
+    # helpers the writer uses
+    def _prepare(
+        self, proposals: Sequence[Proposal]
+    ) -> tuple[list[tuple[Proposal, ComposedUpdate]], dict[int, WriteResult]]:
+        """Re-read the tickets (one call per 100) and sort each proposal: already applied, changed
+        since evaluation (conflict), or ready with its composed update."""
+        tickets, users = self._fetch([p.ticket_id for p in proposals])
+        done: dict[int, WriteResult] = {}
+        ready: list[tuple[Proposal, ComposedUpdate]] = []
+        for proposal in proposals:
+            tid = proposal.ticket_id
+            ticket = tickets.get(tid)
+            if ticket is None:
+                done[tid] = WriteResult(ticket_id=tid, status="failed", error=f"ticket {tid} was not found")
+                continue
+            wid = write_id(tid, proposal.updated_stamp, proposal.decision)
+            stamp = ticket.get("updated_at")
+            if self.written(ticket) == wid:
+                done[tid] = WriteResult(ticket_id=tid, status="already_applied", updated_stamp=stamp)
+                continue
+            if not _same_stamp(stamp, proposal.updated_stamp):
+                done[tid] = WriteResult(
+                    ticket_id=tid,
+                    status="conflict",
+                    error=f"ticket {tid} changed since it was evaluated ({proposal.updated_stamp} → {stamp})",
+                    updated_stamp=stamp,
+                )
+                continue
+            requester = users.get(int(ticket.get("requester_id") or 0)) or {}
+            try:
+                composed = compose_update(
+                    proposal.decision,
+                    proposal.updated_stamp,
+                    ticket=ticket,
+                    requester_name=requester.get("name"),
+                    agent=self.me(),
+                    macros={m["title"]: m for m in self.macro_records()},
+                    option_names=self._option_names(),
+                    settings=self.settings,
+                    apply_fallback=self._apply_comment,
+                )
+            except (RateBudgetError, UnreachableError):
+                raise
+            except ZendeskError as exc:
+                done[tid] = WriteResult(ticket_id=tid, status="failed", error=str(exc))
+                continue
+            ready.append((proposal, composed))
+        return ready, done
+
+    def _apply_comment(self, ticket_id: int, macro_id: int) -> dict[str, Any]:
+        result = self.preview_macro(ticket_id, macro_id)
+        ticket = result.get("ticket") or {}
+        comment: dict[str, Any] = ticket.get("comment") or result.get("comment") or {}
+        return comment
+
+    def written(self, ticket: dict[str, Any]) -> str | None:
+        """The write_id the ticket's ruleset marker carries, if any."""
+        field_id = self.settings.fields[self.settings.markers.ruleset_field]
+        return parse_marker(custom_values(ticket).get(field_id)).write_id
+
+    def now(self) -> float:
+        return self._clock()
+
+    def pause(self, seconds: float) -> None:
+        self._sleep(seconds)

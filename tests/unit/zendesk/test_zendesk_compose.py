@@ -1,0 +1,133 @@
+"""A decision becomes one update: macro effects, one comment, markers; write ids are deterministic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from commops.config import Settings
+from commops.domain import Decision, MacroRef, Outcome, Reason
+from commops.errors import NotFoundError, ValidationError
+from commops.zendesk._compose import ComposedUpdate, compose_update, write_id
+from commops.zendesk._mapping import parse_marker
+from tests.unit.zendesk.samples import make_ticket
+
+AGENT = {"id": 36000500003, "name": "Commops Automation"}
+STAMP = "2026-01-06T10:11:12Z"
+
+
+def decision(outcome: Outcome, *titles: str, ticket_id: int = 101) -> Decision:
+    reasons = [
+        Reason(rule=f"rule{i}", message=f"because {i}", outcome=outcome, macro=MacroRef(title=t))
+        for i, t in enumerate(titles)
+    ] or [Reason(rule="only", message="no macro", outcome=outcome)]
+    return Decision(ticket_id=ticket_id, program="education", outcome=outcome, reasons=reasons, ruleset_version="v1")
+
+
+def compose(
+    d: Decision, settings: Settings, macros: dict[str, dict[str, Any]], fallback: Any = None
+) -> ComposedUpdate:
+    def no_fallback(ticket_id: int, macro_id: int) -> dict[str, Any]:
+        raise AssertionError("the apply endpoint should not be needed")
+
+    return compose_update(
+        d,
+        STAMP,
+        ticket=make_ticket(fields={3600211: "Univ of Cambridge"}),
+        requester_name="Ada Lovelace",
+        agent=AGENT,
+        macros=macros,
+        option_names={},
+        settings=settings,
+        apply_fallback=fallback or no_fallback,
+    )
+
+
+def fields_of(body: dict[str, Any]) -> dict[int, Any]:
+    return {f["id"]: f["value"] for f in body["custom_fields"]}
+
+
+def test_qualify_is_one_public_reply_with_markers(settings: Settings, macros: dict[str, dict[str, Any]]) -> None:
+    d = decision(Outcome.QUALIFY, "EDU::Qualified - welcome")
+    update = compose(d, settings, macros)
+    body = update.body
+    assert body["status"] == "solved"
+    assert body["additional_tags"] == ["edu_qualified", "commops_decided"]
+    assert body["comment"]["public"] is True
+    text = body["comment"]["body"]
+    assert text.startswith("Hi Ada,\n\nGood news: Univ of Cambridge qualifies")
+    assert text.endswith("Best regards,\nCommops\nCommunity Programs team")
+    assert "{{" not in text and "because" not in text  # the explanation is not sent to the applicant
+    marker = parse_marker(fields_of(body)[3600291])
+    assert marker.ruleset == "v1" and marker.write_id == update.write_id and marker.rules == ("rule0",)
+    assert fields_of(body)[3600290] == "commops_qualify"
+
+
+def test_several_asks_become_one_reply(settings: Settings, macros: dict[str, dict[str, Any]]) -> None:
+    d = decision(Outcome.ASK, "EDU::Ask - institutional email", "EDU::Ask - non-profit proof")
+    text = compose(d, settings, macros).body["comment"]["body"]
+    assert text.count("Hi Ada,") == 1 and text.count("Best regards,") == 1
+    assert "institutional address" in text and "accredited and non-profit" in text
+    assert compose(d, settings, macros).body["status"] == "pending"
+
+
+def test_escalation_is_an_internal_note_with_the_explanation(
+    settings: Settings, macros: dict[str, dict[str, Any]]
+) -> None:
+    d = decision(Outcome.ESCALATE, "Common::Escalate - trade compliance review")
+    body = compose(d, settings, macros).body
+    assert body["comment"]["public"] is False
+    assert body["group_id"] == 36000100002 and body["status"] == "open"
+    note = body["comment"]["body"]
+    assert note.startswith("Applicant country requires a trade compliance review")
+    assert "commops: escalate (ruleset v1" in note and "- rule0: because 0" in note
+
+
+def test_decision_without_macro_writes_markers_and_a_note(
+    settings: Settings, macros: dict[str, dict[str, Any]]
+) -> None:
+    body = compose(decision(Outcome.REJECT), settings, macros).body
+    assert body["comment"] == {"body": body["comment"]["body"], "public": False}
+    assert "- only: no macro" in body["comment"]["body"]
+    assert "status" not in body and fields_of(body)[3600290] == "commops_reject"
+
+
+def test_unknown_placeholder_uses_the_apply_endpoint(settings: Settings, macros: dict[str, dict[str, Any]]) -> None:
+    custom = {
+        "id": 77,
+        "title": "Custom",
+        "actions": [{"field": "comment_value", "value": "Dear {{ticket.requester.email}}"}],
+    }
+    calls: list[tuple[int, int]] = []
+
+    def fallback(ticket_id: int, macro_id: int) -> dict[str, Any]:
+        calls.append((ticket_id, macro_id))
+        return {"body": "Dear ada@example.org", "public": True}
+
+    update = compose(decision(Outcome.ASK, "Custom"), settings, {"Custom": custom}, fallback)
+    assert calls == [(101, 77)] and update.used_apply_endpoint == [77]
+    assert update.body["comment"] == {"body": "Dear ada@example.org", "public": True}
+
+
+def test_missing_macro_and_unsupported_action_are_errors(settings: Settings) -> None:
+    with pytest.raises(NotFoundError, match="Nope"):
+        compose(decision(Outcome.ASK, "Nope"), settings, {})
+    odd = {"id": 5, "title": "Odd", "actions": [{"field": "brand_id", "value": "1"}]}
+    with pytest.raises(ValidationError, match="brand_id"):
+        compose(decision(Outcome.ASK, "Odd"), settings, {"Odd": odd})
+
+
+def test_set_tags_replace_and_keep_the_marker_tag(settings: Settings) -> None:
+    actions = [{"field": "set_tags", "value": "a b"}, {"field": "remove_tags", "value": "b"}]
+    macro = {"id": 6, "title": "T", "actions": actions}
+    body = compose(decision(Outcome.REJECT, "T"), settings, {"T": macro}).body
+    assert body["tags"] == ["a", "commops_decided"] and "additional_tags" not in body
+
+
+def test_write_id_is_deterministic_and_specific() -> None:
+    d = decision(Outcome.ASK, "EDU::Ask - institutional email")
+    assert write_id(101, STAMP, d) == write_id(101, STAMP, d.model_copy(deep=True))
+    assert len(write_id(101, STAMP, d)) == 12
+    assert write_id(101, "2026-01-07T00:00:00Z", d) != write_id(101, STAMP, d)
+    assert write_id(101, STAMP, decision(Outcome.REJECT, "EDU::Ask - institutional email")) != write_id(101, STAMP, d)
