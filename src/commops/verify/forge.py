@@ -84,9 +84,8 @@ def parse_namespace_url(url: str, settings: VerifySettings) -> ForgeTarget | str
     if "-" in segments:  # GitLab's /-/tree/main etc.
         segments = segments[: segments.index("-")]
     if host in _github_web_host(settings.github_api_url):
-        if segments and segments[0] in ("orgs", "users"):
-            segments = segments[1:]
-        segments = segments[:2]
+        # github.com/orgs/acme/... and github.com/users/jane/... name the owner only.
+        segments = segments[1:2] if segments and segments[0] in ("orgs", "users") else segments[:2]
         if segments and segments[-1].endswith(".git"):
             segments[-1] = segments[-1][:-4]
         if not segments:
