@@ -32,8 +32,9 @@ p.meta{color:#495057;font-size:13px;margin:0 0 12px}
 .kpi{flex:1 1 150px;border:1px solid #dee2e6;border-radius:6px;padding:8px 10px;min-width:0}
 .kpi b{display:block;font-size:22px}.kpi span{font-size:12px;color:#495057}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0 12px}
-th,td{padding:4px 6px;border-bottom:1px solid #e9ecef;text-align:left;overflow-wrap:anywhere}
-.n{text-align:right}th{background:#f1f3f5}
+th,td{padding:4px 6px;border-bottom:1px solid #e9ecef;text-align:left;overflow-wrap:break-word}
+.n{text-align:right;white-space:nowrap}th{background:#f1f3f5;font-weight:600}th.n{white-space:normal}
+@media (max-width:640px){main{padding:10px 6px}table{font-size:10.5px}th,td{padding:3px 2px}}
 svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 14px}
 .legend{font-size:12px;color:#495057}.sw{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
 @media print{main{max-width:none;padding:0}h2{break-after:avoid}svg.chart,table{break-inside:avoid}}
@@ -193,11 +194,13 @@ def _decision_section(report: StatsReport) -> str:
     head = [
         "program",
         "decisions",
-        *(label for _, label, _ in _ACTORS),
+        "unattended",
+        "via commops",
+        "in Zendesk",
         "automated",
         "decided",
-        "median d",
-        "p90 d",
+        "median (d)",
+        "p90 (d)",
         "late",
     ]
     rows = [
@@ -258,7 +261,7 @@ def _weeks_section(group: GroupStats) -> str:
         ]
         for w in group.weeks
     ]
-    head = ["week", "created", "decisions", "automated", "median d", "p90 d", "late", "still open"]
+    head = ["week", "created", "decisions", "automated", "median (d)", "p90 (d)", "late", "still open"]
     return "".join(
         [
             "<h2>Weekly trend</h2>",
