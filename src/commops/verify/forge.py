@@ -8,8 +8,13 @@ supported forge, the lookup failed, or ``offline`` and nothing fresh is cached.
 Forks and archived projects of a namespace are listed in the facts but do not count: a fork carries
 someone else's licence, an archived project is no longer the work the programme supports. A single
 project URL counts whatever its flags. Licences are checked on public projects only (a private
-project's licence is not visible). ``private_projects`` is the forge's own count when it gives one (a
-GitHub token of a member), else the private projects the listing showed, else None (the API cannot tell).
+project's licence is not visible).
+
+``private_projects`` is what the forge shows: its own total when it gives one (GitHub, to a member's
+token), else the private projects the listing showed, which without the owner's credentials is usually 0.
+``private_count_source`` (forge_total | listing | project) says which, so a reader can weigh it. It is
+an int, never None, because the policy rejects on private projects the check *finds*; a None would make
+every anonymous lookup unknown. A missing namespace carries zero counts, so the rules reject it.
 """
 
 from __future__ import annotations
@@ -36,6 +41,16 @@ __all__ = ["KIND", "ForgeTarget", "NamespaceVerifier", "parse_namespace_url"]
 
 KIND = "namespace"
 MAX_PROJECT_DETAILS = 50
+# A namespace the forge does not have: nothing public, nothing counted (the rules reject on these facts).
+_MISSING_FACTS: dict[str, Any] = {
+    "exists": False,
+    "projects": 0,
+    "public_projects": 0,
+    "private_projects": 0,
+    "private_count_source": "listing",
+    "non_osi_projects": [],
+    "ignored_projects": [],
+}
 USER_AGENT = "commops-verify (+https://github.com/commops)"
 
 
@@ -161,7 +176,7 @@ class NamespaceVerifier:
                 kind=KIND,
                 status=VerificationStatus.FAILED,
                 reason=f"{exc} (404)",
-                facts={**facts, "exists": False},
+                facts={**facts, **_MISSING_FACTS},
                 source_url=source,
                 checked_at=now,
             )
@@ -241,11 +256,11 @@ class NamespaceVerifier:
         public = [p for p in counted if p.visibility == "public"]
         seen_private = [p for p in counted if p.visibility != "public"]
         if found.single:
-            private: int | None = len(seen_private)
+            private, private_source = len(seen_private), "project"
         elif found.private_total is not None:
-            private = found.private_total
+            private, private_source = max(found.private_total, len(seen_private)), "forge_total"
         else:
-            private = len(seen_private) or None
+            private, private_source = len(seen_private), "listing"
         non_osi = [p.path for p in public if not self._osi(p.license)]
         facts = {
             **facts,
@@ -253,6 +268,7 @@ class NamespaceVerifier:
             "projects": len(counted),
             "public_projects": len(public),
             "private_projects": private,
+            "private_count_source": private_source,
             "non_osi_projects": non_osi,
             "ignored_projects": ignored,
         }
@@ -266,7 +282,7 @@ class NamespaceVerifier:
         if non_osi:
             shown = ", ".join(non_osi[:5]) + (" …" if len(non_osi) > 5 else "")
             problems.append(f"{len(non_osi)} public project(s) without an OSI-approved licence: {shown}")
-        if private is not None and private > 1:
+        if private > 1:
             problems.append(f"{private} private projects (at most 1 allowed)")
         where = f"{found.kind} {found.name} on {facts['host']}"
         if problems:

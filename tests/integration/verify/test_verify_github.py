@@ -39,7 +39,8 @@ def test_org_paginated_to_the_end_all_osi_is_verified() -> None:
     assert result.status is VerificationStatus.VERIFIED
     assert result.facts["public_projects"] == 3
     assert result.facts["projects"] == 3
-    assert result.facts["private_projects"] is None  # an anonymous API cannot tell
+    assert result.facts["private_projects"] == 0  # as far as an anonymous API can tell
+    assert result.facts["private_count_source"] == "listing"
     assert result.facts["non_osi_projects"] == []
     assert result.facts["kind"] == "organization"
     assert result.facts["host"] == "github.com" and result.facts["namespace"] == "acme"
@@ -116,6 +117,7 @@ def test_token_is_sent_and_private_count_from_the_org_fails() -> None:
     assert owner.calls.last.request.headers["authorization"] == "Bearer ghp_secret123"
     assert result.status is VerificationStatus.FAILED
     assert result.facts["private_projects"] == 3
+    assert result.facts["private_count_source"] == "forge_total"
     assert "3 private projects" in (result.reason or "")
     assert "ghp_secret123" not in result.model_dump_json()
 
@@ -147,6 +149,7 @@ def test_missing_namespace_is_a_failed_claim() -> None:
     result = make(mock).verify_namespace("https://github.com/ghost")
     assert result.status is VerificationStatus.FAILED
     assert result.facts["exists"] is False
+    assert result.facts["public_projects"] == 0  # the rules reject on the facts
     assert "404" in (result.reason or "")
 
 

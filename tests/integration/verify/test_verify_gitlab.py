@@ -59,7 +59,7 @@ def test_group_with_subgroups_paginated_with_licences_is_verified() -> None:
     assert result.status is VerificationStatus.VERIFIED, result.reason
     assert result.facts["kind"] == "group"
     assert result.facts["public_projects"] == 3
-    assert result.facts["private_projects"] is None
+    assert result.facts["private_projects"] == 0
     assert [d["license"] for d in result.facts["project_details"]] == ["mit", "apache-2.0", "gpl-3.0"]
     first, second = listing.calls[0].request, listing.calls[1].request
     assert first.url.params["include_subgroups"] == "true" and first.url.params["per_page"] == "100"
