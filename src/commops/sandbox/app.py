@@ -1,0 +1,132 @@
+"""The WSGI application: authentication, rate limits, faults, dispatch, Zendesk-shaped errors.
+
+Order per request: authenticate (401), count against the limits (429), draw a fault, run jobs that are
+due, dispatch. Faults: ``429`` and ``5xx`` answer *instead of* performing the request; ``slow`` performs
+it (writes included) and then sleeps ``slow_s`` before answering; ``drop`` performs it (writes
+included) and then closes the connection without an answer — the nasty cases for exactly-once writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Request, Response
+
+from commops.sandbox.apierror import ApiError
+from commops.sandbox.faults import FaultInjector
+from commops.sandbox.jobs import JobRunner
+from commops.sandbox.limits import RateLimiter
+from commops.sandbox.routes import HANDLERS, URL_MAP, Ctx, buckets_for
+from commops.sandbox.store import SandboxStore
+
+__all__ = ["SandboxApp"]
+
+_UNAUTHORIZED = {"error": "Couldn't authenticate you"}
+
+
+class SandboxApp:
+    def __init__(self, store: SandboxStore, *, token: str, limiter: RateLimiter, faults: FaultInjector,
+                 slow_s: float = 3.0, incremental_lag_s: float = 0.0, job_delay_s: float = 1.0) -> None:
+        self.store = store
+        self.token = token
+        self.limiter = limiter
+        self.faults = faults
+        self.slow_s = slow_s
+        self.incremental_lag_s = incremental_lag_s
+        self.jobs = JobRunner(store, delay_s=job_delay_s)
+        self.log: list[tuple[str, str, int]] = []
+        self._log_lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        fault: str | None = None
+        try:
+            response, fault = self._handle(request)
+        except Exception as exc:  # the last line: a JSON 500, never a traceback page
+            response = _json(500, {"error": "InternalError", "description": f"{type(exc).__name__}: {exc}"})
+        with self._log_lock:
+            self.log.append((request.method, request.path, 0 if fault == "drop" else response.status_code))
+        if fault == "slow":
+            time.sleep(self.slow_s)
+        if fault == "drop":
+            connection = environ.get("werkzeug.socket")
+            if isinstance(connection, socket.socket):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            raise ConnectionResetError("sandbox fault: connection dropped")
+        return response(environ, start_response)
+
+    def _user(self, request: Request) -> dict[str, Any] | None:
+        auth = request.authorization
+        if auth is None:
+            return None
+        if auth.type == "bearer":
+            if auth.token != self.token:
+                return None
+            agents = self.store.users(self.store.agent_ids()[:1])
+            return agents[0] if agents else None
+        username = auth.username or ""
+        if not username.endswith("/token") or auth.password != self.token:
+            return None
+        email = username.removesuffix("/token").strip()
+        if "@" not in email:
+            return None
+        user = self.store.user_by_email(email)
+        if user is None:
+            user = self.store.ensure_user(email.split("@")[0].replace(".", " ").title(), email, role="agent")
+        return user
+
+    def _handle(self, request: Request) -> tuple[Response, str | None]:
+        adapter = URL_MAP.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+        except NotFound:
+            return _json(404, {"error": "InvalidEndpoint", "description": "Not found"}), None
+        except MethodNotAllowed:
+            return _json(405, {"error": "MethodNotAllowed", "description": request.method}), None
+        except HTTPException as exc:
+            return _json(exc.code or 400, {"error": "BadRequest", "description": str(exc)}), None
+        user = self._user(request)
+        if user is None:
+            return _json(401, _UNAUTHORIZED, {"WWW-Authenticate": 'Basic realm="Web Password"'}), None
+        decision = self.limiter.hit(buckets_for(str(endpoint), request.method, values))
+        headers = dict(decision.headers)
+        if not decision.allowed:
+            headers["Retry-After"] = str(decision.retry_after)
+            return _json(429, {"error": "TooManyRequests", "description": "Rate limit exceeded"}, headers), None
+        fault = self.faults.draw()
+        if fault == "429":
+            headers["Retry-After"] = "1"
+            return _json(429, {"error": "TooManyRequests", "description": "Rate limit exceeded"}, headers), fault
+        if fault in ("500", "502", "503"):
+            if fault == "503":
+                headers["Retry-After"] = "1"
+            return _json(int(fault), {"error": "ServiceUnavailable" if fault == "503" else "InternalError",
+                                      "description": "sandbox fault injection"}, headers), fault
+        self.jobs.run_due()
+        ctx = Ctx(request=request, store=self.store, jobs=self.jobs, user=user, base=self.store.base_url,
+                  incremental_lag_s=self.incremental_lag_s, job_fails=self.faults.job_fails)
+        try:
+            status, body = HANDLERS[str(endpoint)](ctx, **values)
+        except ApiError as exc:
+            headers.update(exc.headers)
+            return _json(exc.status, exc.body, headers), fault
+        if status == 204:
+            return Response(status=204, headers=headers), fault
+        return _json(status, body, headers), fault
+
+    def request_log(self) -> list[tuple[str, str, int]]:
+        with self._log_lock:
+            return list(self.log)
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status=status, headers=headers or {},
+                    content_type="application/json; charset=utf-8")

@@ -1,0 +1,98 @@
+"""Background jobs (``update_many``): queued at once, run when first polled or after a short delay.
+
+A job moves ``queued`` → ``working`` → ``completed`` (or ``failed``) across successive polls. The writes
+happen when the job *runs*: on its first poll, or on any request once ``delay_s`` has passed since it was
+queued (so a client that never polls still sees its writes land, as on Zendesk). A job failed by the
+``jobfail`` fault writes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any
+
+from commops.sandbox.apierror import ApiError
+from commops.sandbox.store import SandboxStore
+
+__all__ = ["JobRunner", "public_job"]
+
+
+class JobRunner:
+    def __init__(self, store: SandboxStore, *, delay_s: float = 1.0) -> None:
+        self.store = store
+        self.delay_s = delay_s
+        self._lock = threading.Lock()  # a job must run once even when polled from two threads
+
+    def submit(self, updates: list[dict[str, Any]], author_id: int, *, fail: bool) -> dict[str, Any]:
+        job = {"id": f"V3-{uuid.uuid4().hex}", "created": self.store.clock(), "status": "queued",
+               "total": len(updates), "progress": None, "message": None, "results": None,
+               "payload": updates, "author_id": author_id, "fail": fail, "ran": False, "final": None}
+        self.store.save_job(job)
+        return job
+
+    def active(self) -> int:
+        return len(self.store.jobs(("queued", "working")))
+
+    def run_due(self) -> None:
+        now = self.store.clock()
+        with self._lock:
+            self._run_due(now)
+
+    def _run_due(self, now: float) -> None:
+        for job in self.store.jobs(("queued",)):
+            if now - job["created"] >= self.delay_s:
+                self._run(job)
+
+    def poll(self, job_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._poll(job_id)
+
+    def _poll(self, job_id: str) -> dict[str, Any] | None:
+        job = self.store.job(job_id)
+        if job is None:
+            return None
+        if job["status"] == "queued":
+            self._run(job)
+            job["shown_working"] = True
+        elif job["status"] == "working" and job["final"] is not None:
+            if job.get("shown_working"):
+                job.update(job["final"])
+                job["final"] = None
+            job["shown_working"] = True
+        else:
+            return job
+        self.store.save_job(job)
+        return job
+
+    def _run(self, job: dict[str, Any]) -> None:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(self.store.clock()))
+        if job["fail"]:
+            final = {"status": "failed", "message": f"Failed at {stamp}: the job could not be processed",
+                     "progress": 0, "results": None}
+        else:
+            results = [self._update_one(entry, job["author_id"]) for entry in job["payload"]]
+            final = {"status": "completed", "message": f"Completed at {stamp}", "progress": job["total"],
+                     "results": results}
+        job.update(status="working", progress=max(1, job["total"] // 2), ran=True, final=final,
+                   message=f"Updating ticket #{max(1, job['total'] // 2)}")
+        self.store.save_job(job)
+
+    def _update_one(self, entry: dict[str, Any], author_id: int) -> dict[str, Any]:
+        ticket_id = entry.get("id")
+        changes = {k: v for k, v in entry.items() if k != "id"}
+        try:
+            self.store.update_ticket(int(str(ticket_id)), changes, author_id, client="update_many")
+        except ApiError as exc:
+            details = exc.body.get("description") or exc.body.get("details") or str(exc.body)
+            error = {404: "TicketNotFound", 409: "UpdateConflict"}.get(exc.status, str(exc.body.get("error")))
+            return {"id": ticket_id, "action": "update", "status": "Failed", "success": False,
+                    "error": error, "details": details if isinstance(details, str) else str(details)}
+        return {"id": ticket_id, "action": "update", "status": "Updated", "success": True}
+
+
+def public_job(job: dict[str, Any], base_url: str) -> dict[str, Any]:
+    return {"id": job["id"], "url": f"{base_url}/api/v2/job_statuses/{job['id']}.json", "status": job["status"],
+            "total": job["total"], "progress": job["progress"], "message": job["message"],
+            "results": job["results"]}

@@ -1,0 +1,123 @@
+"""Running the sandbox: in a background thread (embedded mode, tests) or in the foreground (``serve``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from commops.config import Settings
+from commops.errors import ConfigError
+from commops.paths import sandbox_db_path
+from commops.sandbox.app import SandboxApp
+from commops.sandbox.faults import FaultInjector, parse_faults
+from commops.sandbox.limits import RateLimiter
+from commops.sandbox.store import SandboxStore
+
+__all__ = ["SandboxServer", "start_embedded"]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr: the CLI owns stderr (``serve`` logs through the ``commops.sandbox`` logger)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        logging.getLogger("commops.sandbox").info('%s "%s" %s', self.address_string(), self.requestline, code)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        logging.getLogger("commops.sandbox").debug(message, *args)
+
+
+class SandboxServer:
+    """The sandbox on ``127.0.0.1:port`` (0 = an ephemeral port), as a context manager.
+
+    ``incremental_lag_s`` > 0 makes the incremental export leave out the last that many seconds, as real
+    Zendesk does with the last minute; the sandbox defaults to 0 so fresh changes are visible at once.
+    ``job_delay_s``: how long an update_many job waits for its first poll before running anyway.
+    """
+
+    def __init__(self, db_path: Path | None = None, *, port: int = 0, plan: str = "enterprise",
+                 faults: str = "", seed: int = 0, token: str = "sandbox", limits: bool = True,
+                 clock: Callable[[], float] | None = None, slow_s: float = 3.0,
+                 incremental_lag_s: float = 0.0, job_delay_s: float = 1.0) -> None:
+        self.port = port
+        self.url = ""
+        try:
+            limiter = RateLimiter(plan, enabled=limits, clock=clock)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        self.store = SandboxStore(db_path or sandbox_db_path(), clock=clock)
+        self.app = SandboxApp(self.store, token=token, limiter=limiter,
+                              faults=FaultInjector(parse_faults(faults), seed), slow_s=slow_s,
+                              incremental_lag_s=incremental_lag_s, job_delay_s=job_delay_s)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _bind(self) -> BaseWSGIServer:
+        try:
+            server = make_server("127.0.0.1", self.port, self.app, threaded=True, request_handler=_QuietHandler)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on 127.0.0.1:{self.port}: {exc.strerror or exc}") from None
+        self.port = server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.store.base_url = self.url
+        return server
+
+    def start(self) -> str:
+        """Listen and serve in a daemon thread; return the URL."""
+        if self._server is None:
+            self._server = self._bind()
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="commops-sandbox", daemon=True)
+            self._thread.start()
+        return self.url
+
+    def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve in the calling thread until interrupted (``commops sandbox serve``)."""
+        self._server = self._bind()
+        if on_ready is not None:
+            on_ready(self.url)
+        try:
+            self._server.serve_forever(poll_interval=0.2)
+        finally:
+            self._server.server_close()
+            self._server = None
+            self.store.close()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.store.close()
+
+    def request_log(self) -> list[tuple[str, str, int]]:
+        """``(method, path, status)`` of every request served; a dropped connection logs status 0."""
+        return self.app.request_log()
+
+    def __enter__(self) -> SandboxServer:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def start_embedded(settings: Settings) -> SandboxServer:
+    """Start the sandbox of ``settings.sandbox`` on an ephemeral port, seeded if empty; the caller stops it."""
+    options = settings.sandbox
+    server = SandboxServer(settings.home / sandbox_db_path().name, plan=options.plan,
+                           faults=options.faults, seed=options.seed, token=options.token)
+    if server.store.is_empty():
+        server.store.reset()
+        server.store.seed(options.seed_applications, options.seed)
+    server.start()
+    return server

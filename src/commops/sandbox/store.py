@@ -1,0 +1,496 @@
+"""The sandbox's state in SQLite: account resources, users, tickets, comments, audits and jobs.
+
+One connection guarded by a lock (the server is threaded; the CLI may open the same file from another
+process: WAL and a busy timeout cover that). Every public method is one transaction, so a client killed
+mid-request never leaves half a write. Documents are stored as JSON; tickets also carry ``seq``, a global
+change counter that orders the incremental export without ever skipping a change.
+
+``updated_at`` has Zendesk's second resolution but is kept strictly increasing per ticket: a change in
+the same second as the previous one stamps ``previous + 1s``. Safe update compares stamps as instants at
+second resolution, so two changes within one second can never share a stamp and a stale stamp always
+conflicts (real Zendesk could accept it; the sandbox is the stricter of the two).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from commops.sandbox.apierror import conflict, invalid, not_found
+from commops.sandbox.search import SearchCatalog
+from commops.sandbox.tickets import Account, Change, apply_changes, render_ticket
+
+__all__ = ["SandboxStore", "iso", "parse_iso"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (kind TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS users_email ON users (email);
+CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+                                    doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tickets_seq ON tickets (seq);
+CREATE TABLE IF NOT EXISTS comments (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS comments_ticket ON comments (ticket_id);
+CREATE TABLE IF NOT EXISTS audits (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audits_ticket ON audits (ticket_id);
+CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, created REAL NOT NULL, doc TEXT NOT NULL);
+"""
+_RESOURCE_FILES = {"ticket_fields": "ticket_fields.json", "ticket_forms": "ticket_forms.json",
+                   "groups": "groups.json", "macros": "macros.json"}
+FIRST_USER_ID = 900_000_000_001
+FIRST_EVENT_ID = 500_000_000_001
+
+
+def iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(ts)))
+
+
+def parse_iso(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
+
+
+def reference_document(name: str) -> dict[str, Any]:
+    """One JSON file of the reference account shipped in ``commops/sandbox/reference``."""
+    text = resources.files("commops.sandbox").joinpath("reference", name).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+class SandboxStore:
+    """The account behind the sandbox. ``base_url`` is where rendered links point (the server sets it)."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] | None = None,
+                 base_url: str = "http://127.0.0.1") -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.clock = clock or time.time
+        self.base_url = base_url
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10.0,
+                                     isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._account: Account | None = None
+        with self._tx() as db:
+            if db.execute("SELECT COUNT(*) FROM resources").fetchone()[0] == 0:
+                self._load_reference(db)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # ----- account resources -------------------------------------------------------------------------
+
+    def _load_reference(self, db: sqlite3.Connection) -> None:
+        for kind, name in _RESOURCE_FILES.items():
+            items = reference_document(name)[kind]
+            for item in items:
+                if "url" in item:
+                    item["url"] = f"/api/v2/{kind}/{item['id']}.json"
+            db.execute("INSERT OR REPLACE INTO resources VALUES (?, ?)", (kind, json.dumps(items)))
+        for agent in reference_document("agents.json")["users"]:
+            self._put_user(db, _user_doc(agent, self.clock()))
+        self._account = None
+
+    def resource(self, kind: str) -> list[dict[str, Any]]:
+        """``ticket_fields``, ``ticket_forms``, ``groups`` or ``macros`` (links relative to the API root)."""
+        with self._lock:
+            row = self._conn.execute("SELECT doc FROM resources WHERE kind = ?", (kind,)).fetchone()
+        items: list[dict[str, Any]] = json.loads(row[0]) if row else []
+        for item in items:
+            if isinstance(item.get("url"), str) and item["url"].startswith("/"):
+                item["url"] = self.base_url + item["url"]
+        return items
+
+    def account(self) -> Account:
+        if self._account is None:
+            fields = {f["id"]: f for f in self.resource("ticket_fields") if f.get("key")}
+            self._account = Account(
+                fields=fields,
+                forms={f["id"]: f for f in self.resource("ticket_forms")},
+                groups={g["id"]: g for g in self.resource("groups")},
+                user=self.user,
+            )
+        return self._account
+
+    def catalog(self) -> SearchCatalog:
+        account = self.account()
+        with self._lock:
+            users = {row[0].lower(): row[1] for row in
+                     self._conn.execute("SELECT email, id FROM users WHERE email IS NOT NULL")}
+        return SearchCatalog(
+            forms={str(f["name"]).lower(): fid for fid, f in account.forms.items()},
+            groups={str(g["name"]).lower(): gid for gid, g in account.groups.items()},
+            users=users,
+            tagger_fields={fid for fid, f in account.fields.items() if f.get("type") == "tagger"},
+        )
+
+    # ----- users ---------------------------------------------------------------------------------------
+
+    def _put_user(self, db: sqlite3.Connection, doc: dict[str, Any]) -> None:
+        email = str(doc["email"]).lower() if doc.get("email") else None
+        db.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?)", (doc["id"], email, json.dumps(doc)))
+
+    def user(self, user_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute("SELECT doc FROM users WHERE id = ?", (user_id,)).fetchone()
+        return self._render_user(json.loads(row[0])) if row else None
+
+    def user_by_email(self, email: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute("SELECT doc FROM users WHERE email = ? ORDER BY id LIMIT 1",
+                                     (email.strip().lower(),)).fetchone()
+        return self._render_user(json.loads(row[0])) if row else None
+
+    def agent_ids(self) -> list[int]:
+        with self._lock:
+            rows = self._conn.execute("SELECT id, doc FROM users ORDER BY id").fetchall()
+        return [int(i) for i, doc in rows if json.loads(doc).get("role") in ("agent", "admin")]
+
+    def ticket_doc(self, ticket_id: int) -> dict[str, Any]:
+        """The stored document (not the API JSON); ApiError(404) when missing."""
+        with self._lock:
+            return self._doc(self._conn, ticket_id)
+
+    def users(self, ids: list[int]) -> list[dict[str, Any]]:
+        found = [self.user(i) for i in ids]
+        return [u for u in found if u is not None]
+
+    def ensure_user(self, name: str | None, email: str, role: str = "end-user",
+                    user_id: int | None = None) -> dict[str, Any]:
+        """The user with ``email``, created when missing (``user_id`` picks a stable id for it)."""
+        existing = self.user_by_email(email)
+        if existing is not None:
+            return existing
+        with self._tx() as db:
+            new_id = user_id or self._next_user_id(db)
+            self._put_user(db, _user_doc({"id": new_id, "name": name or email.split("@")[0], "email": email,
+                                          "role": role}, self.clock()))
+        found = self.user(new_id)
+        assert found is not None
+        return found
+
+    def _next_user_id(self, db: sqlite3.Connection) -> int:
+        top = db.execute("SELECT MAX(id) FROM users WHERE id >= ?", (FIRST_USER_ID,)).fetchone()[0]
+        return int(top) + 1 if top else FIRST_USER_ID
+
+    def _render_user(self, doc: dict[str, Any]) -> dict[str, Any]:
+        doc["url"] = f"{self.base_url}/api/v2/users/{doc['id']}.json"
+        return doc
+
+    # ----- tickets -------------------------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            return bool(self._conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 0)
+
+    def _doc(self, db: sqlite3.Connection, ticket_id: int) -> dict[str, Any]:
+        row = db.execute("SELECT doc FROM tickets WHERE id = ? AND deleted = 0", (ticket_id,)).fetchone()
+        if row is None:
+            raise not_found()
+        doc: dict[str, Any] = json.loads(row[0])
+        return doc
+
+    def render(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return render_ticket(doc, self.base_url, self.account().fields)
+
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        """The ticket JSON as the API returns it; ApiError(404) when missing or deleted."""
+        with self._lock:
+            return self.render(self._doc(self._conn, ticket_id))
+
+    def ticket_docs(self, *, include_deleted: bool = False) -> list[tuple[int, dict[str, Any]]]:
+        """``(seq, stored document)`` of every ticket, by id."""
+        where = "" if include_deleted else "WHERE deleted = 0"
+        with self._lock:
+            rows = self._conn.execute(f"SELECT seq, doc FROM tickets {where} ORDER BY id").fetchall()
+        return [(int(seq), json.loads(doc)) for seq, doc in rows]
+
+    def tickets_by_ids(self, ids: list[int]) -> list[dict[str, Any]]:
+        out = []
+        with self._lock:
+            for ticket_id in ids:
+                try:
+                    out.append(self.render(self._doc(self._conn, ticket_id)))
+                except Exception:  # missing ids are left out, as show_many does
+                    continue
+        return out
+
+    def _next_ids(self, db: sqlite3.Connection, count: int) -> list[int]:
+        row = db.execute("SELECT value FROM meta WHERE key = 'next_event_id'").fetchone()
+        first = int(row[0]) if row else FIRST_EVENT_ID
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('next_event_id', ?)", (str(first + count),))
+        return list(range(first, first + count))
+
+    def _next_seq(self, db: sqlite3.Connection) -> int:
+        return int(db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets").fetchone()[0])
+
+    def _record(self, db: sqlite3.Connection, doc: dict[str, Any], events: list[dict[str, Any]],
+                author_id: int, when: str, client: str = "commops-sandbox") -> dict[str, Any]:
+        """Write the ticket, its comment(s) and one audit carrying ``events``; return the audit."""
+        ids = self._next_ids(db, len(events) + 1)
+        audit_id = ids[0]
+        for event, event_id in zip(events, ids[1:], strict=True):
+            event["id"] = event_id
+            if event["type"] == "Comment":
+                event["audit_id"] = audit_id
+                comment = {k: v for k, v in event.items() if k != "type"}
+                comment.update({"type": "Comment", "created_at": when, "via": _via()})
+                db.execute("INSERT INTO comments VALUES (?, ?, ?)", (event_id, doc["id"], json.dumps(comment)))
+        audit = {"id": audit_id, "ticket_id": doc["id"], "created_at": when, "author_id": author_id,
+                 "metadata": {"system": {"client": client, "ip_address": "127.0.0.1", "latitude": None,
+                                         "location": "Sandbox", "longitude": None}, "custom": {}},
+                 "via": _via(), "events": events}
+        db.execute("INSERT INTO audits VALUES (?, ?, ?)", (audit_id, doc["id"], json.dumps(audit)))
+        db.execute("INSERT OR REPLACE INTO tickets (id, seq, deleted, doc) VALUES (?, ?, 0, ?)",
+                   (doc["id"], self._next_seq(db), json.dumps(doc)))
+        return audit
+
+    def create_ticket(self, data: dict[str, Any], author_id: int, *, created_at: float | None = None,
+                      ticket_id: int | None = None) -> dict[str, Any]:
+        """Create a ticket from a POST body (requester by id or ``{name, email}``); returns its JSON."""
+        data = dict(data)
+        requester = data.pop("requester", None)
+        if isinstance(requester, dict) and requester.get("email"):
+            data["requester_id"] = self.ensure_user(requester.get("name"), str(requester["email"]))["id"]
+        elif requester is not None:
+            raise invalid("requester", "requester must be an object with an email")
+        data.setdefault("requester_id", author_id)
+        comment = data.pop("comment", None)
+        description = data.pop("description", None)
+        if comment is None and description is None:
+            raise invalid("comment", "Description: cannot be blank")
+        if comment is None or isinstance(comment, str):
+            comment = {"body": comment if isinstance(comment, str) else description}
+        if not isinstance(comment, dict):
+            raise invalid("comment", "comment must be an object with a body")
+        comment.setdefault("author_id", author_id)
+        status = data.pop("status", "new")
+        for key in ("created_at", "updated_at", "id", "url"):
+            data.pop(key, None)
+        now = self.clock() if created_at is None else created_at
+        stamp = iso(now)
+        with self._tx() as db:
+            new_id = ticket_id or int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()[0])
+            if db.execute("SELECT 1 FROM tickets WHERE id = ?", (new_id,)).fetchone():
+                raise invalid("id", f"ticket {new_id} already exists")
+            blank: dict[str, Any] = {"id": new_id, "subject": None, "status": "new", "tags": [], "custom_fields": [],
+                     "created_at": stamp, "updated_at": stamp, "via": _via(), "priority": None, "type": None}
+            change = apply_changes(blank, {**data, "comment": comment}, self.account(), author_id)
+            doc = change.ticket
+            if status != "new":
+                doc["status"] = _check_status(status)
+            doc["submitter_id"] = doc.get("submitter_id") or comment.get("author_id") or author_id
+            doc["description"] = change.comment["body"] if change.comment else description
+            events = [e for e in change.events if e["type"] == "Comment"]
+            events += [{"type": "Create", "field_name": key, "value": doc.get(key)}
+                       for key in ("subject", "status", "requester_id", "ticket_form_id", "group_id", "tags")]
+            events += [{"type": "Create", "field_name": str(e["id"]), "value": e["value"]}
+                       for e in doc["custom_fields"] if e["value"] not in (None, False)]
+            self._record(db, doc, events, author_id, stamp)
+            return self.render(doc)
+
+    def update_ticket(self, ticket_id: int, changes: dict[str, Any], author_id: int,
+                      client: str = "commops-sandbox") -> tuple[dict[str, Any], dict[str, Any]]:
+        """Apply a PUT body (with safe update); return ``(ticket JSON, audit)``. Raises ApiError."""
+        with self._tx() as db:
+            doc = self._doc(db, ticket_id)
+            if changes.get("safe_update"):
+                stamp = changes.get("updated_stamp")
+                if not isinstance(stamp, str) or not stamp:
+                    raise invalid("updated_stamp", "updated_stamp is required with safe_update")
+                try:
+                    stale = int(parse_iso(stamp)) != int(parse_iso(doc["updated_at"]))
+                except ValueError:
+                    raise invalid("updated_stamp", f"{stamp!r} is not a timestamp") from None
+                if stale:
+                    raise conflict()
+            change: Change = apply_changes(doc, changes, self.account(), author_id)
+            now = self.clock()
+            if not change.events:
+                return self.render(doc), {"id": None, "ticket_id": ticket_id, "created_at": iso(now),
+                                          "author_id": author_id, "metadata": {"system": {}, "custom": {}},
+                                          "via": _via(), "events": []}
+            new = change.ticket
+            new["updated_at"] = iso(max(int(now), int(parse_iso(doc["updated_at"])) + 1))
+            audit = self._record(db, new, change.events, author_id, new["updated_at"], client)
+            return self.render(new), audit
+
+    def delete_ticket(self, ticket_id: int) -> None:
+        with self._tx() as db:
+            self._doc(db, ticket_id)
+            db.execute("UPDATE tickets SET deleted = 1 WHERE id = ?", (ticket_id,))
+
+    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            self._doc(self._conn, ticket_id)
+            rows = self._conn.execute("SELECT doc FROM comments WHERE ticket_id = ? ORDER BY id",
+                                      (ticket_id,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def audits(self, ticket_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            self._doc(self._conn, ticket_id)
+            rows = self._conn.execute("SELECT doc FROM audits WHERE ticket_id = ? ORDER BY id",
+                                      (ticket_id,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def reply(self, ticket_id: int, text: str) -> None:
+        """The requester answers: a public comment by them; a pending/solved/on-hold ticket reopens."""
+        requester = self.ticket(ticket_id)["requester_id"]
+        self.update_ticket(ticket_id, {"comment": {"body": text, "public": True, "author_id": requester}},
+                           requester, client="requester-email")
+
+    # ----- whole-account operations --------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything and load the reference account (agents, groups, fields, forms, macros)."""
+        with self._tx() as db:
+            for table in ("meta", "resources", "users", "tickets", "comments", "audits", "jobs"):
+                db.execute(f"DELETE FROM {table}")
+            self._load_reference(db)
+
+    def load(self, document: dict[str, Any]) -> None:
+        """Load ``{"users": [...], "tickets": [...]}`` in Zendesk's shape, keeping the given ids."""
+        if not isinstance(document, dict):
+            raise invalid("document", "expected an object with users and tickets")
+        with self._tx() as db:
+            for user in document.get("users") or []:
+                if not isinstance(user, dict) or not isinstance(user.get("id"), int) or not user.get("email"):
+                    raise invalid("users", f"a user needs an integer id and an email: {user!r}")
+                self._put_user(db, _user_doc(user, self.clock()))
+        for ticket in document.get("tickets") or []:
+            self._load_ticket(ticket)
+
+    def _load_ticket(self, ticket: Any) -> None:
+        if not isinstance(ticket, dict) or not isinstance(ticket.get("id"), int):
+            raise invalid("tickets", f"a ticket needs an integer id: {ticket!r}")
+        data = {k: v for k, v in ticket.items() if k in ("subject", "description", "comment", "requester_id",
+                                                          "requester", "assignee_id", "group_id", "tags",
+                                                          "custom_fields", "fields", "ticket_form_id",
+                                                          "priority", "type", "external_id")}
+        if data.get("custom_fields") is not None and data.get("fields") is not None:
+            data.pop("fields")
+        if "custom_fields" in data:
+            data["custom_fields"] = [e for e in data["custom_fields"] if e.get("value") is not None]
+        requester = data.get("requester_id") or 0
+        created = parse_iso(ticket["created_at"]) if ticket.get("created_at") else None
+        with self._lock:
+            for table, column in (("tickets", "id"), ("comments", "ticket_id"), ("audits", "ticket_id")):
+                self._conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (ticket["id"],))
+        self.create_ticket(data, int(requester), created_at=created, ticket_id=ticket["id"])
+        status = ticket.get("status")
+        if status and status != "new":
+            with self._tx() as db:
+                doc = self._doc(db, ticket["id"])
+                doc["status"] = _check_status(status)
+                if ticket.get("updated_at"):
+                    doc["updated_at"] = iso(parse_iso(ticket["updated_at"]))
+                db.execute("UPDATE tickets SET doc = ? WHERE id = ?", (json.dumps(doc), ticket["id"]))
+
+    def seed(self, applications: int, seed: int, now: float | None = None) -> list[int]:
+        """Generate ``applications`` realistic tickets (see :mod:`commops.sandbox.seed`); return their ids."""
+        from commops.sandbox.seed import generate
+
+        document = generate(applications, seed, now=self.clock() if now is None else now,
+                            first_user_id=self._first_free_user_id(), account=self.account())
+        ids = []
+        for user in document["users"]:
+            self.ensure_user(user["name"], user["email"], user_id=user["id"])
+        for ticket in document["tickets"]:
+            requester = self.user_by_email(ticket.pop("requester_email"))
+            assert requester is not None
+            ticket["requester_id"] = requester["id"]
+            status = ticket.pop("status")
+            created = ticket.pop("created_ts")
+            made = self.create_ticket(ticket, requester["id"], created_at=created)
+            if status != "new":
+                with self._tx() as db:
+                    doc = self._doc(db, made["id"])
+                    doc["status"] = status
+                    db.execute("UPDATE tickets SET doc = ? WHERE id = ?", (json.dumps(doc), made["id"]))
+            ids.append(int(made["id"]))
+        return ids
+
+    def _first_free_user_id(self) -> int:
+        with self._lock:
+            return self._next_user_id(self._conn)
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Tickets by (form name or "(no form)", status)."""
+        forms = {fid: str(f["name"]) for fid, f in self.account().forms.items()}
+        out: dict[tuple[str, str], int] = {}
+        for _seq, doc in self.ticket_docs():
+            key = (forms.get(doc.get("ticket_form_id") or 0, "(no form)"), str(doc.get("status")))
+            out[key] = out.get(key, 0) + 1
+        return out
+
+    # ----- jobs ---------------------------------------------------------------------------------------
+
+    def save_job(self, job: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO jobs VALUES (?, ?, ?)", (job["id"], job["created"], json.dumps(job)))
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute("SELECT doc FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def jobs(self, status: tuple[str, ...]) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT doc FROM jobs ORDER BY created").fetchall()
+        return [j for j in (json.loads(r[0]) for r in rows) if j["status"] in status]
+
+
+def _check_status(status: Any) -> str:
+    from commops.sandbox.search import STATUS_ORDER
+
+    if status not in STATUS_ORDER:
+        raise invalid("status", f"{status!r} is not a ticket status")
+    return str(status)
+
+
+def _via() -> dict[str, Any]:
+    return {"channel": "api", "source": {"from": {}, "rel": None, "to": {}}}
+
+
+def _user_doc(user: dict[str, Any], now: float) -> dict[str, Any]:
+    """A user with every key Zendesk sends for one."""
+    stamp = iso(now)
+    doc: dict[str, Any] = {
+        "active": True, "alias": "", "created_at": stamp, "custom_role_id": None, "default_group_id": None,
+        "details": "", "email": None, "external_id": None, "iana_time_zone": "Etc/UTC", "id": None,
+        "last_login_at": None, "locale": "en-US", "locale_id": 1, "moderator": False, "name": None,
+        "notes": "", "only_private_comments": False, "organization_id": None, "phone": None, "photo": None,
+        "report_csv": False, "restricted_agent": False, "role": "end-user", "role_type": None,
+        "shared": False, "shared_agent": False, "shared_phone_number": None, "signature": None,
+        "suspended": False, "tags": [], "ticket_restriction": "requested", "time_zone": "UTC",
+        "two_factor_auth_enabled": None, "updated_at": stamp, "url": None, "user_fields": {},
+        "verified": True,
+    }
+    doc.update({k: v for k, v in user.items() if k in doc})
+    if doc["role"] in ("agent", "admin"):
+        doc["ticket_restriction"] = None
+        doc["moderator"] = True
+    return doc
