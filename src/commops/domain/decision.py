@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
 
 __all__ = [
     "OUTCOME_PRECEDENCE",
@@ -109,6 +109,11 @@ class Decision(BaseModel):
     other_reasons: list[Reason] = Field(default_factory=list)  # fired rules outranked by the winner
     ruleset_version: str
     trace: list[RuleTrace] = Field(default_factory=list)
+
+    @field_serializer("trace", mode="wrap")
+    def _serialize_trace(self, value: list[RuleTrace], handler: SerializerFunctionWrapHandler) -> Any:
+        # The rule engine hands over a lazily built trace (a list subclass); serialise its items.
+        return handler(list(value))
 
     @property
     def macros(self) -> list[MacroRef]:

@@ -1,0 +1,275 @@
+"""From YAML files to a :class:`RuleSet`, reporting every problem with ``file:line:col``."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from commops.domain import Application, MacroRef
+from commops.domain.calendar import BusinessCalendar
+from commops.errors import RuleError
+from commops.ports import Datasets, MacroInfo
+from commops.rules._engine import CompiledRuleSet, LoadedRule
+from commops.rules._schema import (
+    AllOf,
+    AnyOf,
+    CheckContext,
+    Condition,
+    NotOf,
+    Rule,
+    RuleFile,
+    Test,
+    did_you_mean,
+    placeholders,
+)
+from commops.rules._yaml import Located, locate, parse
+
+__all__ = ["Problem", "RuleSet", "lint", "load_ruleset", "rule_files"]
+
+_KINDS = ("namespace",)
+_TYPE_NAMES = {"str": "text", "bool": "true/false", "int": "an integer", "float": "a number"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+def rule_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files named, plus ``*.yaml``/``*.yml`` under directories named (``cases/`` excluded), sorted."""
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                p for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml") and p.is_file() and "cases" not in p.relative_to(path).parts
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            problems.append(Problem(str(path), 1, 1, "no such file or directory"))
+    return found, problems
+
+
+def _model_keys(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _model_at(loc: Sequence[str | int]) -> list[str]:
+    """The keys allowed where an unknown key was found, for did-you-mean."""
+    tags: dict[str, type[BaseModel]] = {"test": Test, "all": AllOf, "any": AnyOf, "not": NotOf}
+    model: type[BaseModel] = Rule if "rules" in loc[:-1] else RuleFile
+    for step in loc[:-1]:
+        if isinstance(step, str) and step in tags:
+            model = tags[step]
+    keys = _model_keys(model)
+    return [*keys, "all", "any", "not"] if model is Test else keys
+
+
+def _messages(error: Any) -> tuple[tuple[str | int, ...], str, bool]:
+    """(location, message, points-at-key) for one pydantic error."""
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        return loc, f"unknown key {key!r}{did_you_mean(key, _model_at(loc))}", True
+    if kind == "missing":
+        return loc, f"missing required key {loc[-1]!r}", False
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+        what = "operator" if loc and loc[-1] == "op" else "value"
+        hint = did_you_mean(str(error["input"]), choices) or f" (one of: {', '.join(choices)})"
+        return loc, f"unknown {what} {error['input']!r}{hint}", False
+    if kind in ("value_error", "assertion_error"):
+        return loc, str(error["msg"]).removeprefix("Value error, "), False
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        return loc, f"rule id {error['input']!r} must be lower-case letters, digits, '_', '.', '-'", False
+    return loc, f"{error['msg'].lower()} (got {error['input']!r})" if "input" in error else error["msg"], False
+
+
+def _union_member(step: str | int) -> str | None:
+    if not isinstance(step, str):
+        return None
+    if step in _TYPE_NAMES:
+        return _TYPE_NAMES[step]
+    if step.startswith("list["):
+        return "a list"
+    if step.startswith("literal["):
+        return "one of " + ", ".join(re.findall(r"'([^']*)'", step))
+    return None
+
+
+def _validation_problems(file: str, located: Located, exc: PydanticValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    unions: dict[tuple[str | int, ...], tuple[list[str], Any]] = {}
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        member = _union_member(loc[-1]) if loc and error["type"].endswith("_type") else None
+        if member is not None or (loc and _union_member(loc[-1]) and error["type"] == "literal_error"):
+            names, _ = unions.setdefault(loc[:-1], ([], error.get("input")))
+            names.append(member or _union_member(loc[-1]) or "?")
+            continue
+        where, message, key = _messages(error)
+        line, col = locate(located.root, where, key=key)
+        problems.append(Problem(file, line, col, message))
+    for loc, (names, value) in unions.items():
+        line, col = locate(located.root, loc)
+        expected = ", ".join(dict.fromkeys(names))
+        problems.append(Problem(file, line, col, f"wrong value type: expected {expected} (got {value!r})"))
+    return problems
+
+
+@dataclass
+class _File:
+    path: Path
+    name: str
+    text: str
+    located: Located
+    model: RuleFile | None = None
+
+
+def _referenced_kinds(cond: Condition) -> set[str]:
+    if isinstance(cond, AllOf | AnyOf):
+        return set().union(*(_referenced_kinds(c) for c in (cond.all_ if isinstance(cond, AllOf) else cond.any_)))
+    if isinstance(cond, NotOf):
+        return _referenced_kinds(cond.not_)
+    return {p.split(".")[1] for p in (cond.field, cond.other) if p and p.startswith("verifications.")}
+
+
+class RuleSet:
+    """Validated rules, not yet bound to data sets and a clock (see :meth:`compile`)."""
+
+    def __init__(self, files: list[_File], rules: list[LoadedRule], lists: dict[str, list[Any]]) -> None:
+        digest = hashlib.sha256()
+        for file in sorted(files, key=lambda f: f.path.name):
+            digest.update(file.path.name.encode() + b"\0" + file.text.encode() + b"\0")
+        self.version = digest.hexdigest()[:12]
+        self.rules = rules
+        self.lists = lists
+        self.files = [f.name for f in files]
+        self._kinds: dict[str, set[str]] = {}
+        for loaded in rules:
+            kinds = _referenced_kinds(loaded.rule.when)
+            for template in (loaded.rule.reason, loaded.rule.unknown_reason or ""):
+                kinds |= {p.split(".")[1] for p in placeholders(template) if p.startswith("verifications.")}
+            for program in loaded.programs:
+                self._kinds.setdefault(program, set()).update(kinds)
+
+    def macro_titles(self) -> set[str]:
+        return {ref.title for r in self.rules for ref in (r.macro, r.unknown_macro) if ref is not None}
+
+    def programs(self) -> set[str]:
+        return set(self._kinds)
+
+    def verifications_needed(self, application: Application) -> set[str]:
+        """The checks (e.g. ``{"namespace"}``) the rules of this application's program read."""
+        if application.program is None:
+            return set()
+        return set(self._kinds.get(application.program, set()))
+
+    def compile(self, *, datasets: Datasets, calendar: BusinessCalendar,
+                now: Callable[[], datetime]) -> CompiledRuleSet:
+        return CompiledRuleSet(self.version, self.rules, self.lists, datasets=datasets, calendar=calendar, now=now)
+
+
+def _macro_ref(spec: str | int | None, macros: Sequence[MacroInfo] | None) -> MacroRef | None:
+    if spec is None:
+        return None
+    for known in macros or ():
+        if spec in (known.id, known.title):
+            return MacroRef(title=known.title, id=known.id)
+    return MacroRef(title=str(spec), id=spec if isinstance(spec, int) else None)
+
+
+def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collection[str],
+          macros: Sequence[MacroInfo] | None) -> tuple[RuleSet | None, list[Problem]]:
+    found, problems = rule_files(Path(p) for p in paths)
+    files: list[_File] = []
+    for path in found:
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, 1, 1, f"cannot read: {exc}"))
+            continue
+        located, yaml_problems = parse(text)
+        problems += [Problem(name, p.line, p.col, p.message) for p in yaml_problems]
+        if located.root is not None and not isinstance(located.data, dict):
+            problems.append(Problem(name, 1, 1, "a rule file is a mapping with `program:` and `rules:`"))
+            continue
+        if located.root is not None:
+            files.append(_File(path, name, text, located))
+    if not found and not problems:
+        problems.append(Problem(", ".join(str(p) for p in paths) or ".", 1, 1, "no rule files found"))
+
+    lists: dict[str, list[Any]] = {}
+    list_at: dict[str, str] = {}
+    for file in files:
+        raw = file.located.data.get("lists")
+        for name, values in (raw.items() if isinstance(raw, dict) else ()):
+            line, col = locate(file.located.root, ["lists", name], key=True)
+            if name in list_at:
+                problems.append(Problem(file.name, line, col, f"list {name!r} is already defined in {list_at[name]}"))
+                continue
+            list_at[name] = f"{file.name}:{line}"
+            lists[str(name)] = values if isinstance(values, list) else []
+
+    context = CheckContext(field_keys=field_keys, programs=programs, macros=macros, lists=lists, kinds=_KINDS)
+    rule_at: dict[str, str] = {}
+    loaded: list[LoadedRule] = []
+    for file in files:
+        for index, raw_rule in enumerate(file.located.data.get("rules") or []):
+            rule_id = raw_rule.get("id") if isinstance(raw_rule, dict) else None
+            if not isinstance(rule_id, str):
+                continue
+            line, col = locate(file.located.root, ["rules", index, "id"])
+            if rule_id in rule_at:
+                message = f"duplicate rule id {rule_id!r} (first at {rule_at[rule_id]})"
+                problems.append(Problem(file.name, line, col, message))
+            else:
+                rule_at[rule_id] = f"{file.name}:{line}"
+        try:
+            file.model = RuleFile.model_validate(file.located.data, context=context)
+        except PydanticValidationError as exc:
+            problems += _validation_problems(file.name, file.located, exc)
+            continue
+        targets = tuple(file.model.targets(programs))
+        for index, rule in enumerate(file.model.rules):
+            line, _ = locate(file.located.root, ["rules", index])
+            loaded.append(LoadedRule(rule, f"{file.name}:{line}", targets,
+                                     _macro_ref(rule.macro, macros), _macro_ref(rule.unknown_macro, macros)))
+    if problems:
+        return None, sorted(problems, key=lambda p: (p.file, p.line, p.col))
+    return RuleSet(files, loaded, lists), []
+
+
+def lint(paths: Sequence[Path], *, field_keys: Collection[str], programs: Collection[str],
+         macros: Sequence[MacroInfo] | None = None) -> list[Problem]:
+    """Every problem in the rule files (empty when they load)."""
+    return _load(paths, field_keys, programs, macros)[1]
+
+
+def load_ruleset(paths: Sequence[Path], *, field_keys: Collection[str], programs: Collection[str],
+                 macros: Sequence[MacroInfo] | None = None) -> RuleSet:
+    """Load and check rule files; raises :class:`RuleError` carrying every problem found."""
+    ruleset, problems = _load(paths, field_keys, programs, macros)
+    if ruleset is None:
+        count = len(problems)
+        raise RuleError(f"rule files have {count} problem{'s' if count != 1 else ''}",
+                        [str(p) for p in problems], hint="run `commops rules lint` after fixing them")
+    return ruleset

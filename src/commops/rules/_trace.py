@@ -1,0 +1,89 @@
+"""A trace that costs nothing until someone reads it.
+
+Evaluation records results and observed values in flat lists; the pydantic trace objects are built
+on first access (iteration, len, indexing, comparison, serialisation through ``Decision``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, SupportsIndex, TypeVar
+
+from pydantic import BaseModel
+
+__all__ = ["LazyTrace", "construct"]
+
+_set = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
+
+
+def construct(cls: type[M], values: dict[str, Any]) -> M:
+    """``model_construct`` without its per-call overhead: ``values`` must name every field."""
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+class LazyTrace(list):  # type: ignore[type-arg]
+    """A list filled by ``factory`` the first time it is read."""
+
+    __slots__ = ("_factory",)
+
+    def __init__(self, factory: Callable[[], list[Any]]) -> None:
+        super().__init__()
+        self._factory: Callable[[], list[Any]] | None = factory
+
+    def _fill(self) -> None:
+        factory = self._factory
+        if factory is not None:
+            self._factory = None
+            list.extend(self, factory())
+
+    def __iter__(self) -> Iterator[Any]:
+        self._fill()
+        return list.__iter__(self)
+
+    def __len__(self) -> int:
+        self._fill()
+        return list.__len__(self)
+
+    def __bool__(self) -> bool:
+        self._fill()
+        return list.__len__(self) > 0
+
+    def __getitem__(self, index: SupportsIndex | slice) -> Any:  # type: ignore[override]
+        self._fill()
+        return list.__getitem__(self, index)
+
+    def __contains__(self, item: object) -> bool:
+        self._fill()
+        return list.__contains__(self, item)
+
+    def __eq__(self, other: object) -> bool:
+        self._fill()
+        if isinstance(other, LazyTrace):
+            other._fill()
+        return list.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self._fill()
+        return list.__repr__(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        self._fill()
+        return (list, (list(list.__iter__(self)),))
+
+    def __copy__(self) -> list[Any]:
+        self._fill()
+        return list(list.__iter__(self))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        import copy
+
+        self._fill()
+        return copy.deepcopy(list(list.__iter__(self)), memo)
