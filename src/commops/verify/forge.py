@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
@@ -91,11 +91,14 @@ def _github_web_host(api_url: str) -> set[str]:
 def parse_namespace_url(url: str, settings: VerifySettings) -> ForgeTarget | str:
     """The forge and namespace ``url`` names, or a sentence saying why it names none we support."""
     text = (url or "").strip()
-    parts = urlsplit(text if "://" in text else f"https://{text}")
+    try:
+        parts = urlsplit(text if "://" in text else f"https://{text}")
+    except ValueError:
+        return f"{url!r} is not an http(s) URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"{url!r} is not an http(s) URL"
     host = parts.hostname.lower()
-    segments = [s for s in parts.path.split("/") if s]
+    segments = [seg for seg in (unquote(s).strip() for s in parts.path.split("/")) if seg]
     if "-" in segments:  # GitLab's /-/tree/main etc.
         segments = segments[: segments.index("-")]
     if host in _github_web_host(settings.github_api_url):
@@ -189,7 +192,7 @@ class NamespaceVerifier:
                 source_url=source,
                 checked_at=now,
             )
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:  # a shape we did not expect
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, KeyError, TypeError) as exc:  # a shape we did not expect
             return Verification(
                 kind=KIND,
                 status=VerificationStatus.UNKNOWN,

@@ -37,6 +37,7 @@ def test_supported_urls(url: str, forge: str, api: str, parts: list[str]) -> Non
         ("https://code.example.org/other/team", "not a supported forge"),
         ("ftp://github.com/acme", "not an http(s) URL"),
         ("", "not an http(s) URL"),
+        ("http://[abc", "not an http(s) URL"),
         ("https://github.com/", "names no GitHub"),
         ("https://gitlab.com/-/explore", "names no GitLab"),
     ],
