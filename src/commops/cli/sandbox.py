@@ -1,11 +1,176 @@
-"""`commops sandbox` commands."""
+"""`commops sandbox` commands: run the embedded Zendesk standalone and manage its data.
+
+Every command but ``serve`` works on the SQLite file under ``COMMOPS_HOME`` directly (no server needed).
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from commops.cli.context import state
+from commops.errors import CommopsError, ConfigError, NotFoundError, ValidationError
+from commops.paths import sandbox_db_path
+from commops.sandbox import SandboxServer, SandboxStore
+from commops.sandbox.apierror import ApiError
 
 __all__ = ["register"]
 
+group = typer.Typer(help="The embedded Zendesk sandbox: serve it, reset, seed, load, reply, status.",
+                    no_args_is_help=True)
+
+
+def _db(ctx: typer.Context) -> Path:
+    return state(ctx).settings.home / sandbox_db_path().name
+
+
+def _store(ctx: typer.Context) -> SandboxStore:
+    return SandboxStore(_db(ctx))
+
+
+def _translate(exc: ApiError) -> CommopsError:
+    detail = exc.body.get("description") or exc.body.get("error") or str(exc.body)
+    details = exc.body.get("details")
+    if isinstance(details, dict):
+        detail = "; ".join(f"{k}: {v[0]['description']}" for k, v in details.items() if v)
+    if exc.status == 404:
+        return NotFoundError("that ticket does not exist in the sandbox", status=404)
+    return ValidationError(f"the sandbox refused: {detail}", status=exc.status, details=exc.body)
+
+
+@group.command()
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    plan: Annotated[str | None, typer.Option(help="team | growth | professional | enterprise | high-volume")] = None,
+    faults: Annotated[str | None, typer.Option(help='Fault shares, e.g. "429=0.2,5xx=0.05,slow=0.02".')] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for the fault sequence (and seeding an empty sandbox).")]
+    = None,
+    token: Annotated[str | None, typer.Option(help="API token every agent email authenticates with.")] = None,
+    no_limits: Annotated[bool, typer.Option("--no-limits", help="Send rate-limit headers but never 429.")] = False,
+) -> None:
+    """Run the sandbox in the foreground until Ctrl-C.
+
+    Example: commops sandbox serve --port 8765 --faults 429=0.1 --seed 7
+    """
+    app_state = state(ctx)
+    options = app_state.settings.sandbox
+    server = SandboxServer(_db(ctx), port=port, plan=plan or options.plan,
+                           faults=options.faults if faults is None else faults,
+                           seed=options.seed if seed is None else seed, token=token or options.token,
+                           limits=not no_limits)
+    if server.store.is_empty():
+        server.store.reset()
+        server.store.seed(options.seed_applications, options.seed if seed is None else seed)
+
+    chosen = token or options.token
+    agents = server.store.users(server.store.agent_ids())
+    email = next((a["email"] for a in agents if "bot" in str(a["email"])), agents[0]["email"] if agents else "")
+
+    def ready(url: str) -> None:
+        typer.echo(f"Zendesk sandbox listening on {url} (Ctrl-C to stop)")
+        typer.echo("Point commops at it with (any agent email works):")
+        typer.echo(f"  export COMMOPS_ZENDESK_URL={url}")
+        typer.echo(f"  export COMMOPS_ZENDESK_EMAIL={email}")
+        # The default token is public knowledge; a token the user chose is not echoed back.
+        typer.echo(f"  export COMMOPS_ZENDESK_TOKEN={chosen if chosen == 'sandbox' else '<your --token>'}")
+
+    try:
+        server.serve_forever(on_ready=ready)
+    except KeyboardInterrupt:
+        typer.echo("sandbox stopped", err=True)
+
+
+@group.command()
+def reset(ctx: typer.Context) -> None:
+    """Forget every ticket and user; load the reference account (agents, groups, fields, forms, macros).
+
+    Example: commops sandbox reset
+    """
+    store = _store(ctx)
+    store.reset()
+    state(ctx).info(f"sandbox reset to the reference account ({_db(ctx)})")
+
+
+@group.command("seed")
+def seed_command(
+    ctx: typer.Context,
+    applications: Annotated[int, typer.Option("--applications", "-n", min=0, help="How many tickets.")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same applications.")] = 0,
+) -> None:
+    """Add realistic applications for the three programs (and a few non-application tickets).
+
+    Example: commops sandbox seed --applications 200 --seed 7
+    """
+    ids = _store(ctx).seed(applications, seed)
+    typer.echo(f"created {len(ids)} tickets" + (f" (#{ids[0]}..#{ids[-1]})" if ids else ""))
+
+
+@group.command()
+def load(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help='JSON file {"users": [...], "tickets": [...]} in Zendesk\'s shape.')],
+) -> None:
+    """Load users and tickets, keeping their ids (a ticket with an existing id is replaced).
+
+    Example: commops sandbox load fixtures/queue.json
+    """
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{file} is not valid JSON: {exc}") from None
+    try:
+        _store(ctx).load(document)
+    except ApiError as exc:
+        raise _translate(exc) from None
+    tickets = len(document.get("tickets") or []) if isinstance(document, dict) else 0
+    typer.echo(f"loaded {tickets} tickets from {file}")
+
+
+@group.command()
+def reply(
+    ctx: typer.Context,
+    ticket: Annotated[int, typer.Argument(help="Ticket id.")],
+    text: Annotated[str, typer.Argument(help="What the applicant writes.")],
+) -> None:
+    """Simulate the applicant answering: a public comment by the requester; the ticket reopens.
+
+    Example: commops sandbox reply 12 "Here is our non-profit certificate."
+    """
+    store = _store(ctx)
+    try:
+        store.reply(ticket, text)
+        status = store.ticket(ticket)["status"]
+    except ApiError as exc:
+        raise _translate(exc) from None
+    typer.echo(f"ticket #{ticket}: requester replied; status {status}")
+
+
+@group.command()
+def status(ctx: typer.Context) -> None:
+    """Count the sandbox's tickets by form and status.
+
+    Example: commops sandbox status
+    """
+    counts = _store(ctx).counts()
+    statuses = ["new", "open", "pending", "hold", "solved", "closed"]
+    table = Table(title=f"Sandbox tickets ({_db(ctx)})")
+    table.add_column("form")
+    for name in statuses:
+        table.add_column(name, justify="right")
+    table.add_column("total", justify="right")
+    for form in sorted({f for f, _s in counts}):
+        row = [counts.get((form, s), 0) for s in statuses]
+        table.add_row(form, *[str(n) for n in row], str(sum(row)))
+    state(ctx).out.print(table)
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add the ``sandbox`` group to the root app."""
+    app.add_typer(group, name="sandbox")
