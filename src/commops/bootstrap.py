@@ -38,7 +38,7 @@ def open_gateway(settings: Settings, *, notice: Callable[[str], None]) -> Iterat
             from commops.sandbox import start_embedded
 
             server = start_embedded(settings)
-            stack.callback(server.__exit__, None, None, None)
+            stack.callback(server.stop)
             notice(f"using the embedded Zendesk sandbox at {server.url} (no account configured)")
             settings = sandbox_settings(settings, server.url)
         gateway = stack.enter_context(ZendeskGateway(settings))

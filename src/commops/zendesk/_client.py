@@ -169,7 +169,7 @@ class ZendeskHttp:
             data = response.json()
         except ValueError as exc:
             raise ZendeskError(f"Zendesk sent an answer that is not JSON while {what}") from exc
-        except (ZenpyException, requests.RequestException) as exc:
+        except (ZenpyException, APIException, requests.RequestException) as exc:
             raise translate_error(exc, what, self.base_url) from exc
         if not isinstance(data, dict):
             raise ZendeskError(f"Zendesk sent an unexpected answer while {what}")

@@ -1,0 +1,47 @@
+"""Reading and writing one small queue end to end over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from tests.integration.gateway.helpers import FIRST_ID, applicants, decision, gateway_for, proposals_for
+
+from commops.domain import Outcome, Proposal
+from commops.sandbox import SandboxServer
+
+
+def test_pull_maps_and_write_applies(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox.store.load(applicants(3))
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        pages = list(gw.pull_queue())
+        apps = [a for p in pages for a in p.applications]
+        assert [a.ticket_id for a in apps] == [FIRST_ID, FIRST_ID + 1, FIRST_ID + 2]
+        first = apps[0]
+        assert first.program == "education" and first.application_type == "new"
+        assert first.requester.email == "grace@cs.stanford.edu"
+        assert first.fields["seats"] == 20 and first.fields["funding_total_usd"] == 1500.5
+        assert first.url == f"{sandbox.url}/agent/tickets/{FIRST_ID}"
+        proposals = proposals_for(gw)
+        results = gw.write_decisions(proposals)
+        print(gw.request_counts())
+    assert [r.status for r in results] == ["applied"] * 3, results
+    ticket = sandbox.store.ticket(FIRST_ID)
+    assert ticket["status"] == "solved"
+    assert "commops_decided" in ticket["tags"]
+    comments = sandbox.store.comments(FIRST_ID)
+    assert comments[-1]["public"] is True
+    assert comments[-1]["body"].startswith("Hi Grace,\n\nGood news: University 0 qualifies")
+
+
+def test_single_write_and_skips(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox.store.load(applicants(2))
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        stamp = sandbox.store.ticket(FIRST_ID)["updated_at"]
+        manual = Proposal(decision=decision(FIRST_ID + 1, Outcome.MANUAL), updated_stamp=stamp)
+        ask = Proposal(decision=decision(FIRST_ID, Outcome.ASK), updated_stamp=stamp)
+        results = gw.write_decisions([manual, ask])
+        assert [r.status for r in results] == ["skipped", "applied"]
+        assert gw.request_counts()["PUT /tickets/{id}"] == 1
+        again = gw.write_decisions([ask])
+    assert again[0].status == "already_applied"
+    body = sandbox.store.comments(FIRST_ID)[-1]["body"]
+    assert body.count("Hi Grace,") == 1 and "institutional address" in body and "non-profit" in body
