@@ -51,16 +51,22 @@ class Problem:
 
 def rule_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     """Files named, plus ``*.yaml``/``*.yml`` under directories named (``cases/`` excluded), sorted."""
-    found: list[Path] = []
+    found, problems = _rule_files(list(paths))
+    return [path for path, _ in found], problems
+
+
+def _rule_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Problem]]:
+    """(file, short name for traces: ``rules/education.yaml`` whatever the working directory)."""
+    found: list[tuple[Path, str]] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
             found += sorted(
-                p for p in path.rglob("*")
+                (p, f"{path.resolve().name}/{p.relative_to(path).as_posix()}") for p in path.rglob("*")
                 if p.suffix in (".yaml", ".yml") and p.is_file() and "cases" not in p.relative_to(path).parts
             )
         elif path.is_file():
-            found.append(path)
+            found.append((path, str(path)))
         else:
             problems.append(Problem(str(path), 1, 1, "no such file or directory"))
     return found, problems
@@ -140,6 +146,7 @@ class _File:
     name: str
     text: str
     located: Located
+    short: str
     model: RuleFile | None = None
 
 
@@ -198,9 +205,9 @@ def _macro_ref(spec: str | int | None, macros: Sequence[MacroInfo] | None) -> Ma
 
 def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collection[str],
           macros: Sequence[MacroInfo] | None) -> tuple[RuleSet | None, list[Problem]]:
-    found, problems = rule_files(Path(p) for p in paths)
+    found, problems = _rule_files([Path(p) for p in paths])
     files: list[_File] = []
-    for path in found:
+    for path, short in found:
         name = str(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -213,7 +220,7 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
             problems.append(Problem(name, 1, 1, "a rule file is a mapping with `program:` and `rules:`"))
             continue
         if located.root is not None:
-            files.append(_File(path, name, text, located))
+            files.append(_File(path, name, text, located, short))
     if not found and not problems:
         problems.append(Problem(", ".join(str(p) for p in paths) or ".", 1, 1, "no rule files found"))
 
@@ -251,7 +258,7 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
         targets = tuple(file.model.targets(programs))
         for index, rule in enumerate(file.model.rules):
             line, _ = locate(file.located.root, ["rules", index])
-            loaded.append(LoadedRule(rule, f"{file.name}:{line}", targets,
+            loaded.append(LoadedRule(rule, f"{file.short}:{line}", targets,
                                      _macro_ref(rule.macro, macros), _macro_ref(rule.unknown_macro, macros)))
     if problems:
         return None, sorted(problems, key=lambda p: (p.file, p.line, p.col))
