@@ -1,11 +1,117 @@
-"""`commops stats` commands."""
+"""`commops stats`: queue health, service level, time to decision and automated share for a period."""
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated
+
 import typer
+from rich.console import Console
+
+from commops.cli.context import state
+from commops.errors import CommopsError
 
 __all__ = ["register"]
 
 
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    HTML = "html"
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def stats(
+    ctx: typer.Context,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="First creation day counted (default: 12 weeks before --until)."),
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last creation day counted, and the report date.")
+    ] = None,
+    program: Annotated[str | None, typer.Option(help="Only this program (a name from [programs]).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or html.")] = Format.TABLE,
+    aggregate: Annotated[
+        bool, typer.Option("--aggregate", help="CSV: the summary table, not one row per ticket.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file (required for html).")] = None,
+    redact: Annotated[bool, typer.Option("--redact", help="Leave requester names and emails out.")] = False,
+) -> None:
+    """Manager statistics: queue size and age, at risk and breached, time to decision, who decides.
+
+    Example: commops stats --since 2026-01-05 --format html --out stats.html --redact
+    """
+    from commops.reports import render_html, render_json, render_table, write_summary_csv, write_ticket_csv
+    from commops.services.stats import build_report, collect, default_period, open_sources, sla_policy
+
+    app = state(ctx)
+    settings = app.settings
+    if program is not None and program not in settings.programs:
+        known = ", ".join(sorted(settings.programs)) or "none configured"
+        raise CommopsError(f"unknown program {program!r}", hint=f"programs: {known}")
+    if fmt is Format.HTML and out is None:
+        raise CommopsError("--format html needs --out FILE", hint="e.g. --out stats.html")
+    first, last = default_period(_day(since), _day(until), datetime.now(UTC).date())
+    if first > last:
+        raise CommopsError(f"--since {first} is after --until {last}")
+
+    with open_sources(settings, notice=app.info) as (gateway, journal):
+        if fmt is Format.CSV and not aggregate:
+            records = collect(gateway, journal, settings, since=first, until=last, program=program)
+            if redact:
+                records = (r.redacted() for r in records)
+            with _output(out) as stream:
+                rows = write_ticket_csv(records, sla_policy(settings), last, stream, redact=redact)
+            app.info(f"{rows} tickets written" + (f" to {out}" if out else ""))
+            return
+        report = build_report(gateway, journal, settings, since=first, until=last, program=program, redact=redact)
+    audits = report.requests.get("audit_requests", 0)
+    app.info(
+        f"{report.overall.tickets} tickets, {report.requests.get('zendesk_requests', 0)} Zendesk requests "
+        f"({audits} audit reads for decisions made in Zendesk)"
+    )
+    with _output(out) as stream:
+        if fmt is Format.TABLE:
+            render_table(report, app.out if out is None else Console(file=stream, width=140, color_system=None))
+        elif fmt is Format.JSON:
+            stream.write(render_json(report) + "\n")
+        elif fmt is Format.CSV:
+            write_summary_csv(report, stream)
+        else:
+            stream.write(render_html(report))
+    if out is not None:
+        app.info(f"report written to {out}")
+
+
+class _output:
+    """The file named by --out (written whole, UTF-8), else stdout."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        if self.path is None:
+            return sys.stdout
+        try:
+            self._file = self.path.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise CommopsError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+        return self._file
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("stats")(stats)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -11,7 +12,7 @@ from commops.reports.model import GroupStats, Measures, StatsReport
 
 __all__ = ["render_table"]
 
-_ACTOR_LABELS = {"unattended": "unattended", "commops_specialist": "via commops", "zendesk_specialist": "in Zendesk"}
+_ACTOR_LABELS = {"unattended": "unattended", "commops_specialist": "commops", "zendesk_specialist": "Zendesk"}
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
@@ -36,13 +37,14 @@ def _num(value: float | int | None) -> str:
 
 def _groups(report: StatsReport) -> list[tuple[str, Measures]]:
     rows: list[tuple[str, Measures]] = [(name, group) for name, group in report.programs.items()]
-    return [*rows, ("all programs", report.overall)] if len(rows) != 1 else rows
+    return [*rows, ("all", report.overall)] if len(rows) != 1 else rows
 
 
 def _queue_table(report: StatsReport) -> Table:
-    table = Table(title="Queue health", title_justify="left", expand=False)
-    for column in ("program", "tickets", "in queue", "new", "open", "pending", "hold", "at risk", "breached", "oldest"):
-        table.add_column(column, justify="left" if column == "program" else "right")
+    table = Table(title="Queue health", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("program", no_wrap=True)
+    for column in ("tickets", "queue", "new", "open", "pending", "hold", "at risk", "breach", "oldest d"):
+        table.add_column(column, justify="right")
     for name, m in _groups(report):
         q = m.queue
         table.add_row(
@@ -72,9 +74,9 @@ def _age_chart(report: StatsReport) -> Table:
 
 
 def _decisions_table(report: StatsReport) -> Table:
-    table = Table(title="Decisions and time to decision", title_justify="left")
-    table.add_column("program")
-    for column in ("decisions", *_ACTOR_LABELS.values(), "automated", "decided", "median d", "p90 d", "late"):
+    table = Table(title="Decisions and time to decision", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("program", no_wrap=True)
+    for column in ("total", *_ACTOR_LABELS.values(), "auto", "decided", "median d", "p90 d", "late"):
         table.add_column(column, justify="right")
     for name, m in _groups(report):
         d = m.decisions
@@ -103,7 +105,7 @@ def _outcome_chart(group: GroupStats) -> Table:
 
 
 def _reasons_table(group: GroupStats) -> Table:
-    table = Table(title="Top reject and ask reasons", title_justify="left")
+    table = Table(title="Top reject and ask reasons", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("reject rule")
     table.add_column("n", justify="right")
     table.add_column("ask rule")
@@ -117,9 +119,10 @@ def _reasons_table(group: GroupStats) -> Table:
 
 
 def _weeks_table(group: GroupStats) -> Table:
-    table = Table(title="Weekly trend", title_justify="left")
-    for column in ("week", "created", "decisions", "", "automated", "median d", "p90 d", "late", "still open"):
-        table.add_column(column, justify="left" if column in ("week", "") else "right")
+    table = Table(title="Weekly trend", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("week", no_wrap=True)
+    for column in ("created", "decisions", "", "auto", "median d", "p90 d", "late", "open"):
+        table.add_column(column, justify="left" if column == "" else "right", no_wrap=column == "")
     top = max((w.decisions.total for w in group.weeks), default=0)
     for w in group.weeks:
         d = w.decisions
@@ -127,7 +130,7 @@ def _weeks_table(group: GroupStats) -> Table:
             w.week,
             str(w.tickets),
             str(d.total),
-            bar(d.total, top, width=16),
+            bar(d.total, top, width=12),
             _pct(d.automated_share),
             _num(d.time_to_decision.median),
             _num(d.time_to_decision.p90),
@@ -138,7 +141,7 @@ def _weeks_table(group: GroupStats) -> Table:
 
 
 def _breached_table(report: StatsReport) -> Table:
-    table = Table(title="Oldest tickets in breach", title_justify="left")
+    table = Table(title="Oldest tickets in breach", title_justify="left", box=box.SIMPLE_HEAD)
     columns = ["ticket", "program", "status", "age d"] + ([] if report.redacted else ["requester"])
     for column in columns:
         table.add_column(column, justify="right" if column in ("ticket", "age d") else "left")

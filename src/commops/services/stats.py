@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
@@ -17,16 +18,18 @@ from commops.config import Settings
 from commops.domain import Application, Outcome
 from commops.errors import NotFoundError
 from commops.ports import QueuePage
-from commops.reports import Actor, DecisionEvent, SlaPolicy, TicketRecord
+from commops.reports import Actor, DecisionEvent, SlaPolicy, StatsAggregator, StatsReport, TicketRecord
 from commops.services.sla import calendar_from
 
 __all__ = [
     "AppliedDecision",
     "DecisionJournal",
     "StatsGateway",
+    "build_report",
     "collect",
     "decision_changes",
     "default_period",
+    "open_sources",
     "outcome_of",
     "sla_policy",
     "stats_query",
@@ -45,6 +48,8 @@ class StatsGateway(Protocol):
     def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]: ...
 
     def audits(self, ticket_id: int) -> list[dict[str, Any]]: ...
+
+    def request_counts(self) -> dict[str, int]: ...
 
 
 class AppliedDecision(Protocol):
@@ -206,3 +211,51 @@ def collect(
                 requester_email=app.requester.email,
                 decisions=tuple(events),
             )
+
+
+def build_report(
+    gateway: StatsGateway,
+    journal: DecisionJournal,
+    settings: Settings,
+    *,
+    since: date,
+    until: date,
+    program: str | None = None,
+    redact: bool = False,
+    as_of: date | None = None,
+    generated_at: datetime | None = None,
+) -> StatsReport:
+    """Collect the period and aggregate it as of ``as_of`` (default ``until``), in one streaming pass."""
+    tally: Counter[str] = Counter()
+    before = sum(gateway.request_counts().values())
+    aggregator = StatsAggregator(sla_policy(settings), as_of or until)
+    for record in collect(gateway, journal, settings, since=since, until=until, program=program, tally=tally):
+        aggregator.add(record.redacted() if redact else record)
+    requests = {
+        "zendesk_requests": sum(gateway.request_counts().values()) - before,
+        "search_pages": tally["pages"],
+        "audit_requests": tally["audit_requests"],
+        "tickets": tally["tickets"],
+        "skipped": tally["skipped"] + tally["unmapped"],
+        "decision_time_from_updated_at": tally["decision_time_from_updated_at"],
+    }
+    return aggregator.report(
+        generated_at=generated_at or datetime.now(UTC),
+        since=since,
+        until=until,
+        program=program,
+        redacted=redact,
+        requests=requests,
+    )
+
+
+@contextmanager
+def open_sources(
+    settings: Settings, *, notice: Callable[[str], None]
+) -> Iterator[tuple[StatsGateway, DecisionJournal]]:
+    """The configured Zendesk (or the embedded sandbox) and the journal, for the life of the context."""
+    from commops.bootstrap import open_gateway
+    from commops.journal import Journal
+
+    with open_gateway(settings, notice=notice) as gateway, Journal.open(settings.home / "journal.sqlite3") as journal:
+        yield gateway, journal

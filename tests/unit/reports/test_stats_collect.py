@@ -14,6 +14,7 @@ from commops.config import Settings, load_settings
 from commops.domain import Application, DecisionMarker, Requester
 from commops.ports import QueuePage
 from commops.services.stats import (
+    build_report,
     collect,
     decision_changes,
     default_period,
@@ -64,6 +65,9 @@ class FakeGateway:
     def audits(self, ticket_id: int) -> list[dict[str, Any]]:
         self.audited.append(ticket_id)
         return self.audit_log.get(ticket_id, [])
+
+    def request_counts(self) -> dict[str, int]:
+        return {"GET /search/export": len(self.queries), "GET /tickets/{id}/audits": len(self.audited)}
 
 
 @dataclass
@@ -191,3 +195,22 @@ def test_default_period_is_twelve_weeks_to_today() -> None:
         date(2026, 3, 1),
         date(2026, 3, 10),
     )
+
+
+def test_build_report_aggregates_redacts_and_counts_requests(settings: Settings) -> None:
+    gateway = FakeGateway(
+        pages=[QueuePage(applications=[app(1, "education", "qualify"), app(2, "startups", "reject", status="open")])],
+        audit_log={2: [audit("2026-01-07T12:30:00Z", "commops_reject")]},
+    )
+    journal = FakeJournal([Entry(1, "qualify", "unattended", t("2026-01-05T10:00:00"))])
+    report = build_report(
+        gateway, journal, settings, since=date(2026, 1, 1), until=date(2026, 1, 31), redact=True, as_of=date(2026, 1, 9)
+    )
+    assert report.overall.tickets == 2
+    assert report.overall.decisions.by_actor == {"unattended": 1, "commops_specialist": 0, "zendesk_specialist": 1}
+    assert report.overall.decisions.automated_share == 0.5
+    assert report.overall.decisions.time_to_decision.histogram == {0: 1, 2: 1}  # Mon 5th -> Mon 5th, Wed 7th
+    assert (report.redacted, report.as_of, report.since) == (True, date(2026, 1, 9), date(2026, 1, 1))
+    assert report.requests["zendesk_requests"] == 2  # one search, one audit
+    assert (report.requests["audit_requests"], report.requests["search_pages"]) == (1, 1)
+    assert "Person" not in report.model_dump_json()
