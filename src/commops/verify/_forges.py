@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from commops.verify._http import ForgeHttp, NamespaceMissing
+from commops.verify._http import ForgeHttp, LookupUnknown, NamespaceMissing
 
 __all__ = ["Found", "Project", "github_lookup", "gitlab_lookup"]
 
@@ -126,7 +126,9 @@ def _with_licences(http: ForgeHttp, api: str, listing: list[dict[str, Any]]) -> 
         licence = None
         if "forked_from_project" not in data and not data.get("archived"):
             detail = http.get(f"{api}/projects/{data.get('id')}", {"license": "true"})
-            licence = _gitlab_licence(detail.json()) if detail.status_code != 404 else None
+            if detail.status_code == 404:  # listed a moment ago: the namespace changed under us
+                raise LookupUnknown(f"project {data.get('path_with_namespace')} vanished during the lookup")
+            licence = _gitlab_licence(detail.json())
         projects.append(_gitlab_project(data, licence))
     return projects
 
