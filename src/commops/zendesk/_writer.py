@@ -153,7 +153,7 @@ class Writer:
             elif entry.get("success", entry.get("status") == "Updated"):
                 results[proposal.ticket_id] = WriteResult(ticket_id=proposal.ticket_id, status="applied")
             else:
-                why = entry.get("details") or entry.get("error") or "refused"
+                why = ": ".join(str(entry[k]) for k in ("error", "details") if entry.get(k)) or "no reason given"
                 results[proposal.ticket_id] = WriteResult(
                     ticket_id=proposal.ticket_id, status="failed", error=f"Zendesk refused the update: {why}"
                 )

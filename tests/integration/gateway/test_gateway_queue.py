@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from tests.integration.gateway.helpers import FIRST_ID, applicants, gateway_for
 
 from commops.errors import ValidationError
 from commops.sandbox import SandboxServer
-from tests.integration.gateway.helpers import FIRST_ID, applicants, gateway_for
 
 
 @pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 2500])

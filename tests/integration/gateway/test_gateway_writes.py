@@ -1,0 +1,124 @@
+"""Writes: never over a changed ticket, exactly once when answers are lost, per-ticket job results."""
+
+from __future__ import annotations
+
+import pytest
+from tests.integration.gateway.helpers import (
+    FIRST_ID,
+    ScriptedFaults,
+    applicants,
+    commops_comments,
+    decision,
+    gateway_for,
+    proposals_for,
+)
+
+from commops.domain import Outcome, Proposal
+from commops.sandbox import SandboxServer
+from commops.zendesk import ZendeskGateway
+
+
+def _warm(gw: ZendeskGateway) -> None:
+    """Read the reference data now, so the scripted faults below hit the write's own requests."""
+    gw.me()
+    gw.macro_records()
+    gw.ticket_fields()
+
+
+def test_ticket_edited_between_read_and_write_is_not_overwritten(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox.store.load(applicants(5))
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        proposals = proposals_for(gw)
+        sandbox.store.reply(FIRST_ID + 2, "Here is more information.")  # the applicant answers meanwhile
+        results = gw.write_decisions(proposals)
+    assert [r.status for r in results] == ["applied", "applied", "conflict", "applied", "applied"]
+    assert "changed since it was evaluated" in (results[2].error or "")
+    changed = sandbox.store.ticket(FIRST_ID + 2)
+    assert changed["status"] == "open" and "commops_decided" not in changed["tags"]
+    assert [c["body"] for c in commops_comments(sandbox, FIRST_ID + 2)] == ["Here is more information."]
+
+
+def test_single_write_refused_by_safe_update_is_a_conflict(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox.store.load(applicants(1))
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        [proposal] = proposals_for(gw)
+        sandbox.store.reply(FIRST_ID, "Changed my mind.")
+        [result] = gw.write_decisions([proposal])
+    assert result.status == "conflict"
+    assert len(commops_comments(sandbox, FIRST_ID)) == 1
+
+
+@pytest.mark.parametrize("fault", ["slow", "drop"])
+@pytest.mark.parametrize("size", [1, 3])
+def test_write_whose_answer_is_lost_is_applied_once(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch, fault: str, size: int
+) -> None:
+    sandbox.store.load(applicants(size))
+    with gateway_for(sandbox.url, monkeypatch, timeout_s=0.5) as gw:
+        proposals = proposals_for(gw)
+        _warm(gw)
+        # request 1 re-reads the tickets; request 2 is the write: performed, its answer lost.
+        sandbox.app.faults = ScriptedFaults({2: fault})
+        results = gw.write_decisions(proposals)
+        retried = gw.write_decisions(proposals)  # a retry (e.g. a new run) finds the markers
+        counts = gw.request_counts()
+    assert [r.status for r in results] == ["applied"] * size, results
+    assert [r.status for r in retried] == ["already_applied"] * size
+    write = "PUT /tickets/{id}" if size == 1 else "PUT /tickets/update_many"
+    assert counts[write] == 1  # never resent
+    for ticket_id in range(FIRST_ID, FIRST_ID + size):
+        assert len(commops_comments(sandbox, ticket_id)) == 1
+        assert sandbox.store.ticket(ticket_id)["status"] == "solved"
+
+
+def test_update_many_failure_reports_exactly_that_ticket(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = applicants(4)
+    document["tickets"][1]["status"] = "closed"  # Zendesk refuses to update a closed ticket
+    sandbox.store.load(document)
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        stamps = gw.current_stamps(list(range(FIRST_ID, FIRST_ID + 4)))
+        proposals = [Proposal(decision=decision(t), updated_stamp=s) for t, s in sorted(stamps.items())]
+        results = gw.write_decisions(proposals)
+    assert [r.status for r in results] == ["applied", "failed", "applied", "applied"]
+    assert (results[1].error or "").startswith("Zendesk refused the update: ")
+    assert commops_comments(sandbox, FIRST_ID + 1) == []
+
+
+def test_failed_job_is_checked_on_the_tickets_and_safe_to_retry(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox.store.load(applicants(3))
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        proposals = proposals_for(gw)
+        sandbox.app.faults = ScriptedFaults({}, jobfail=True)
+        results = gw.write_decisions(proposals)
+        assert [r.status for r in results] == ["failed"] * 3
+        assert all("retry is safe" in (r.error or "") for r in results)
+        sandbox.app.faults = ScriptedFaults({})
+        retried = gw.write_decisions(proposals)
+    assert [r.status for r in retried] == ["applied"] * 3
+    assert all(len(commops_comments(sandbox, t)) == 1 for t in range(FIRST_ID, FIRST_ID + 3))
+
+
+def test_escalation_writes_an_internal_note_with_reasons(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox.store.load(applicants(1))
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        [app] = gw.get_applications([FIRST_ID])
+        assert app.updated_stamp is not None
+        proposal = Proposal(decision=decision(FIRST_ID, Outcome.ESCALATE), updated_stamp=app.updated_stamp)
+        [result] = gw.write_decisions([proposal])
+        [after] = gw.get_applications([FIRST_ID])
+    assert result.status == "applied" and result.updated_stamp
+    [note] = commops_comments(sandbox, FIRST_ID)
+    assert note["public"] is False and "- edu.rule0: reason 0" in note["body"]
+    ticket = sandbox.store.ticket(FIRST_ID)
+    assert ticket["group_id"] == 36000100002 and "trade_compliance_review" in ticket["tags"]
+    assert after.marker is not None and (after.marker.outcome, after.marker.ruleset) == ("escalate", "t1")
