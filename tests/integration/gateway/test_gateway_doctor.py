@@ -1,0 +1,65 @@
+"""`commops doctor` and open_gateway on the embedded sandbox: the same zenpy path as a real account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.integration.gateway.helpers import gateway_for
+from typer.testing import CliRunner
+
+from commops.bootstrap import open_gateway
+from commops.cli.app import app
+from commops.config import load_settings
+from commops.sandbox import SandboxServer
+from commops.zendesk import check_account
+
+
+def test_check_account_on_the_reference_account(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        checks = check_account(gw, gw.settings, ["EDU::Qualified - welcome", "EDU::Nope"])
+    by_name = {c.name: c for c in checks}
+    assert by_name["account"].ok and by_name["credentials"].ok
+    assert "commops-bot@sandbox.invalid" in by_name["credentials"].detail
+    assert all(by_name[f"form for {p}"].ok for p in ("education", "open_source", "startups"))
+    assert all(by_name[f"field {k}"].ok for k in gw.settings.fields)
+    assert by_name["macro EDU::Qualified - welcome"].ok
+    missing = by_name["macro EDU::Nope"]
+    assert not missing.ok and missing.fix
+    assert [c.name for c in checks if not c.ok] == ["macro EDU::Nope"]
+
+
+def test_check_account_stops_at_refused_credentials(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    with gateway_for(sandbox.url, monkeypatch, token="nope") as gw:
+        [check] = check_account(gw, gw.settings, [])
+    assert not check.ok and "401" in check.detail and check.fix and "TOKEN" in check.fix
+
+
+def test_open_gateway_starts_the_embedded_sandbox_once(commops_home: Path) -> None:
+    notices: list[str] = []
+    settings = load_settings()
+    with open_gateway(settings, notice=notices.append) as gw:
+        pages = list(gw.pull_queue())
+        url = gw.base_url
+    assert len(notices) == 1 and notices[0].startswith(f"using the embedded Zendesk sandbox at {url}")
+    assert url.startswith("http://127.0.0.1:")
+    assert sum(len(p.applications) for p in pages) > 0  # seeded on first start
+    assert gw.request_counts()["GET /search/export"] == len(pages)
+
+
+def test_doctor_command_passes_on_the_embedded_sandbox(commops_home: Path) -> None:
+    result = CliRunner().invoke(app, ["doctor", "--macro", "OSS::Qualified - welcome"])
+    assert result.exit_code == 0, result.output
+    assert "✓ credentials: signed in as" in result.output
+    assert "✓ macro OSS::Qualified - welcome" in result.output
+    assert "✗" not in result.output
+
+
+def test_doctor_command_names_what_is_missing_and_how_to_fix_it(commops_home: Path) -> None:
+    (commops_home / "config.toml").write_text("[programs.education]\nform_id = 999\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["doctor", "--macro", "No such macro"])
+    assert result.exit_code == 1
+    assert "✗ form for education: no ticket form 999" in result.output
+    assert "fix: set programs.education.form_id" in result.output
+    assert "✗ macro No such macro" in result.output
+    assert "2 problem(s) found" in result.output
