@@ -49,7 +49,7 @@ def test_not_found_and_bad_input_are_zendesk_errors(http: requests.Session, sand
     too_many = http.get(sandbox.url + API + "/tickets/show_many.json",
                         params={"ids": ",".join(str(i) for i in range(1, 102))})
     assert too_many.status_code == 400 and too_many.json()["error"] == "TooManyValues"
-    bad_cursor = http.get(sandbox.url + API + "/tickets.json", params={"page[size]": 5, "page[after]": "zzz"})
+    bad_cursor = http.get(sandbox.url + API + "/tickets.json", params={"page[size]": "5", "page[after]": "zzz"})
     assert bad_cursor.status_code == 400
     assert bad_cursor.json()["errors"][0]["code"] == "InvalidPaginationParameter"
     bad_query = http.get(sandbox.url + API + "/search.json", params={"query": "statsu:open"})
@@ -86,14 +86,14 @@ def test_search_cap_and_offset_cap(tmp_path: Path) -> None:
         session = requests.Session()
         session.auth = ("a@example.com/token", "sandbox")
         url = server.url + API + "/search.json"
-        page10 = session.get(url, params={"query": "type:ticket", "page": 10, "per_page": 100}).json()
+        page10 = session.get(url, params={"query": "type:ticket", "page": "10", "per_page": "100"}).json()
         assert page10["count"] == 1050 and len(page10["results"]) == 100 and page10["next_page"]
-        page11 = session.get(url, params={"query": "type:ticket", "page": 11, "per_page": 100})
+        page11 = session.get(url, params={"query": "type:ticket", "page": "11", "per_page": "100"})
         assert page11.status_code == 422 and page11.json()["error"] == "invalid"
         capped = session.get(server.url + API + "/tickets.json", params={"page": 101, "per_page": 100})
         assert capped.status_code == 400
         export = session.get(server.url + API + "/search/export.json",
-                             params={"query": "type:ticket", "filter[type]": "ticket", "page[size]": 1000}).json()
+                             params={"query": "type:ticket", "filter[type]": "ticket", "page[size]": "1000"}).json()
         assert len(export["results"]) == 1000 and export["meta"]["has_more"] is True
         rest = session.get(export["links"]["next"]).json()
         assert len(rest["results"]) == 50 and rest["meta"]["has_more"] is False and rest["links"]["next"] is None
@@ -108,7 +108,7 @@ def test_side_loading_users(http: requests.Session, sandbox: SandboxServer) -> N
                       params={"query": "type:ticket", "filter[type]": "ticket", "include": "users"}).json()
     assert {t["requester_id"] for t in export["results"]} <= {u["id"] for u in export["users"]}
     incremental = http.get(sandbox.url + API + "/incremental/tickets/cursor.json",
-                           params={"start_time": 0, "include": "users"}).json()
+                           params={"start_time": "0", "include": "users"}).json()
     assert {t["requester_id"] for t in incremental["tickets"]} <= {u["id"] for u in incremental["users"]}
     plain = http.get(sandbox.url + API + "/tickets/show_many.json", params={"ids": "1"}).json()
     assert "users" not in plain
