@@ -222,16 +222,26 @@ class Rule(_Model):
     description: str = ""
     when: Condition
     outcome: Outcome
-    macro: str | int | None = Field(None, description="Macro title or id")
     reason: str = Field(description="Shown to specialists; {field.path} placeholders show observed values")
     auto: bool = Field(False, description="Whether unattended runs may apply this rule's decision")
-    on_unknown: Literal["ignore", "ask", "manual"] = "manual"
-    unknown_macro: str | int | None = None
+    on_unknown: Literal["ignore", "ask", "manual"] = Field(
+        "manual", description="What an unknown condition means: ask, manual, or ignore (another rule covers it)"
+    )
+    macro: str | int | None = Field(None, description="Macro title or id", validate_default=True)
+    unknown_macro: str | int | None = Field(None, description="Macro for on_unknown: ask", validate_default=True)
     unknown_reason: str | None = None
 
     @field_validator("macro", "unknown_macro")
     @classmethod
     def _known_macro(cls, macro: str | int | None, info: ValidationInfo) -> str | int | None:
+        outcome, on_unknown = info.data.get("outcome"), info.data.get("on_unknown")
+        if info.field_name == "macro":
+            if outcome == "manual" and macro is not None:
+                raise ValueError("a manual rule has no macro: the ticket stays for a specialist")
+            if outcome not in (None, "manual") and macro is None:
+                raise ValueError(f"{'an' if outcome in ('ask', 'escalate') else 'a'} {outcome} rule needs a `macro`")
+        elif on_unknown == "ask" and outcome not in (None, "ask") and macro is None:
+            raise ValueError("on_unknown: ask needs `unknown_macro` (the macro that asks)")
         ctx = _ctx(info)
         if ctx is not None and macro is not None and (problem := ctx.macro_problem(macro)):
             raise ValueError(problem)
@@ -246,16 +256,6 @@ class Rule(_Model):
                 if problem := ctx.path_problem(path):
                     raise ValueError(f"in placeholder: {problem}")
         return template
-
-    @model_validator(mode="after")
-    def _macros_fit_outcomes(self) -> Rule:
-        if self.outcome == "manual" and self.macro is not None:
-            raise ValueError("a manual rule has no macro: the ticket stays for a specialist")
-        if self.outcome != "manual" and self.macro is None:
-            raise ValueError(f"a {self.outcome} rule needs a `macro`")
-        if self.on_unknown == "ask" and self.outcome != "ask" and self.unknown_macro is None:
-            raise ValueError("on_unknown: ask needs `unknown_macro` (the macro that asks)")
-        return self
 
 
 class RuleFile(_Model):
