@@ -160,7 +160,7 @@ def test_command(
         app.out.print(str(problem), highlight=False, soft_wrap=True, markup=False)
     failed = [r for r in results if not r.passed]
     for result in failed:
-        app.out.print(Text(f"FAIL {result.file}:{result.line}: {result.name}", style="bold red"))
+        app.out.print(Text(f"FAIL {result.file}:{result.line}: {result.name}", style="bold red"), soft_wrap=True)
         for failure in result.failures:
             app.out.print(f"  {failure}", highlight=False, markup=False)
         if result.decision is not None:
