@@ -74,13 +74,21 @@ def _side_users(ctx: Ctx, tickets: list[dict[str, Any]]) -> dict[str, Any]:
     return {"users": ctx.store.users(ids)}
 
 
-def _offset(ctx: Ctx, items: list[Any], path: str, name: str, cap: int | None = None) -> Answer:
+def _same(item: dict[str, Any]) -> dict[str, Any]:
+    return item
+
+
+Render = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _offset(ctx: Ctx, items: list[Any], path: str, name: str, cap: int | None = None,
+            render: Render = _same) -> Answer:
     per_page = int_param(ctx.args, "per_page", 100, high=100)
     page = int_param(ctx.args, "page", 1)
     if cap is not None and (page - 1) * per_page >= cap:
         raise bad_request(f"offset pagination is limited to {cap} records; use cursor pagination",
                           "InvalidPaginationParameter")
-    chunk = items[(page - 1) * per_page:page * per_page]
+    chunk = [render(i) for i in items[(page - 1) * per_page:page * per_page]]
     more = page * per_page < len(items)
     params = {k: v for k, v in ctx.args.items() if k not in ("page", "per_page")}
     next_page = link(ctx.base, path, {**params, "page": page + 1, "per_page": per_page}) if more else None
@@ -89,8 +97,10 @@ def _offset(ctx: Ctx, items: list[Any], path: str, name: str, cap: int | None = 
                  if page > 1 else None}
 
 
-def _cursor(ctx: Ctx, items: list[dict[str, Any]], path: str, name: str, high: int = 100) -> Answer:
-    page, more, after, before = cursor_page(items, lambda i: int(i["id"]), ctx.args, high=high)
+def _cursor(ctx: Ctx, items: list[dict[str, Any]], path: str, name: str, high: int = 100,
+            render: Render = _same) -> Answer:
+    raw, more, after, before = cursor_page(items, lambda i: int(i["id"]), ctx.args, high=high)
+    page = [render(i) for i in raw]
     params = {k: v for k, v in ctx.args.items() if not k.startswith("page[")}
     size = page_size(ctx.args, high)
     return 200, {name: page, "meta": {"has_more": more, "after_cursor": after, "before_cursor": before},
@@ -100,10 +110,11 @@ def _cursor(ctx: Ctx, items: list[dict[str, Any]], path: str, name: str, high: i
                            if before and ctx.args.get("page[after]") else None}}
 
 
-def _list(ctx: Ctx, items: list[dict[str, Any]], path: str, name: str, cap: int | None = None) -> Answer:
+def _list(ctx: Ctx, items: list[dict[str, Any]], path: str, name: str, cap: int | None = None,
+          render: Render = _same) -> Answer:
     if "page[size]" in ctx.args or "page[after]" in ctx.args:
-        return _cursor(ctx, items, path, name)
-    return _offset(ctx, items, path, name, cap)
+        return _cursor(ctx, items, path, name, render=render)
+    return _offset(ctx, items, path, name, cap, render)
 
 
 # ----- users -------------------------------------------------------------------------------------------
@@ -127,8 +138,8 @@ def show_many_users(ctx: Ctx) -> Answer:
 # ----- tickets -----------------------------------------------------------------------------------------
 
 def list_tickets(ctx: Ctx) -> Answer:
-    tickets = [ctx.store.render(doc) for _seq, doc in ctx.store.ticket_docs()]
-    return _list(ctx, tickets, "tickets.json", "tickets", OFFSET_CAP)
+    docs = [doc for _seq, doc in ctx.store.ticket_docs()]
+    return _list(ctx, docs, "tickets.json", "tickets", OFFSET_CAP, ctx.store.render)
 
 
 def show_ticket(ctx: Ctx, ticket_id: int) -> Answer:
@@ -315,7 +326,7 @@ def _matching(ctx: Ctx) -> list[dict[str, Any]]:
         predicate = compile_query(query, ctx.store.catalog(), datetime.fromtimestamp(ctx.store.clock(), UTC))
     except SearchSyntaxError as exc:
         raise ApiError(400, {"error": "InvalidQuery", "description": f"Invalid search: {exc}"}) from None
-    return [ctx.store.render(doc) for _seq, doc in ctx.store.ticket_docs() if predicate(doc)]
+    return [doc for _seq, doc in ctx.store.ticket_docs() if predicate(doc)]
 
 
 def search(ctx: Ctx) -> Answer:
@@ -332,7 +343,7 @@ def search(ctx: Ctx) -> Answer:
         if key is None:
             raise bad_request(f"cannot sort by {sort_by!r}")
         results.sort(key=lambda t: (str(t.get(key) or ""), t["id"]), reverse=ctx.args.get("sort_order") != "asc")
-    chunk = [{**t, "result_type": "ticket"} for t in results[(page - 1) * per_page:page * per_page]]
+    chunk = [{**ctx.store.render(t), "result_type": "ticket"} for t in results[(page - 1) * per_page:page * per_page]]
     params = {k: v for k, v in ctx.args.items() if k not in ("page", "per_page")}
     more = page * per_page < len(results)
     return 200, {"results": chunk, "facets": None, "count": len(results),
@@ -352,7 +363,8 @@ def search_export(ctx: Ctx) -> Answer:
             raise ApiError(400, {"errors": [{"code": "InvalidPaginationParameter",
                                              "title": "page[after] is not valid (expired cursor)"}]})
     results = _matching(ctx)
-    page, more, last, _before = cursor_page(results, lambda t: int(t["id"]), ctx.args, high=1000)
+    docs, more, last, _before = cursor_page(results, lambda t: int(t["id"]), ctx.args, high=1000)
+    page = [ctx.store.render(doc) for doc in docs]
     size = page_size(ctx.args, 1000)
     after_cursor = None
     if page and last:

@@ -81,6 +81,8 @@ class SandboxStore:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._account: Account | None = None
+        self._writes = 0  # own commits; PRAGMA data_version covers other connections'
+        self._cache: dict[str, tuple[tuple[int, int], Any]] = {}
         with self._tx() as db:
             if db.execute("SELECT COUNT(*) FROM resources").fetchone()[0] == 0:
                 self._load_reference(db)
@@ -99,6 +101,18 @@ class SandboxStore:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            self._writes += 1
+
+    def _cached(self, name: str, build: Callable[[], Any]) -> Any:
+        """``build()``, reused until this or another connection commits a change."""
+        with self._lock:
+            version = (self._writes, int(self._conn.execute("PRAGMA data_version").fetchone()[0]))
+            hit = self._cache.get(name)
+            if hit is not None and hit[0] == version:
+                return hit[1]
+            value = build()
+            self._cache[name] = (version, value)
+            return value
 
     # ----- account resources -------------------------------------------------------------------------
 
@@ -136,9 +150,9 @@ class SandboxStore:
 
     def catalog(self) -> SearchCatalog:
         account = self.account()
-        with self._lock:
-            users = {row[0].lower(): row[1] for row in
-                     self._conn.execute("SELECT email, id FROM users WHERE email IS NOT NULL")}
+        users: dict[str, int] = self._cached("emails", lambda: {
+            row[0].lower(): row[1] for row in self._conn.execute("SELECT email, id FROM users WHERE email IS NOT NULL")
+        })
         return SearchCatalog(
             forms={str(f["name"]).lower(): fid for fid, f in account.forms.items()},
             groups={str(g["name"]).lower(): gid for gid, g in account.groups.items()},
@@ -221,11 +235,13 @@ class SandboxStore:
             return self.render(self._doc(self._conn, ticket_id))
 
     def ticket_docs(self, *, include_deleted: bool = False) -> list[tuple[int, dict[str, Any]]]:
-        """``(seq, stored document)`` of every ticket, by id."""
-        where = "" if include_deleted else "WHERE deleted = 0"
-        with self._lock:
-            rows = self._conn.execute(f"SELECT seq, doc FROM tickets {where} ORDER BY id").fetchall()
-        return [(int(seq), json.loads(doc)) for seq, doc in rows]
+        """``(seq, stored document)`` of every ticket, by id. Shared and cached: do not modify them."""
+        rows: list[tuple[int, int, dict[str, Any]]] = self._cached("tickets", self._load_docs)
+        return [(seq, doc) for seq, deleted, doc in rows if include_deleted or not deleted]
+
+    def _load_docs(self) -> list[tuple[int, int, dict[str, Any]]]:
+        rows = self._conn.execute("SELECT seq, deleted, doc FROM tickets ORDER BY id").fetchall()
+        return [(int(seq), int(deleted), json.loads(doc)) for seq, deleted, doc in rows]
 
     def tickets_by_ids(self, ids: list[int]) -> list[dict[str, Any]]:
         out = []
