@@ -47,12 +47,14 @@ def proposal_record(proposal: Proposal, result: WriteResult | None = None) -> di
     }
 
 
-def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO = sys.stdout) -> None:
+def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     for record in records:
         out.write(json.dumps(record, default=str) + "\n")
 
 
-def write_csv(records: Sequence[dict[str, Any]], out: TextIO = sys.stdout) -> None:
+def write_csv(records: Sequence[dict[str, Any]], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     if not records:
         return
     writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")

@@ -198,7 +198,8 @@ def triage(
             chosen = _review(app, batch.proposals, batch.applications, settings.zendesk)
         else:
             chosen = [p for p in batch.proposals if p.decision.outcome.writes]
-            _emit(app, fmt, batch.proposals, {})
+            if not yes and fmt is Format.table:
+                _emit(app, fmt, batch.proposals, {})  # what the confirmation is about
         writable = [p for p in chosen if p.decision.outcome.writes]
         if not writable:
             app.info("nothing to write")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -89,10 +89,14 @@ class TriageBatch:
         return dict(sorted(counter.items()))
 
 
-def fields_digest(application: Application) -> str:
-    """What the applicant has told us, as a short hash: an unchanged digest means nothing new to read."""
+def fields_digest(application: Application, ignore: Collection[str] = ()) -> str:
+    """What the applicant has told us, as a short hash: an unchanged digest means nothing new to read.
+
+    ``ignore`` names fields that are not the applicant's answers (commops' own markers).
+    """
+    answers = {k: v for k, v in application.fields.items() if k not in ignore}
     payload = json.dumps(
-        {"fields": application.fields, "email": application.requester.email, "type": application.application_type},
+        {"fields": answers, "email": application.requester.email, "type": application.application_type},
         sort_keys=True,
         default=str,
     )
@@ -171,6 +175,7 @@ def evaluate_queue(
     now = ports.clock()
     wanted_programs = set(options.programs)
     version = ports.evaluator.version
+    markers = {ports.settings.markers.decision_field, ports.settings.markers.ruleset_field}
     for applications, unmapped in _pull(ports, options, progress):
         batch.unmapped.extend(unmapped)
         selected: list[Application] = []
@@ -201,7 +206,7 @@ def evaluate_queue(
             fresh = verify_applications(fresh, ports.verifier, ports.ruleset.verifications_needed)
         for app in fresh:
             decision = ports.evaluator.evaluate(app)
-            digest = fields_digest(app)
+            digest = fields_digest(app, markers)
             decision = _after_reply(decision, app, history.get(app.ticket_id), digest)
             age, sla = sla_state(app.created_at, now, ports.calendar, ports.settings.sla)
             batch.proposals.append(

@@ -1,0 +1,160 @@
+"""The daily commands, end to end on the embedded sandbox: nothing here is a fake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from commops.config import load_settings
+
+from .cli import cli, field, seeded, snapshot, store
+
+DECISION_FIELD = load_settings().fields["commops_decision"]
+RULESET_FIELD = load_settings().fields["commops_ruleset"]
+
+
+def test_dry_run_proposes_for_three_programs_and_changes_nothing(commops_home: Path) -> None:
+    sandbox = seeded(commops_home)
+    before = snapshot(sandbox)
+    result = cli("triage", "--offline", "--format", "json")
+    assert result.code == 0, result.err
+    records = result.jsonl()
+    assert {r["program"] for r in records if r["outcome"] != "skip"} == {"education", "open_source", "startups"}
+    assert {r["outcome"] for r in records} >= {"qualify", "reject", "ask", "escalate"}
+    assert all(r["applied"] is False for r in records)
+    assert all(isinstance(r["ticket_id"], int) and isinstance(r["macros"], list) for r in records)
+    assert "embedded Zendesk sandbox" in result.err
+    assert snapshot(store(commops_home)) == before
+
+
+def test_apply_writes_macro_effects_notes_and_markers(commops_home: Path) -> None:
+    seeded(commops_home)
+    result = cli("triage", "--offline", "--apply", "--yes", "--format", "json")
+    assert result.code == 0, result.err
+    records = {r["ticket_id"]: r for r in result.jsonl()}
+    sandbox = store(commops_home)
+    written = [r for r in records.values() if r["applied"]]
+    assert written, "some decisions were applied"
+    for record in written:
+        ticket = sandbox.ticket(record["ticket_id"])
+        outcome = record["outcome"]
+        assert field(ticket, DECISION_FIELD) == f"commops_{outcome}"
+        assert "ruleset=" in (field(ticket, RULESET_FIELD) or "")
+        assert "commops_decided" in ticket["tags"]
+        comments = sandbox.comments(record["ticket_id"])
+        last = comments[-1]
+        if outcome == "escalate":
+            assert last["public"] is False
+            assert any(r["message"] in last["body"] for r in record["reasons"])
+            assert ticket["status"] == "open"
+        else:
+            assert last["public"] is True
+            assert ticket["status"] == {"ask": "pending"}.get(outcome, "solved")
+            assert "{{" not in last["body"]
+    # manual and skip write nothing
+    for record in records.values():
+        if record["outcome"] in ("manual", "skip"):
+            assert not record["applied"]
+            assert field(sandbox.ticket(record["ticket_id"]), DECISION_FIELD) is None
+
+
+def test_second_run_skips_what_was_decided_and_history_shows_it(commops_home: Path) -> None:
+    seeded(commops_home, applications=20)
+    first = cli("triage", "--offline", "--apply", "--yes", "--format", "json")
+    applied = [r["ticket_id"] for r in first.jsonl() if r["applied"]]
+    again = cli("triage", "--offline", "--apply", "--yes", "--format", "json")
+    assert again.code == 0
+    assert not set(applied) & {r["ticket_id"] for r in again.jsonl() if r["applied"]}
+    history = cli("history", str(applied[0]), "--format", "json").jsonl()
+    assert history[0]["state"] == "applied" and history[0]["mode"] == "apply"
+
+
+def test_plan_then_apply_refuses_tickets_changed_since(commops_home: Path, tmp_path: Path) -> None:
+    seeded(commops_home, applications=20)
+    plan = tmp_path / "plan.json"
+    made = cli("triage", "--offline", "--plan", str(plan))
+    assert made.code == 0, made.err
+    proposals = json.loads(plan.read_text())["proposals"]
+    writable = [p for p in proposals if p["decision"]["outcome"] not in ("manual", "skip")]
+    changed = writable[0]["decision"]["ticket_id"]
+    assert cli("sandbox", "reply", str(changed), "one more thing").code == 0
+    result = cli("apply", str(plan), "--yes", "--format", "json")
+    assert result.code == 0, result.err
+    by_id = {r["ticket_id"]: r for r in result.jsonl()}
+    assert by_id[changed]["write"] == "conflict" and not by_id[changed]["applied"]
+    others = [p["decision"]["ticket_id"] for p in writable[1:]]
+    assert all(by_id[t]["applied"] for t in others)
+    assert field(store(commops_home).ticket(changed), DECISION_FIELD) is None
+
+
+def test_interactive_review_accepts_overrides_and_skips(commops_home: Path) -> None:
+    seeded(commops_home, applications=30)
+    dry = cli("triage", "--offline", "--format", "json", "--program", "education").jsonl()
+    proposals = [r for r in dry if r["outcome"] in ("qualify", "ask", "reject")]
+    first, second, third = (r["ticket_id"] for r in proposals[:3])
+    script = "\n".join([
+        "t",  # show the trace first
+        "a",  # accept the first
+        "o", "reject", "EDU::Reject - not eligible", "checked by hand",  # override the second
+        "s",  # skip the third
+        "q",  # stop reviewing
+        "y",  # confirm the writes
+    ]) + "\n"
+    result = cli("triage", "--offline", "--interactive", "--format", "json", "--ticket", str(first),
+                 "--ticket", str(second), "--ticket", str(third), input=script)
+    assert result.code == 0, result.err
+    sandbox = store(commops_home)
+    assert field(sandbox.ticket(first), DECISION_FIELD) == f"commops_{proposals[0]['outcome']}"
+    assert field(sandbox.ticket(second), DECISION_FIELD) == "commops_reject"
+    assert "edu_rejected" in sandbox.ticket(second)["tags"]
+    assert field(sandbox.ticket(third), DECISION_FIELD) is None
+    history = cli("history", str(second), "--format", "json").jsonl()
+    assert history[0]["rules"] == ["override"] and history[0]["mode"] == "interactive"
+
+
+def test_unattended_summary_lock_and_guard_rails(commops_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded(commops_home, applications=40)
+    with FileLock(str(commops_home / "unattended.lock")):
+        locked = cli("triage", "--offline", "--apply", "--unattended")
+    assert locked.code == 13 and "another unattended commops run" in locked.err
+    monkeypatch.setenv("COMMOPS_UNATTENDED_MAX_REJECT_SHARE", "0.0")
+    guarded = cli("triage", "--offline", "--apply", "--unattended")
+    assert guarded.code == 14 and "nothing was written" in guarded.err
+    monkeypatch.delenv("COMMOPS_UNATTENDED_MAX_REJECT_SHARE")
+    ran = cli("triage", "--offline", "--apply", "--unattended", "--max-writes", "5")
+    assert ran.code == 0, ran.err
+    summary = json.loads(ran.out)
+    assert summary["applied"] == 5 and summary["status"] == "capped"
+    assert summary["requests"] > 0 and summary["errors"] == 0
+    assert set(summary["outcomes"]) <= {"qualify", "reject", "ask", "escalate", "manual", "skip"}
+    rest = json.loads(cli("triage", "--offline", "--apply", "--unattended").out)
+    assert rest["status"] == "ok" and rest["applied"] > 0
+
+
+def test_unattended_needs_apply(commops_home: Path) -> None:
+    result = cli("triage", "--unattended")
+    assert result.code == 2 and "--apply" in result.err
+
+
+def test_retriage_after_the_applicant_replies(commops_home: Path) -> None:
+    seeded(commops_home, applications=40)
+    first = cli("triage", "--offline", "--apply", "--yes", "--format", "json").jsonl()
+    asked = next(r["ticket_id"] for r in first if r["outcome"] == "ask" and r["applied"])
+    skipped = cli("triage", "--offline", "--format", "json", "--ticket", str(asked)).jsonl()
+    assert skipped == []  # pending: waiting for the applicant
+    assert cli("sandbox", "reply", str(asked), "Here is the information you asked for.").code == 0
+    again = cli("triage", "--offline", "--format", "json", "--ticket", str(asked)).jsonl()
+    assert len(again) == 1
+    assert again[0]["outcome"] == "manual"
+    assert "replied" in again[0]["note"]
+
+
+def test_bad_config_is_a_sentence_not_a_traceback(commops_home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[zendesk]\nurll = 1\n")
+    result = cli("--config", str(bad), "triage")
+    assert result.code == 2
+    assert "zendesk.urll" in result.err and "Traceback" not in result.err
