@@ -167,10 +167,17 @@ class _Acc:
     reject_reasons: Counter[str] = field(default_factory=Counter)
     ask_reasons: Counter[str] = field(default_factory=Counter)
 
+    backlog: int = 0
+
     def add_ticket(self, facts: TicketFacts) -> None:
         self.tickets += 1
         self.by_status[facts.record.status] += 1
+        self.add_queue(facts)
+
+    def add_queue(self, facts: TicketFacts) -> None:
         if facts.is_open:
+            if not facts.record.in_period:
+                self.backlog += 1
             self.queue_by_status[facts.record.status] += 1
             self.age_hist[facts.age_days] += 1
             if facts.sla in ("ok", "at_risk", "breached"):
@@ -200,6 +207,7 @@ class _Acc:
             at_risk=self.bands["at_risk"],
             breached=self.bands["breached"],
             oldest_days=max(self.age_hist) if self.age_hist else None,
+            backlog=self.backlog,
         )
         decisions = DecisionStats(
             total=total,
@@ -246,8 +254,15 @@ class StatsAggregator:
         )
 
     def add(self, record: TicketRecord) -> TicketFacts:
+        """Count one ticket. A backlog record (``in_period`` False) counts in the queue measures only."""
         facts = ticket_facts(record, self.policy, self.as_of)
         program = record.program or "unknown"
+        if not record.in_period:
+            for acc in (self._overall, self._programs.get(program) or self._programs.setdefault(program, _Acc())):
+                acc.add_queue(facts)
+            if facts.sla == "breached":
+                self._list_breached(facts)
+            return facts
         for acc in self._groups(program, iso_week(record.created_at)):
             acc.add_ticket(facts)
         for event in facts.events:

@@ -43,6 +43,7 @@ class QueueStats(BaseModel):
     at_risk: int = 0
     breached: int = 0
     oldest_days: int | None = None
+    backlog: int = 0  # of ``size``: open tickets created before the period (counted in the queue only)
 
 
 class ReasonCount(BaseModel):

@@ -41,6 +41,7 @@ class TicketRecord:
     requester_name: str | None = None
     requester_email: str | None = None
     decisions: tuple[DecisionEvent, ...] = ()
+    in_period: bool = True  # False: an open ticket created before the period, counted in the queue only
 
     def redacted(self) -> TicketRecord:
         """The same record without the requester's name and email (``--redact``)."""

@@ -149,7 +149,10 @@ def _groups(report: StatsReport) -> list[tuple[str, Measures]]:
 def _kpis(report: StatsReport) -> str:
     o = report.overall
     cards = [
-        (o.queue.size, "in the queue"),
+        (
+            o.queue.size,
+            f"in the queue, {o.queue.backlog} created before the period" if o.queue.backlog else "in the queue",
+        ),
         (o.queue.at_risk, f"at risk (day {report.sla.at_risk_day}–{report.sla.due_day})"),
         (o.queue.breached, f"in breach (after day {report.sla.due_day})"),
         (_num(o.decisions.time_to_decision.median), "median business days to decision"),
@@ -185,7 +188,10 @@ def _queue_section(report: StatsReport) -> str:
         bars = [(label, [(n, _BREACH if d > due else _RISK if d >= risk else _OK)]) for label, n, d in bins]
         lines = [_threshold(risk, len(bars), "at risk", _RISK)] if risk < len(bars) else []
         lines += [_threshold(due + 1, len(bars), "breach", _BREACH)] if due + 1 < len(bars) else []
-        html.append("<p class='meta'>Age of open tickets in business days since creation.</p>")
+        html.append(
+            "<p class='meta'>Age of open tickets in business days since creation (tickets created before the "
+            "period that are still open included).</p>"
+        )
         html.append(_column_chart("Queue age in business days", bars, lines))
     return "".join(html)
 

@@ -161,6 +161,8 @@ def render_table(report: StatsReport, console: Console) -> None:
         f"at risk from day {report.sla.at_risk_day}",
     )
     parts: list[RenderableType] = [header, _queue_table(report)]
+    if report.overall.queue.backlog:
+        parts.append(Text(f"The queue includes {report.overall.queue.backlog} open tickets created before the period."))
     if report.overall.queue.age_histogram:
         parts.append(_age_chart(report))
     parts.append(_decisions_table(report))

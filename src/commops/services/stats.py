@@ -25,6 +25,7 @@ __all__ = [
     "AppliedDecision",
     "DecisionJournal",
     "StatsGateway",
+    "backlog_query",
     "build_report",
     "collect",
     "decision_changes",
@@ -135,11 +136,16 @@ def decision_changes(audits: Iterable[dict[str, Any]], field_id: int) -> list[tu
     return sorted(changes)
 
 
-def _journal_index(journal: DecisionJournal, since: datetime, until: datetime) -> dict[int, list[DecisionEvent]]:
+def _journal_index(
+    journal: DecisionJournal, since: datetime, until: datetime, backlog: set[int]
+) -> dict[int, list[DecisionEvent]]:
+    """Journal decisions of the period, plus every earlier one on a backlog ticket (one pass over the journal)."""
     index: dict[int, list[DecisionEvent]] = {}
-    for entry in journal.applied_decisions(since=since, until=until):
-        actor: Actor = "unattended" if entry.mode == "unattended" else "commops_specialist"
+    for entry in journal.applied_decisions(since=None if backlog else since, until=until):
         at = entry.applied_at if entry.applied_at.tzinfo else entry.applied_at.replace(tzinfo=UTC)
+        if at < since and entry.ticket_id not in backlog:
+            continue
+        actor: Actor = "unattended" if entry.mode == "unattended" else "commops_specialist"
         event = DecisionEvent(outcome=entry.outcome, at=at, actor=actor, rules=tuple(entry.rules))
         index.setdefault(entry.ticket_id, []).append(event)
     return index
@@ -169,6 +175,50 @@ def _zendesk_decisions(
     return found
 
 
+def backlog_query(settings: Settings, since: date) -> str:
+    """Tickets still open that were created before the period: the queue's oldest part."""
+    forms = _FORM_TERM.findall(settings.queue.query)
+    return " ".join(["type:ticket", "status<solved", f"created<{since.isoformat()}", *forms])
+
+
+def _record(
+    app: Application,
+    index: dict[int, list[DecisionEvent]],
+    gateway: StatsGateway,
+    field_id: int,
+    counts: Counter[str],
+    *,
+    in_period: bool,
+) -> TicketRecord:
+    events = sorted(index.pop(app.ticket_id, []), key=lambda e: e.at)
+    marker = outcome_of(app.marker.outcome if app.marker else None)
+    if marker is not None and (not events or events[-1].outcome != marker):
+        events = sorted([*events, *_zendesk_decisions(app, events, gateway, field_id, counts)], key=lambda e: e.at)
+    return TicketRecord(
+        ticket_id=app.ticket_id,
+        program=app.program,
+        status=app.status,
+        created_at=app.created_at,
+        requester_name=app.requester.name,
+        requester_email=app.requester.email,
+        decisions=tuple(events),
+        in_period=in_period,
+    )
+
+
+def _applications(
+    gateway: StatsGateway, query: str, program: str | None, counts: Counter[str]
+) -> Iterator[Application]:
+    for page in gateway.pull_queue(query):
+        counts["pages"] += 1
+        counts["unmapped"] += len(page.unmapped)
+        for app in page.applications:
+            if not app.is_application or (program is not None and app.program != program):
+                counts["skipped"] += 1
+                continue
+            yield app
+
+
 def collect(
     gateway: StatsGateway,
     journal: DecisionJournal,
@@ -177,40 +227,27 @@ def collect(
     since: date,
     until: date,
     program: str | None = None,
+    backlog: bool = True,
     tally: Counter[str] | None = None,
 ) -> Iterator[TicketRecord]:
     """Stream one record per application created in the period, with every decision known for it.
 
-    ``tally`` (optional) counts pages, tickets, skipped tickets and the audit requests spent.
+    With ``backlog``, open applications created before the period come first, marked ``in_period=False``
+    (the queue measures count them; nothing else does). ``tally`` (optional) counts pages, tickets,
+    backlog tickets, skipped tickets and the audit requests spent.
     """
     counts: Counter[str] = tally if tally is not None else Counter()
     start = datetime.combine(since, time.min, tzinfo=UTC)
     end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
-    index = _journal_index(journal, start, end)
     field_id = settings.fields[settings.markers.decision_field]
-    for page in gateway.pull_queue(stats_query(settings, since, until)):
-        counts["pages"] += 1
-        counts["unmapped"] += len(page.unmapped)
-        for app in page.applications:
-            if not app.is_application or (program is not None and app.program != program):
-                counts["skipped"] += 1
-                continue
-            events = sorted(index.pop(app.ticket_id, []), key=lambda e: e.at)
-            marker = outcome_of(app.marker.outcome if app.marker else None)
-            if marker is not None and (not events or events[-1].outcome != marker):
-                events = sorted(
-                    [*events, *_zendesk_decisions(app, events, gateway, field_id, counts)], key=lambda e: e.at
-                )
-            counts["tickets"] += 1
-            yield TicketRecord(
-                ticket_id=app.ticket_id,
-                program=app.program,
-                status=app.status,
-                created_at=app.created_at,
-                requester_name=app.requester.name,
-                requester_email=app.requester.email,
-                decisions=tuple(events),
-            )
+    old = list(_applications(gateway, backlog_query(settings, since), program, counts)) if backlog else []
+    index = _journal_index(journal, start, end, {app.ticket_id for app in old})
+    for app in old:
+        counts["backlog"] += 1
+        yield _record(app, index, gateway, field_id, counts, in_period=False)
+    for app in _applications(gateway, stats_query(settings, since, until), program, counts):
+        counts["tickets"] += 1
+        yield _record(app, index, gateway, field_id, counts, in_period=True)
 
 
 def build_report(
@@ -236,6 +273,7 @@ def build_report(
         "search_pages": tally["pages"],
         "audit_requests": tally["audit_requests"],
         "tickets": tally["tickets"],
+        "backlog_tickets": tally["backlog"],
         "skipped": tally["skipped"] + tally["unmapped"],
         "decision_time_from_updated_at": tally["decision_time_from_updated_at"],
     }

@@ -4,7 +4,7 @@ The history spans five ISO weeks (2026-W02..W06). Decisions were made by unatten
 specialists through commops (both in the journal, and written to the tickets at the same moment), and by
 specialists directly in Zendesk (only in the tickets' audits). The calendar skips weekends, Martin Luther
 King Day (Mon 2026-01-19, US holidays) and an extra configured holiday (Fri 2026-01-30). Report date:
-Fri 2026-02-06.
+Fri 2026-02-06. Ticket 512, created before the period and still open, counts in the queue measures only.
 
     id   program      created          decisions (U unattended, C specialist via commops, Z in Zendesk)
     501  education    Mon 01-05 W02    qualify U Tue 01-06                   ttd 1
@@ -18,7 +18,7 @@ Fri 2026-02-06.
     509  education    Wed 01-21 W04    qualify Z Thu 01-29                   ttd 6
     510  open_source  Mon 01-05 W02    reject U Wed 01-07                    ttd 2
     511  (no program: not an application)
-    512  education    Tue 2025-12-30   (before the period)
+    512  education    Tue 2025-12-30   ask U Fri 01-02 (pending)             backlog: age 25 (1st off), breached
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ TICKETS: list[tuple[int, str | None, str]] = [
 ]
 # (ticket, outcome, when, who: a journal run mode, or "zendesk", rules)
 DECISIONS: list[tuple[int, str, str, str, list[str]]] = [
+    (512, "ask", "2026-01-02T10:00", "unattended", ["edu_ask_nonprofit"]),
     (501, "qualify", "2026-01-06T10:00", "unattended", ["edu_qualify"]),
     (510, "reject", "2026-01-07T10:00", "unattended", ["oss_reject_license"]),
     (502, "ask", "2026-01-08T11:00", "unattended", ["edu_ask_email"]),
@@ -157,10 +158,16 @@ def test_every_measure_matches_the_hand_counts(seeded: Path, tmp_path: Path) -> 
 
     assert overall["tickets"] == 10  # 511 is no application, 512 is older than the period
     assert overall["by_status"] == {"new": 1, "open": 2, "pending": 1, "solved": 6}
-    queue = overall["queue"]
-    assert (queue["size"], queue["at_risk"], queue["breached"], queue["oldest_days"]) == (4, 1, 2, 16)
-    assert queue["by_status"] == {"new": 1, "open": 2, "pending": 1}
-    assert queue["age_histogram"] == {"2": 1, "7": 1, "13": 1, "16": 1}
+    queue = overall["queue"]  # the period's 504-507 and the backlog's 512
+    assert (queue["size"], queue["backlog"], queue["at_risk"], queue["breached"], queue["oldest_days"]) == (
+        5,
+        1,
+        1,
+        3,
+        25,
+    )
+    assert queue["by_status"] == {"new": 1, "open": 2, "pending": 2}
+    assert queue["age_histogram"] == {"2": 1, "7": 1, "13": 1, "16": 1, "25": 1}
 
     decisions = overall["decisions"]
     assert decisions["total"] == 9
@@ -180,7 +187,7 @@ def test_every_measure_matches_the_hand_counts(seeded: Path, tmp_path: Path) -> 
     ]
 
     edu, oss, startups = (report["programs"][p] for p in ("education", "open_source", "startups"))
-    assert (edu["tickets"], edu["queue"]["breached"], edu["decisions"]["total"]) == (4, 1, 5)
+    assert (edu["tickets"], edu["queue"]["breached"], edu["decisions"]["total"]) == (4, 2, 5)
     assert edu["decisions"]["by_actor"] == {"unattended": 3, "commops_specialist": 1, "zendesk_specialist": 1}
     assert (edu["decisions"]["time_to_decision"]["median"], edu["decisions"]["time_to_decision"]["p90"]) == (6.0, 8)
     assert (oss["decisions"]["time_to_decision"]["median"], oss["decisions"]["decided_late"]) == (8.0, 1)
@@ -208,10 +215,11 @@ def test_every_measure_matches_the_hand_counts(seeded: Path, tmp_path: Path) -> 
     }
     assert weeks["2026-W06"]["decisions"]["decided_late"] == 1
 
-    assert [(t["ticket_id"], t["age_days"]) for t in report["breached_tickets"]] == [(504, 16), (507, 13)]
-    assert report["breached_tickets"][0]["requester_name"] == "Ada Lovelace"
+    assert [(t["ticket_id"], t["age_days"]) for t in report["breached_tickets"]] == [(512, 25), (504, 16), (507, 13)]
+    assert report["breached_tickets"][1]["requester_name"] == "Ada Lovelace"
     assert report["requests"]["audit_requests"] == 2  # 503 and 509 only: decided in Zendesk
     assert report["requests"]["decision_time_from_updated_at"] == 0
+    assert (report["requests"]["backlog_tickets"], report["requests"]["tickets"]) == (1, 10)
     assert report["sla"]["extra_holidays"] == ["2026-01-30"]
 
 
@@ -233,6 +241,14 @@ def test_aggregate_csv_and_redacted_html(seeded: Path, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(_stats("--format", "csv", "--aggregate"))))
     everything = rows[0]
     assert (everything["scope"], everything["tickets"], everything["zendesk_specialist"]) == ("all", "10", "2")
+    assert (everything["queue"], everything["backlog"], everything["breached"]) == ("5", "1", "3")
+    tickets = {r["ticket_id"]: r for r in csv.DictReader(io.StringIO(_stats("--format", "csv")))}
+    assert (tickets["512"]["backlog"], tickets["512"]["sla"], tickets["512"]["age_business_days"]) == (
+        "yes",
+        "breached",
+        "25",
+    )
+    assert tickets["504"]["requester_name"] == "Ada Lovelace"
     html_path = tmp_path / "stats.html"
     _stats("--format", "html", "--out", str(html_path), "--redact")
     html = html_path.read_text(encoding="utf-8")

@@ -54,13 +54,14 @@ def audit(when: str, value: str) -> dict[str, Any]:
 @dataclass
 class FakeGateway:
     pages: list[QueuePage]
+    backlog: list[QueuePage] = field(default_factory=list)
     audit_log: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     queries: list[str | None] = field(default_factory=list)
     audited: list[int] = field(default_factory=list)
 
     def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]:
         self.queries.append(query)
-        yield from self.pages
+        yield from self.backlog if query and "status<solved" in query else self.pages
 
     def audits(self, ticket_id: int) -> list[dict[str, Any]]:
         self.audited.append(ticket_id)
@@ -136,13 +137,17 @@ def test_journal_decisions_are_joined_and_zendesk_decisions_come_from_audits(set
     assert (records[3].requester_name, records[3].status) == ("Person 3", "solved")
     assert gateway.audited == [2, 3]  # only where the marker is not explained by the journal
     assert (tally["pages"], tally["tickets"], tally["skipped"], tally["audit_requests"]) == (2, 4, 1, 2)
+    assert all(r.in_period for r in records.values())
     assert journal.calls == [(t("2026-01-01T00:00:00"), t("2026-02-01T00:00:00"))]
 
 
 def test_the_query_covers_every_status_of_the_period_on_the_configured_forms(settings: Settings) -> None:
     gateway = FakeGateway(pages=[])
     run(gateway, FakeJournal([]), settings)
-    query = gateway.queries[0]
+    assert gateway.queries[0] is not None and gateway.queries[0].startswith(
+        "type:ticket status<solved created<2026-01-01 "
+    )
+    query = gateway.queries[1]
     assert query == stats_query(settings, date(2026, 1, 1), date(2026, 1, 31))
     assert query is not None and query.startswith("type:ticket created>2025-12-31 created<2026-02-01 ")
     assert 'form:"Education program application"' in query
@@ -211,6 +216,30 @@ def test_build_report_aggregates_redacts_and_counts_requests(settings: Settings)
     assert report.overall.decisions.automated_share == 0.5
     assert report.overall.decisions.time_to_decision.histogram == {0: 1, 2: 1}  # Mon 5th -> Mon 5th, Wed 7th
     assert (report.redacted, report.as_of, report.since) == (True, date(2026, 1, 9), date(2026, 1, 1))
-    assert report.requests["zendesk_requests"] == 2  # one search, one audit
-    assert (report.requests["audit_requests"], report.requests["search_pages"]) == (1, 1)
+    assert report.requests["zendesk_requests"] == 3  # the backlog search, the period search, one audit
+    assert (report.requests["audit_requests"], report.requests["search_pages"]) == (1, 1)  # the backlog is empty
     assert "Person" not in report.model_dump_json()
+
+
+def test_backlog_tickets_come_first_with_their_whole_journal_history(settings: Settings) -> None:
+    old = app(40, "education", status="open")
+    gateway = FakeGateway(
+        pages=[QueuePage(applications=[app(41, "education")])],
+        backlog=[QueuePage(applications=[old, app(42, None, status="open")])],
+    )
+    journal = FakeJournal(
+        [
+            Entry(40, "ask", "unattended", t("2025-12-20T10:00:00"), ["edu_ask_email"]),  # before the period: kept
+            Entry(43, "qualify", "unattended", t("2025-12-21T10:00:00")),  # before, not a backlog ticket: dropped
+        ]
+    )
+    tally: Counter[str] = Counter()
+    records = list(collect(gateway, journal, settings, since=date(2026, 1, 1), until=date(2026, 1, 31), tally=tally))
+    assert [(r.ticket_id, r.in_period) for r in records] == [(40, False), (41, True)]
+    assert [(e.outcome, e.at) for e in records[0].decisions] == [("ask", t("2025-12-20T10:00:00"))]
+    assert journal.calls == [(None, t("2026-02-01T00:00:00"))]  # one pass, back far enough for the backlog
+    assert (tally["backlog"], tally["tickets"], tally["pages"]) == (1, 1, 2)
+    none = list(
+        collect(gateway, FakeJournal([]), settings, since=date(2026, 1, 1), until=date(2026, 1, 31), backlog=False)
+    )
+    assert [r.ticket_id for r in none] == [41]

@@ -246,3 +246,26 @@ def test_empty_history_gives_empty_measures(policy: SlaPolicy) -> None:
     assert report.overall.decisions.time_to_decision.median is None
     assert report.programs == {}
     assert StatsReport.model_validate_json(report.model_dump_json()) == report
+
+
+def test_backlog_tickets_count_in_the_queue_only(policy: SlaPolicy) -> None:
+    aggregator = StatsAggregator(policy, AS_OF)
+    for record in history():
+        aggregator.add(record)
+    old = TicketRecord(
+        90,
+        "startups",
+        "hold",
+        at("2025-12-15"),
+        decisions=(ev("ask", "2025-12-16", "unattended", "x"),),
+        in_period=False,
+    )
+    aggregator.add(old)
+    report = aggregator.report(generated_at=at("2026-01-30"))
+    queue = report.overall.queue
+    # 2025-12-15 -> 2026-01-30: 34 weekdays after the 15th, less the 19th of January
+    assert (queue.size, queue.backlog, queue.breached, queue.oldest_days) == (5, 1, 3, 33)
+    assert report.programs["startups"].queue.backlog == 1
+    assert report.overall.tickets == 9 and report.overall.decisions.total == 7  # nothing else changes
+    assert sum(w.tickets for w in report.overall.weeks) == 9
+    assert report.breached_tickets[0].ticket_id == 90
