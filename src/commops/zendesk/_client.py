@@ -154,6 +154,13 @@ class ZendeskHttp:
         from zenpy.lib.endpoint import Url
 
         built: str = self._api._build_url(Url(path=path, params=params or {}))
+        expected = urlsplit(self.base_url).netloc
+        if urlsplit(built).netloc != expected and urlsplit(self.base_url).scheme == "http":
+            # ZENPY_FORCE_* are process-wide: a second http:// account would silently redirect this one.
+            raise ConfigError(
+                f"another Zendesk connection in this process points zenpy at {urlsplit(built).netloc}, "
+                f"not {expected}; use one plain-HTTP account per process"
+            )
         return built
 
     def get(self, path_or_url: str, params: dict[str, Any] | None = None, *, what: str) -> dict[str, Any]:

@@ -230,6 +230,10 @@ class ZendeskGateway:
         """Re-read the tickets (one call per 100) and sort each proposal: already applied, changed
         since evaluation (conflict), or ready with its composed update."""
         tickets, users = self._fetch([p.ticket_id for p in proposals])
+        macros = {m["title"]: m for m in self.macro_records()}
+        titled = any("ticket_field_option_title_" in str(a.get("value")) for m in macros.values()
+                     for a in m.get("actions") or [])
+        options = self._option_names() if titled else {}  # spares the ticket_fields call otherwise
         done: dict[int, WriteResult] = {}
         ready: list[tuple[Proposal, ComposedUpdate]] = []
         for proposal in proposals:
@@ -259,8 +263,8 @@ class ZendeskGateway:
                     ticket=ticket,
                     requester_name=requester.get("name"),
                     agent=self.me(),
-                    macros={m["title"]: m for m in self.macro_records()},
-                    option_names=self._option_names(),
+                    macros=macros,
+                    option_names=options,
                     settings=self.settings,
                     apply_fallback=self._apply_comment,
                 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tests.integration.gateway.helpers import FIRST_ID, applicants, decision, gateway_for, proposals_for
 
 from commops.domain import Outcome, Proposal
+from commops.errors import ConfigError
 from commops.sandbox import SandboxServer
 
 
@@ -22,7 +25,6 @@ def test_pull_maps_and_write_applies(sandbox: SandboxServer, monkeypatch: pytest
         assert first.url == f"{sandbox.url}/agent/tickets/{FIRST_ID}"
         proposals = proposals_for(gw)
         results = gw.write_decisions(proposals)
-        print(gw.request_counts())
     assert [r.status for r in results] == ["applied"] * 3, results
     ticket = sandbox.store.ticket(FIRST_ID)
     assert ticket["status"] == "solved"
@@ -45,3 +47,27 @@ def test_single_write_and_skips(sandbox: SandboxServer, monkeypatch: pytest.Monk
     assert again[0].status == "already_applied"
     body = sandbox.store.comments(FIRST_ID)[-1]["body"]
     assert body.count("Hi Grace,") == 1 and "institutional address" in body and "non-profit" in body
+
+
+def test_writing_from_a_plan_reads_only_what_it_needs(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox.store.load(applicants(2))
+    stamps = {t: sandbox.store.ticket(t)["updated_at"] for t in (FIRST_ID, FIRST_ID + 1)}
+    proposals = [Proposal(decision=decision(t), updated_stamp=s) for t, s in stamps.items()]
+    with gateway_for(sandbox.url, monkeypatch) as gw:  # a new process applying a reviewed plan
+        assert [r.status for r in gw.write_decisions(proposals)] == ["applied", "applied"]
+        counts = gw.request_counts()
+    assert set(counts) == {
+        "GET /users/me", "GET /macros", "GET /tickets/show_many", "PUT /tickets/update_many",
+        "GET /job_statuses/show_many",
+    }
+
+
+def test_a_second_plain_http_account_cannot_silently_redirect_the_first(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with gateway_for(sandbox.url, monkeypatch) as first, SandboxServer(tmp_path / "other.sqlite3") as other:
+        other.store.reset()
+        with gateway_for(other.url, monkeypatch) as second:
+            assert second.me()["email"] == "commops-bot@sandbox.invalid"
+            with pytest.raises(ConfigError, match="one plain-HTTP account per process"):
+                first.me()
