@@ -162,7 +162,8 @@ def render_table(report: StatsReport, console: Console) -> None:
     )
     parts: list[RenderableType] = [header, _queue_table(report)]
     if report.overall.queue.backlog:
-        parts.append(Text(f"The queue includes {report.overall.queue.backlog} open tickets created before the period."))
+        n = report.overall.queue.backlog
+        parts.append(Text(f"The queue includes {n} open ticket{'s' if n != 1 else ''} created before the period."))
     if report.overall.queue.age_histogram:
         parts.append(_age_chart(report))
     parts.append(_decisions_table(report))
