@@ -167,6 +167,8 @@ class SandboxStore:
         db.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?)", (doc["id"], email, json.dumps(doc)))
 
     def user(self, user_id: int) -> dict[str, Any] | None:
+        if not _fits(user_id):
+            return None
         with self._lock:
             row = self._conn.execute("SELECT doc FROM users WHERE id = ?", (user_id,)).fetchone()
         return self._render_user(json.loads(row[0])) if row else None
@@ -220,6 +222,8 @@ class SandboxStore:
             return bool(self._conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 0)
 
     def _doc(self, db: sqlite3.Connection, ticket_id: int) -> dict[str, Any]:
+        if not _fits(ticket_id):
+            raise not_found()
         row = db.execute("SELECT doc FROM tickets WHERE id = ? AND deleted = 0", (ticket_id,)).fetchone()
         if row is None:
             raise not_found()
@@ -393,14 +397,15 @@ class SandboxStore:
             raise invalid("document", "expected an object with users and tickets")
         with self._tx() as db:
             for user in document.get("users") or []:
-                if not isinstance(user, dict) or not isinstance(user.get("id"), int) or not user.get("email"):
+                if (not isinstance(user, dict) or not isinstance(user.get("id"), int) or not _fits(user["id"])
+                        or not user.get("email")):
                     raise invalid("users", f"a user needs an integer id and an email: {user!r}")
                 self._put_user(db, _user_doc(user, self.clock()))
         for ticket in document.get("tickets") or []:
             self._load_ticket(ticket)
 
     def _load_ticket(self, ticket: Any) -> None:
-        if not isinstance(ticket, dict) or not isinstance(ticket.get("id"), int):
+        if not isinstance(ticket, dict) or not isinstance(ticket.get("id"), int) or not _fits(ticket["id"]):
             raise invalid("tickets", f"a ticket needs an integer id: {ticket!r}")
         data = {k: v for k, v in ticket.items() if k in ("subject", "description", "comment", "requester_id",
                                                           "requester", "assignee_id", "group_id", "tags",
@@ -477,6 +482,11 @@ class SandboxStore:
         with self._lock:
             rows = self._conn.execute("SELECT doc FROM jobs ORDER BY created").fetchall()
         return [j for j in (json.loads(r[0]) for r in rows) if j["status"] in status]
+
+
+def _fits(number: int) -> bool:
+    """SQLite integers are 64-bit; anything bigger names no record."""
+    return -(2**63) <= number < 2**63
 
 
 def _check_status(status: Any) -> str:
