@@ -256,14 +256,18 @@ def test_aggregate_csv_and_redacted_html(seeded: Path, tmp_path: Path) -> None:
     assert not any(name in html for name in NAMES)
 
 
-def test_table_view_and_usage_errors(seeded: Path) -> None:
+def test_table_view_and_usage_errors(seeded: Path, tmp_path: Path) -> None:
     text = _stats("--program", "startups")
     assert "Queue health" in text and "startups" in text and "education" not in text
+    _stats("--out", str(tmp_path / "stats.txt"))
+    saved = (tmp_path / "stats.txt").read_text(encoding="utf-8")
+    assert "Oldest tickets in breach" in saved and "Ada Lovelace" in saved and "\x1b[" not in saved
     runner = CliRunner()
     for args, message in (
         (["stats", "--program", "nope"], "unknown program"),
         (["stats", "--format", "html"], "--out"),
         (["stats", "--since", "2026-02-01", "--until", "2026-01-01"], "after"),
+        (["stats", "--format", "json", "--out", str(tmp_path / "missing" / "x.json")], "cannot write"),
     ):
         result = runner.invoke(app, args)
         assert result.exit_code != 0
