@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +30,13 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 def _query(params: dict[str, Any]) -> str:
     return "&".join(f"{k}={quote(str(v), safe=',')}" for k, v in params.items())
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        return Decimal(text.replace(",", "").strip()).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def _same_stamp(a: str | None, b: str | None) -> bool:
@@ -148,9 +156,21 @@ class ZendeskGateway:
 
     # -- reading ------------------------------------------------------------------------------------
 
+    def _numeric_keys_for(self, tickets: list[dict[str, Any]]) -> frozenset[str]:
+        """Field types are read only when a value needs them: a number sent as a string. Zendesk validates
+        integer/decimal fields, so without such strings every number already arrives as a JSON number."""
+        if "fields" in self._cache:
+            return self._numeric_keys()
+        ids = set(self.settings.fields.values())
+        for ticket in tickets:
+            for field_id, value in custom_values(ticket).items():
+                if field_id in ids and isinstance(value, str) and _looks_numeric(value):
+                    return self._numeric_keys()
+        return frozenset()
+
     def _map_page(self, tickets: list[dict[str, Any]], users: list[dict[str, Any]]) -> QueuePage:
         by_id = {int(u["id"]): u for u in users if isinstance(u, dict) and "id" in u}
-        numeric = self._numeric_keys()
+        numeric = self._numeric_keys_for(tickets)
         page = QueuePage()
         for ticket in tickets:
             mapped = map_ticket(ticket, by_id, self.settings, self.base_url, numeric_keys=numeric)

@@ -18,7 +18,9 @@ FIRST_ID = 5000
 REQUESTER = 880001
 
 
-def applicants(count: int, *, first_id: int = FIRST_ID, status: str = "open") -> dict[str, Any]:
+def applicants(
+    count: int, *, first_id: int = FIRST_ID, status: str = "open", funding: object = "1500.5"
+) -> dict[str, Any]:
     """``count`` Education applications from one requester, ids from ``first_id``."""
     tickets = [
         {
@@ -34,7 +36,7 @@ def applicants(count: int, *, first_id: int = FIRST_ID, status: str = "open") ->
                 {"id": 3600205, "value": 20},
                 {"id": 3600210, "value": "role_faculty"},
                 {"id": 3600211, "value": f"University {i}"},
-                {"id": 3600232, "value": "1500.5"},
+                {"id": 3600232, "value": funding},
             ],
         }
         for i in range(count)

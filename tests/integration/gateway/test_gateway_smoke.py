@@ -22,6 +22,7 @@ def test_pull_maps_and_write_applies(sandbox: SandboxServer, monkeypatch: pytest
         assert first.program == "education" and first.application_type == "new"
         assert first.requester.email == "grace@cs.stanford.edu"
         assert first.fields["seats"] == 20 and first.fields["funding_total_usd"] == 1500.5
+        assert gw.request_counts()["GET /ticket_fields"] == 1  # "1500.5" arrived as a string: types read
         assert first.url == f"{sandbox.url}/agent/tickets/{FIRST_ID}"
         proposals = proposals_for(gw)
         results = gw.write_decisions(proposals)
