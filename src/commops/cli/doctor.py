@@ -24,8 +24,11 @@ def register(app: typer.Typer) -> None:
 
 
 def rule_macro_titles(settings: Settings) -> list[str]:
-    """Macro titles the rule files name. The rules engine wires this in; until then, none."""
-    return []
+    """Macro titles the rule files name (they must exist in the account). Raises RuleError if they do not load."""
+    from commops.rules import load_ruleset
+
+    ruleset = load_ruleset([settings.rules_path], field_keys=set(settings.fields), programs=set(settings.programs))
+    return sorted(ruleset.macro_titles())
 
 
 def doctor(
@@ -41,13 +44,20 @@ def doctor(
     Example: commops doctor --macro "EDU::Qualified - welcome"
     """
     from commops.bootstrap import open_gateway
-    from commops.zendesk import check_account
+    from commops.errors import RuleError
+    from commops.zendesk import Check, check_account
 
     app = state(ctx)
     settings = app.settings
-    titles: Iterable[str] = [*rule_macro_titles(settings), *(macro or [])]
+    try:
+        from_rules = rule_macro_titles(settings)
+        rules_check = Check("rules", True, f"{settings.rules_path} loads, naming {len(from_rules)} macros")
+    except RuleError as exc:
+        from_rules = []
+        rules_check = Check("rules", False, str(exc), "run `commops rules lint` and fix the files")
+    titles: Iterable[str] = [*from_rules, *(macro or [])]
     with open_gateway(settings, notice=app.info) as gateway:
-        checks = check_account(gateway, settings, titles, extra=EXTRA_CHECKS)
+        checks = [*check_account(gateway, settings, titles, extra=EXTRA_CHECKS), rules_check]
     failed = 0
     for check in checks:
         mark = "[green]✓[/]" if check.ok else "[red]✗[/]"

@@ -52,7 +52,19 @@ def test_doctor_command_passes_on_the_embedded_sandbox(commops_home: Path) -> No
     assert result.exit_code == 0, result.output
     assert "✓ credentials: signed in as" in result.output
     assert "✓ macro OSS::Qualified - welcome" in result.output
+    assert "✓ macro Startups::Escalate - renewal to sales" in result.output  # named by the rule files
+    assert "✓ rules:" in result.output
     assert "✗" not in result.output
+
+
+def test_doctor_command_reports_rule_files_that_do_not_load(commops_home: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "broken.yaml").write_text("rules: [\n", encoding="utf-8")
+    (commops_home / "config.toml").write_text(f'rules_dir = "{rules}"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    assert "✗ rules:" in result.output and "fix: run `commops rules lint`" in result.output
 
 
 def test_doctor_command_names_what_is_missing_and_how_to_fix_it(commops_home: Path) -> None:
@@ -62,4 +74,5 @@ def test_doctor_command_names_what_is_missing_and_how_to_fix_it(commops_home: Pa
     assert "✗ form for education: no ticket form 999" in result.output
     assert "fix: set programs.education.form_id" in result.output
     assert "✗ macro No such macro" in result.output
-    assert "2 problem(s) found" in result.output
+    assert "✗ rules:" in result.output  # the rule files name programs this config dropped
+    assert "3 problem(s) found" in result.output
