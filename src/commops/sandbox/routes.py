@@ -19,6 +19,7 @@ from commops.sandbox.placeholders import render_placeholders
 from commops.sandbox.search import SearchSyntaxError, compile_query
 from commops.sandbox.store import SandboxStore, parse_iso
 from commops.sandbox.tickets import apply_changes, macro_changes
+from commops.sandbox.views import view_matches
 
 __all__ = ["HANDLERS", "URL_MAP", "Ctx", "buckets_for"]
 
@@ -316,6 +317,33 @@ def resource_show(kind: str, singular: str) -> Callable[[Ctx, int], Answer]:
     return handler
 
 
+def list_views(ctx: Ctx) -> Answer:
+    return _list(ctx, ctx.store.resource("views"), "views.json", "views")
+
+
+def active_views(ctx: Ctx) -> Answer:
+    return _list(ctx, [v for v in ctx.store.resource("views") if v.get("active")], "views/active.json", "views")
+
+
+def _view_docs(ctx: Ctx, view_id: int) -> list[dict[str, Any]]:
+    view = _resource_item(ctx, "views", view_id)
+    return [doc for _seq, doc in ctx.store.ticket_docs() if view_matches(view, doc)]
+
+
+def view_tickets(ctx: Ctx, view_id: int) -> Answer:
+    docs = _view_docs(ctx, view_id)
+    return _list(ctx, docs, f"views/{view_id}/tickets.json", "tickets", OFFSET_CAP, ctx.store.render)
+
+
+def view_execute(ctx: Ctx, view_id: int) -> Answer:
+    view = _resource_item(ctx, "views", view_id)
+    rows = [{"ticket": ctx.store.render(doc), "subject": doc.get("subject"), "requester_id": doc.get("requester_id"),
+             "created": doc.get("created_at")} for doc in _view_docs(ctx, view_id)]
+    status, body = _offset(ctx, rows, f"views/{view_id}/execute.json", "rows")
+    body.update(columns=view.get("execution", {}).get("columns", []), view={"id": view_id, "url": view["url"]})
+    return status, body
+
+
 # ----- search and exports ------------------------------------------------------------------------------
 
 def _matching(ctx: Ctx) -> list[dict[str, Any]]:
@@ -435,6 +463,8 @@ HANDLERS: dict[str, Callable[..., Answer]] = {
     "ticket_fields": resource_list("ticket_fields"), "ticket_field": resource_show("ticket_fields", "ticket_field"),
     "ticket_forms": resource_list("ticket_forms"), "ticket_form": resource_show("ticket_forms", "ticket_form"),
     "groups": resource_list("groups"), "group": resource_show("groups", "group"),
+    "views": list_views, "active_views": active_views, "view": resource_show("views", "view"),
+    "view_tickets": view_tickets, "view_execute": view_execute,
     "search": search, "search_export": search_export, "incremental_tickets": incremental_tickets,
 }
 
@@ -466,6 +496,11 @@ URL_MAP = Map([
     Rule(f"{_R}ticket_forms/<int:item_id>.json", endpoint="ticket_form", methods=["GET"]),
     Rule(f"{_R}groups.json", endpoint="groups", methods=["GET"]),
     Rule(f"{_R}groups/<int:item_id>.json", endpoint="group", methods=["GET"]),
+    Rule(f"{_R}views.json", endpoint="views", methods=["GET"]),
+    Rule(f"{_R}views/active.json", endpoint="active_views", methods=["GET"]),
+    Rule(f"{_R}views/<int:item_id>.json", endpoint="view", methods=["GET"]),
+    Rule(f"{_R}views/<int:view_id>/tickets.json", endpoint="view_tickets", methods=["GET"]),
+    Rule(f"{_R}views/<int:view_id>/execute.json", endpoint="view_execute", methods=["GET"]),
     Rule(f"{_R}search.json", endpoint="search", methods=["GET"]),
     Rule(f"{_R}search/export.json", endpoint="search_export", methods=["GET"]),
     Rule(f"{_R}incremental/tickets/cursor.json", endpoint="incremental_tickets", methods=["GET"]),
@@ -482,4 +517,7 @@ def buckets_for(endpoint: str, method: str, values: Mapping[str, Any]) -> list[t
         return [limits.INCREMENTAL]
     if endpoint == "search_export":
         return [limits.SEARCH_EXPORT]
+    if endpoint == "view_execute":
+        name, limit, seconds = limits.VIEW_EXECUTE
+        return [(f"{name}:{values.get('view_id')}", limit, seconds)]
     return []

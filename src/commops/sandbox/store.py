@@ -45,7 +45,7 @@ CREATE INDEX IF NOT EXISTS audits_ticket ON audits (ticket_id);
 CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, created REAL NOT NULL, doc TEXT NOT NULL);
 """
 _RESOURCE_FILES = {"ticket_fields": "ticket_fields.json", "ticket_forms": "ticket_forms.json",
-                   "groups": "groups.json", "macros": "macros.json"}
+                   "groups": "groups.json", "macros": "macros.json", "views": "views.json"}
 FIRST_USER_ID = 900_000_000_001
 FIRST_EVENT_ID = 500_000_000_001
 
@@ -84,8 +84,11 @@ class SandboxStore:
         self._writes = 0  # own commits; PRAGMA data_version covers other connections'
         self._cache: dict[str, tuple[tuple[int, int], Any]] = {}
         with self._tx() as db:
-            if db.execute("SELECT COUNT(*) FROM resources").fetchone()[0] == 0:
+            present = {row[0] for row in db.execute("SELECT kind FROM resources")}
+            if not present:
                 self._load_reference(db)
+            elif set(_RESOURCE_FILES) - present:  # a file from an older sandbox: add what it lacks
+                self._load_resources(db, set(_RESOURCE_FILES) - present)
 
     def close(self) -> None:
         with self._lock:
@@ -117,15 +120,21 @@ class SandboxStore:
     # ----- account resources -------------------------------------------------------------------------
 
     def _load_reference(self, db: sqlite3.Connection) -> None:
-        for kind, name in _RESOURCE_FILES.items():
-            items = reference_document(name)[kind]
-            for item in items:
-                if "url" in item:
-                    item["url"] = f"/api/v2/{kind}/{item['id']}.json"
-            db.execute("INSERT OR REPLACE INTO resources VALUES (?, ?)", (kind, json.dumps(items)))
+        self._load_resources(db, set(_RESOURCE_FILES))
         for agent in reference_document("agents.json")["users"]:
             self._put_user(db, _user_doc(agent, self.clock()))
         self._account = None
+
+    def _load_resources(self, db: sqlite3.Connection, kinds: set[str]) -> None:
+        for kind, name in _RESOURCE_FILES.items():
+            if kind not in kinds:
+                continue
+            items = reference_document(name)[kind]
+            for item in items:
+                if kind == "views":
+                    _view_doc(item, self.clock())
+                item["url"] = f"/api/v2/{kind}/{item['id']}.json"
+            db.execute("INSERT OR REPLACE INTO resources VALUES (?, ?)", (kind, json.dumps(items)))
 
     def resource(self, kind: str) -> list[dict[str, Any]]:
         """``ticket_fields``, ``ticket_forms``, ``groups`` or ``macros`` (links relative to the API root)."""
@@ -495,6 +504,20 @@ def _check_status(status: Any) -> str:
     if status not in STATUS_ORDER:
         raise invalid("status", f"{status!r} is not a ticket status")
     return str(status)
+
+
+def _view_doc(view: dict[str, Any], now: float) -> dict[str, Any]:
+    """A view with every key Zendesk sends for one."""
+    defaults: dict[str, Any] = {
+        "raw_title": view["title"], "default": False, "description": None, "restriction": None,
+        "created_at": iso(now), "updated_at": iso(now),
+        "execution": {"group_by": None, "group_order": "asc", "sort_by": "created_at", "sort_order": "asc",
+                      "columns": [{"id": "subject", "title": "Subject"}, {"id": "requester", "title": "Requester"},
+                                  {"id": "created", "title": "Requested"}]},
+    }
+    for key, value in defaults.items():
+        view.setdefault(key, value)
+    return view
 
 
 def _via() -> dict[str, Any]:

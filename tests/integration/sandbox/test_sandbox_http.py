@@ -170,3 +170,24 @@ def test_job_statuses_show_many_and_too_many(http: requests.Session, sandbox: Sa
     too_many = put(http, sandbox, "/tickets/update_many.json", {"tickets": [{"id": i} for i in range(1, 102)]})
     assert too_many.status_code == 400
     assert http.get(sandbox.url + API + "/job_statuses/nope.json").status_code == 404
+
+
+def test_views_list_their_tickets(http: requests.Session, sandbox: SandboxServer) -> None:
+    views = http.get(sandbox.url + API + "/views/active.json").json()["views"]
+    queue = next(v for v in views if v["title"] == "Unsolved program applications")
+    forms = {f["id"] for f in sandbox.store.resource("ticket_forms")}
+    expected = sorted(d["id"] for _s, d in sandbox.store.ticket_docs()
+                      if d.get("ticket_form_id") in forms and d["status"] not in ("solved", "closed"))
+    found: list[int] = []
+    url: str | None = sandbox.url + API + f"/views/{queue['id']}/tickets.json?page[size]=4"
+    while url:
+        page = http.get(url).json()
+        found += [t["id"] for t in page["tickets"]]
+        url = page["links"]["next"]
+    assert found == expected
+    put(http, sandbox, f"/tickets/{expected[0]}.json", {"ticket": {"status": "solved"}})
+    offset = http.get(sandbox.url + API + f"/views/{queue['id']}/tickets.json").json()
+    assert offset["count"] == len(expected) - 1
+    executed = http.get(sandbox.url + API + f"/views/{queue['id']}/execute.json").json()
+    assert executed["count"] == len(expected) - 1 and executed["columns"]
+    assert http.get(sandbox.url + API + "/views/1.json").status_code == 404

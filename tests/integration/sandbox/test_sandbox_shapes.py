@@ -118,3 +118,11 @@ def test_search_export_page(http: requests.Session, busy: SandboxServer) -> None
     real = sample("search-export-users.json")
     assert missing({k: v for k, v in real.items() if k != "results"}, ours) == []
     assert missing(sample("tickets-show-many.json")["tickets"][0], ours["results"][0]) == []
+
+
+def test_view_tickets_page(http: requests.Session, busy: SandboxServer) -> None:
+    views = get(http, busy, "/views.json")["views"]
+    queue = next(v for v in views if v["title"] == "Unsolved program applications")
+    first = get(http, busy, f"/views/{queue['id']}/tickets.json", **{"page[size]": "3"})
+    second = http.get(first["links"]["next"]).json()
+    assert missing(sample("views-tickets.json"), second) == []
