@@ -72,3 +72,13 @@ def test_a_second_plain_http_account_cannot_silently_redirect_the_first(
             assert second.me()["email"] == "commops-bot@sandbox.invalid"
             with pytest.raises(ConfigError, match="one plain-HTTP account per process"):
                 first.me()
+
+
+def test_audits_show_the_decision_field_change(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox.store.load(applicants(1))
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        [result] = gw.write_decisions(proposals_for(gw, Outcome.REJECT))
+        audits = gw.audits(FIRST_ID)
+    assert result.status == "applied"
+    changes = [e for a in audits for e in a["events"] if e.get("field_name") == "3600290"]
+    assert changes and changes[-1]["value"] == "commops_reject"
