@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from commops.domain import Proposal
-from commops.errors import ConflictError, RateBudgetError, UnreachableError, ZendeskError
+from commops.errors import AuthError, ConflictError, RateBudgetError, UnreachableError, ZendeskError
 from commops.ports import WriteResult
 from commops.zendesk._compose import ComposedUpdate
 
@@ -60,7 +60,7 @@ class Writer:
         body = {"ticket": {**composed.body, "safe_update": True, "updated_stamp": proposal.updated_stamp}}
         try:
             data = self.gw.http.put(f"tickets/{tid}.json", body, what=f"writing ticket {tid}")
-        except RateBudgetError:
+        except (RateBudgetError, AuthError):
             raise
         except ConflictError:
             return self._confirm([(proposal, composed)], delays=(0.0,), conflict_if_absent=True)
@@ -87,7 +87,7 @@ class Writer:
             body = {"tickets": [{"id": c.ticket_id, **c.body} for _, c in chunk]}
             try:
                 data = self.gw.http.put("tickets/update_many.json", body, what="writing decisions (update_many)")
-            except RateBudgetError:
+            except (RateBudgetError, AuthError):
                 raise
             except ZendeskError as exc:
                 if _uncertain(exc):
@@ -120,7 +120,7 @@ class Writer:
             ids = ",".join(jobs)
             try:
                 data = self.gw.http.get(f"job_statuses/show_many.json?ids={ids}", what="waiting for update jobs")
-            except RateBudgetError:
+            except (RateBudgetError, AuthError):
                 raise
             except ZendeskError:
                 data = {}
@@ -178,7 +178,7 @@ class Writer:
                 self.gw.pause(delay)
             try:
                 tickets, _ = self.gw._fetch(list(pending))
-            except RateBudgetError:
+            except (RateBudgetError, AuthError):
                 raise
             except ZendeskError:
                 continue

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from commops.config import Settings
 from commops.domain import Application, Proposal
-from commops.errors import RateBudgetError, UnreachableError, ZendeskError
+from commops.errors import AuthError, RateBudgetError, UnreachableError, ZendeskError
 from commops.ports import MacroInfo, QueuePage, Unmapped, WriteResult
 from commops.zendesk._client import ZendeskHttp, build_zenpy
 from commops.zendesk._compose import ComposedUpdate, compose_update, write_id
@@ -288,7 +288,7 @@ class ZendeskGateway:
                     settings=self.settings,
                     apply_fallback=self._apply_comment,
                 )
-            except (RateBudgetError, UnreachableError):
+            except (RateBudgetError, UnreachableError, AuthError):
                 raise
             except ZendeskError as exc:
                 done[tid] = WriteResult(ticket_id=tid, status="failed", error=str(exc))

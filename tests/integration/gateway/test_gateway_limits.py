@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from tests.integration.gateway.helpers import FIRST_ID, applicants, decision, gateway_for, proposals_for
 
-from commops.domain import Outcome
+from commops.domain import Outcome, Proposal
 from commops.errors import AuthError, RateBudgetError, UnreachableError
 from commops.sandbox import SandboxServer
 from commops.sandbox.faults import FaultInjector, parse_faults
@@ -74,6 +74,9 @@ def test_wrong_token_is_a_clear_auth_error(sandbox: SandboxServer, monkeypatch: 
     message = str(caught.value)
     assert "refused the credentials (401)" in message and "COMMOPS_ZENDESK_TOKEN" in message
     assert "wrong" not in message  # the secret is never shown
+    proposal = Proposal(decision=decision(FIRST_ID), updated_stamp="2026-01-05T09:00:00Z")
+    with gateway_for(sandbox.url, monkeypatch, token="wrong") as gw, pytest.raises(AuthError):
+        gw.write_decisions([proposal, proposal.model_copy(update={"decision": decision(FIRST_ID + 1)})])
 
 
 def test_nothing_listening_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
