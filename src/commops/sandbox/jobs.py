@@ -1,9 +1,10 @@
 """Background jobs (``update_many``): queued at once, run when first polled or after a short delay.
 
 A job moves ``queued`` → ``working`` → ``completed`` (or ``failed``) across successive polls. The writes
-happen when the job *runs*: on its first poll, or on any request once ``delay_s`` has passed since it was
-queued (so a client that never polls still sees its writes land, as on Zendesk). A job failed by the
-``jobfail`` fault writes nothing.
+happen when the job *runs*: on its first poll, or once ``delay_s`` has passed since it was queued (the
+server checks every 50 ms and on every request), so a client that never polls — or was killed — still
+sees its writes land, as on Zendesk. Jobs a previous server process accepted but never ran run as soon
+as the next one starts. A job failed by the ``jobfail`` fault writes nothing.
 """
 
 from __future__ import annotations
@@ -35,15 +36,13 @@ class JobRunner:
     def active(self) -> int:
         return len(self.store.jobs(("queued", "working")))
 
-    def run_due(self) -> None:
+    def run_due(self, *, everything: bool = False) -> None:
+        """Run queued jobs older than ``delay_s`` (all of them with ``everything``)."""
         now = self.store.clock()
         with self._lock:
-            self._run_due(now)
-
-    def _run_due(self, now: float) -> None:
-        for job in self.store.jobs(("queued",)):
-            if now - job["created"] >= self.delay_s:
-                self._run(job)
+            for job in self.store.jobs(("queued",)):
+                if everything or now - job["created"] >= self.delay_s:
+                    self._run(job)
 
     def poll(self, job_id: str) -> dict[str, Any] | None:
         with self._lock:

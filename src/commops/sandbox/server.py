@@ -56,6 +56,8 @@ class SandboxServer:
                               incremental_lag_s=incremental_lag_s, job_delay_s=job_delay_s)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._ticker: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     def _bind(self) -> BaseWSGIServer:
         try:
@@ -67,10 +69,32 @@ class SandboxServer:
         self.store.base_url = self.url
         return server
 
+    def _start_jobs(self) -> None:
+        """Run what a previous process left queued (Zendesk would have), then tick the job clock."""
+        self.app.jobs.run_due(everything=True)
+        self._stopping.clear()
+
+        def tick() -> None:
+            while not self._stopping.wait(0.05):
+                try:
+                    self.app.jobs.run_due()
+                except Exception:  # the store is closing under us; the next request runs the job instead
+                    logging.getLogger("commops.sandbox").debug("job tick failed", exc_info=True)
+
+        self._ticker = threading.Thread(target=tick, name="commops-sandbox-jobs", daemon=True)
+        self._ticker.start()
+
+    def _stop_jobs(self) -> None:
+        self._stopping.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout=5)
+            self._ticker = None
+
     def start(self) -> str:
         """Listen and serve in a daemon thread; return the URL."""
         if self._server is None:
             self._server = self._bind()
+            self._start_jobs()
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                             name="commops-sandbox", daemon=True)
             self._thread.start()
@@ -79,16 +103,19 @@ class SandboxServer:
     def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
         """Serve in the calling thread until interrupted (``commops sandbox serve``)."""
         self._server = self._bind()
+        self._start_jobs()
         if on_ready is not None:
             on_ready(self.url)
         try:
             self._server.serve_forever(poll_interval=0.2)
         finally:
+            self._stop_jobs()
             self._server.server_close()
             self._server = None
             self.store.close()
 
     def stop(self) -> None:
+        self._stop_jobs()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

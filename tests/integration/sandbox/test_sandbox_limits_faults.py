@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,28 @@ def test_unpolled_job_runs_after_its_delay(tmp_path: Path) -> None:
         clock.now += 2.5
         session.get(server.url + "/api/v2/tickets/1.json")
         assert "later" in server.store.ticket(2)["tags"]
+
+
+def test_job_left_queued_by_a_dead_process_runs_at_next_start(tmp_path: Path) -> None:
+    clock = Clock()
+    first = make(tmp_path, "restart", clock=clock, limits=False)
+    with first:
+        session = requests.Session()
+        session.auth = AUTH
+        session.put(first.url + "/api/v2/tickets/update_many.json",
+                    json={"tickets": [{"id": 3, "additional_tags": ["accepted"]}]})
+        assert "accepted" not in first.store.ticket(3)["tags"]
+    with SandboxServer(tmp_path / "restart.sqlite3", clock=clock) as second:
+        assert "accepted" in second.store.ticket(3)["tags"]
+
+
+def test_unpolled_job_runs_without_further_requests(tmp_path: Path) -> None:
+    with make(tmp_path, "ticker", limits=False, job_delay_s=0.1) as server:
+        session = requests.Session()
+        session.auth = AUTH
+        session.put(server.url + "/api/v2/tickets/update_many.json",
+                    json={"tickets": [{"id": 4, "additional_tags": ["ticked"]}]})
+        deadline = time.monotonic() + 5
+        while "ticked" not in server.store.ticket(4)["tags"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "ticked" in server.store.ticket(4)["tags"]
