@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.integration.gateway.helpers import FIRST_ID, applicants, decision, gateway_for, proposals_for
+from tests.integration.gateway.helpers import (
+    FIRST_ID,
+    ScriptedFaults,
+    applicants,
+    decision,
+    gateway_for,
+    proposals_for,
+)
 
 from commops.domain import Outcome, Proposal
 from commops.errors import AuthError, RateBudgetError, UnreachableError
@@ -130,3 +137,17 @@ def test_requests_per_1000_applications_pulled_and_written(
     assert "GET /ticket_fields" not in counts
     print(f"\nrequests for 1,000 applications pulled and written: {sum(counts.values())} {counts}")
     assert sum(counts.values()) <= 25, counts
+
+
+def test_reads_retry_5xx_with_backoff(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox.store.load(applicants(2))
+    sandbox.app.faults = ScriptedFaults({1: "503", 2: "500"})
+    sleep = RecordingSleep()
+    session = ZendeskSession(rate_budget_s=10.0, sleep=sleep)
+    with gateway_for(sandbox.url, monkeypatch, session=session) as gw:
+        pages = list(gw.pull_queue())
+        counts = gw.request_counts()
+    assert [a.ticket_id for a in pages[0].applications] == [FIRST_ID, FIRST_ID + 1]
+    assert counts["GET /search/export"] == 3
+    assert sleep.waits[0] == 1.0 and 0 <= sleep.waits[1] <= 1.0  # Retry-After of the 503, then jitter
+    assert session.rate_waited_s == 0  # 5xx waits are not rate-limit waits
