@@ -18,7 +18,7 @@ from commops.zendesk._compose import ComposedUpdate
 if TYPE_CHECKING:
     from commops.zendesk.gateway import ZendeskGateway
 
-__all__ = ["Writer"]
+__all__ = ["Writer", "update_many_body"]
 
 CHUNK = 100
 _CONFIRM_DELAYS = (0.0, 0.5, 1.5)  # re-reads after an unconfirmed write: the job may still be running
@@ -29,9 +29,20 @@ def _uncertain(exc: ZendeskError) -> bool:
     return isinstance(exc, UnreachableError) or (exc.status is not None and exc.status >= 500) or exc.status is None
 
 
+def update_many_body(chunk: Sequence[tuple[Proposal, ComposedUpdate]]) -> dict[str, Any]:
+    """safe_update inside update_many is not documented, so the re-check is what protects; sent anyway,
+    it keeps a job queued by a killed process from landing twice where Zendesk honours it."""
+    return {
+        "tickets": [
+            {"id": c.ticket_id, **c.body, "safe_update": True, "updated_stamp": p.updated_stamp} for p, c in chunk
+        ]
+    }
+
+
 class Writer:
     def __init__(self, gateway: ZendeskGateway) -> None:
         self.gw = gateway
+        self._conflicted: list[tuple[Proposal, ComposedUpdate]] = []
 
     def write(self, proposals: Sequence[Proposal]) -> list[WriteResult]:
         results: dict[int, WriteResult] = {}
@@ -84,7 +95,7 @@ class Writer:
         unsure: list[tuple[Proposal, ComposedUpdate]] = []
         for start in range(0, len(ready), CHUNK):
             chunk = ready[start : start + CHUNK]
-            body = {"tickets": [{"id": c.ticket_id, **c.body} for _, c in chunk]}
+            body = update_many_body(chunk)
             try:
                 data = self.gw.http.put("tickets/update_many.json", body, what="writing decisions (update_many)")
             except (RateBudgetError, AuthError):
@@ -106,6 +117,8 @@ class Writer:
         unsure += self._poll(jobs, results)
         if unsure:
             results.update(self._confirm(unsure, delays=_CONFIRM_DELAYS, conflict_if_absent=False))
+        if self._conflicted:  # the ticket changed under the job: maybe by this very write, sent earlier
+            results.update(self._confirm(self._conflicted, delays=(0.0,), conflict_if_absent=True))
         return results
 
     def _poll(
@@ -152,6 +165,8 @@ class Writer:
                 missing.append((proposal, composed))
             elif entry.get("success", entry.get("status") == "Updated"):
                 results[proposal.ticket_id] = WriteResult(ticket_id=proposal.ticket_id, status="applied")
+            elif "conflict" in str(entry.get("error", "")).lower() or entry.get("status") == 409:
+                self._conflicted.append((proposal, composed))
             else:
                 why = ": ".join(str(entry[k]) for k in ("error", "details") if entry.get(k)) or "no reason given"
                 results[proposal.ticket_id] = WriteResult(

@@ -1,0 +1,49 @@
+"""A job queued by a process that was killed runs late: the retry still posts each decision once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.integration.gateway.helpers import FIRST_ID, applicants, commops_comments, gateway_for, proposals_for
+
+from commops.sandbox import SandboxServer
+from commops.sandbox.faults import FaultInjector, FaultSpec
+from commops.zendesk._writer import update_many_body
+
+
+class ClockJump(FaultInjector):
+    """No faults; the ``at``-th request moves the sandbox clock ``by`` seconds (queued jobs fall due)."""
+
+    def __init__(self, now: list[float], at: int, by: float) -> None:
+        super().__init__(FaultSpec())
+        self.now, self.at, self.by, self.drawn = now, at, by, 0
+
+    def draw(self) -> str | None:
+        self.drawn += 1
+        if self.drawn == self.at:
+            self.now[0] += self.by
+        return None
+
+
+def test_orphan_job_landing_between_recheck_and_write_is_not_doubled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1_800_000_000.0]
+    with SandboxServer(tmp_path / "sb.sqlite3", limits=False, clock=lambda: now[0], job_delay_s=30) as sandbox:
+        sandbox.store.reset()
+        sandbox.store.load(applicants(3))
+        with gateway_for(sandbox.url, monkeypatch) as killed:
+            proposals = proposals_for(killed)
+            ready, _ = killed._prepare(proposals)
+            orphan = killed.http.put("tickets/update_many.json", update_many_body(ready), what="orphan")
+        assert orphan["job_status"]["status"] == "queued"  # then the process died: never polled
+        with gateway_for(sandbox.url, monkeypatch) as retry:
+            retry.me(), retry.macro_records()
+            # request 1 re-checks (no marker yet); before request 2 (update_many) the orphan job runs.
+            sandbox.app.faults = ClockJump(now, at=2, by=60)
+            results = retry.write_decisions(proposals)
+        assert [r.status for r in results] == ["applied"] * 3
+        for ticket_id in range(FIRST_ID, FIRST_ID + 3):
+            assert len(commops_comments(sandbox, ticket_id)) == 1
+        assert retry.request_counts()["PUT /tickets/update_many"] == 1  # its own job: refused by safe update
