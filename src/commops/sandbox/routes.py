@@ -16,7 +16,7 @@ from commops.sandbox.apierror import ApiError, bad_request, invalid, not_found
 from commops.sandbox.jobs import JobRunner, public_job
 from commops.sandbox.paging import cursor_page, decode_cursor, encode_cursor, int_param, link, page_size
 from commops.sandbox.placeholders import render_placeholders
-from commops.sandbox.search import SearchSyntaxError, compile_query
+from commops.sandbox.search import STATUS_ORDER, SearchSyntaxError, compile_query, sort_directives
 from commops.sandbox.store import SandboxStore, parse_iso
 from commops.sandbox.tickets import apply_changes, macro_changes
 from commops.sandbox.views import view_matches
@@ -364,13 +364,20 @@ def search(ctx: Ctx) -> Answer:
         raise ApiError(422, {"error": "invalid", "description": "Invalid search: Requested response size was "
                                                                 "greater than Search Response Limits"})
     results = _matching(ctx)
+    key, descending = sort_directives(ctx.args.get("query", ""))
     sort_by = ctx.args.get("sort_by")
     if sort_by:
         key = {"created_at": "created_at", "updated_at": "updated_at", "status": "status",
                "priority": "priority", "ticket_type": "type"}.get(sort_by)
         if key is None:
             raise bad_request(f"cannot sort by {sort_by!r}")
-        results.sort(key=lambda t: (str(t.get(key) or ""), t["id"]), reverse=ctx.args.get("sort_order") != "asc")
+        descending = ctx.args.get("sort_order") != "asc"
+    if key is not None:
+        order = key
+        if order == "status":
+            results.sort(key=lambda t: (STATUS_ORDER.index(str(t.get("status"))), t["id"]), reverse=descending)
+        else:
+            results.sort(key=lambda t: (str(t.get(order) or ""), t["id"]), reverse=descending)
     chunk = [{**ctx.store.render(t), "result_type": "ticket"} for t in results[(page - 1) * per_page:page * per_page]]
     params = {k: v for k, v in ctx.args.items() if k not in ("page", "per_page")}
     more = page * per_page < len(results)

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-__all__ = ["STATUS_ORDER", "SearchCatalog", "SearchSyntaxError", "compile_query", "parse_time"]
+__all__ = ["STATUS_ORDER", "SearchCatalog", "SearchSyntaxError", "compile_query", "parse_time", "sort_directives"]
+
+_ORDER_KEYS = {"created": "created_at", "created_at": "created_at", "updated": "updated_at",
+               "updated_at": "updated_at", "priority": "priority", "status": "status", "ticket_type": "type"}
 
 STATUS_ORDER = ("new", "open", "pending", "hold", "solved", "closed")
 Predicate = Callable[[Mapping[str, Any]], bool]
@@ -111,6 +114,11 @@ def _term_predicate(term: _Term, catalog: SearchCatalog, now: datetime) -> Predi
     lowered = value.lower()
     if key is None:
         return lambda t: lowered in f"{t.get('subject') or ''}\n{t.get('description') or ''}".lower()
+    if key in ("order_by", "sort"):
+        if op != ":" or (key == "order_by" and lowered not in _ORDER_KEYS) or (
+                key == "sort" and lowered not in ("asc", "desc")):
+            raise SearchSyntaxError(f"invalid {key}:{value}")
+        return lambda t: True
     if key == "type":
         if op != ":" or lowered != "ticket":
             raise SearchSyntaxError(f"the sandbox searches tickets only, not type{op}{value}")
@@ -195,7 +203,7 @@ def compile_query(query: str, catalog: SearchCatalog, now: datetime) -> Predicat
         predicate = _term_predicate(term, catalog, now)
         if term.negated:
             required.append(_negate(predicate))
-        elif term.key is not None and term.op == ":" and term.key != "type":
+        elif term.key is not None and term.op == ":" and term.key not in ("type", "order_by", "sort"):
             alternatives.setdefault(term.key, []).append(predicate)
         else:
             required.append(predicate)
@@ -209,3 +217,14 @@ def _negate(predicate: Predicate) -> Predicate:
 
 def _any(predicates: list[Predicate]) -> Predicate:
     return lambda t: any(p(t) for p in predicates)
+
+
+def sort_directives(query: str) -> tuple[str | None, bool]:
+    """``order_by:``/``sort:`` in the query: (ticket attribute to sort by or None, descending)."""
+    attribute, descending = None, True
+    for term in _tokenize(query):
+        if term.key == "order_by" and not term.negated:
+            attribute = _ORDER_KEYS.get(term.value.lower())
+        elif term.key == "sort" and not term.negated:
+            descending = term.value.lower() != "asc"
+    return attribute, descending

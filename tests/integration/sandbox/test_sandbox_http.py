@@ -191,3 +191,12 @@ def test_views_list_their_tickets(http: requests.Session, sandbox: SandboxServer
     executed = http.get(sandbox.url + API + f"/views/{queue['id']}/execute.json").json()
     assert executed["count"] == len(expected) - 1 and executed["columns"]
     assert http.get(sandbox.url + API + "/views/1.json").status_code == 404
+
+
+def test_search_sorting(http: requests.Session, sandbox: SandboxServer) -> None:
+    url = sandbox.url + API + "/search.json"
+    by_query = http.get(url, params={"query": "type:ticket order_by:created_at sort:asc"}).json()["results"]
+    stamps = [t["created_at"] for t in by_query]
+    assert stamps == sorted(stamps) and len(stamps) == 40
+    by_param = http.get(url, params={"query": "type:ticket", "sort_by": "created_at", "sort_order": "desc"}).json()
+    assert [t["created_at"] for t in by_param["results"]] == sorted(stamps, reverse=True)

@@ -72,3 +72,14 @@ def test_what_it_does_not_understand_is_an_error(query: str) -> None:
 
 def test_unknown_form_name_matches_nothing() -> None:
     assert ids('form:"No such form"', [ticket(1), ticket(2)]) == []
+
+
+def test_order_by_and_sort_are_directives_not_filters() -> None:
+    from commops.sandbox.search import sort_directives
+
+    tickets = [ticket(1), ticket(2, status="open")]
+    assert ids("type:ticket order_by:created sort:asc", tickets) == [1, 2]
+    assert sort_directives("type:ticket order_by:updated_at sort:asc") == ("updated_at", False)
+    assert sort_directives("type:ticket") == (None, True)
+    with pytest.raises(SearchSyntaxError):
+        compile_query("order_by:colour", CATALOG, NOW)
