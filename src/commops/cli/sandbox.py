@@ -52,6 +52,8 @@ def serve(
     = None,
     token: Annotated[str | None, typer.Option(help="API token every agent email authenticates with.")] = None,
     no_limits: Annotated[bool, typer.Option("--no-limits", help="Send rate-limit headers but never 429.")] = False,
+    incremental_lag: Annotated[float, typer.Option(
+        help="Seconds the incremental export leaves out (Zendesk: 60; the sandbox defaults to 0).", min=0)] = 0.0,
 ) -> None:
     """Run the sandbox in the foreground until Ctrl-C.
 
@@ -62,7 +64,7 @@ def serve(
     server = SandboxServer(_db(ctx), port=port, plan=plan or options.plan,
                            faults=options.faults if faults is None else faults,
                            seed=options.seed if seed is None else seed, token=token or options.token,
-                           limits=not no_limits)
+                           limits=not no_limits, incremental_lag_s=incremental_lag)
     if server.store.is_empty():
         server.store.reset()
         server.store.seed(options.seed_applications, options.seed if seed is None else seed)
