@@ -19,7 +19,7 @@ def test_serve_runs_until_interrupted(commops_home: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
-        assert process.stdout is not None
+        assert process.stdout is not None and process.stderr is not None
         first = process.stdout.readline()
         assert "listening on http://127.0.0.1:" in first, first + (process.stderr.read() if process.poll() else "")
         url = first.split("listening on ")[1].split()[0]
