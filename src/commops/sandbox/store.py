@@ -315,30 +315,34 @@ class SandboxStore:
         if not isinstance(comment, dict):
             raise invalid("comment", "comment must be an object with a body")
         comment.setdefault("author_id", author_id)
+        with self._tx() as db:
+            return self.render(self._insert(db, data, comment, description, author_id, created_at, ticket_id))
+
+    def _insert(self, db: sqlite3.Connection, data: dict[str, Any], comment: dict[str, Any],
+                description: Any, author_id: int, created_at: float | None, ticket_id: int | None
+                ) -> dict[str, Any]:
         status = data.pop("status", "new")
         for key in ("created_at", "updated_at", "id", "url"):
             data.pop(key, None)
-        now = self.clock() if created_at is None else created_at
-        stamp = iso(now)
-        with self._tx() as db:
-            new_id = ticket_id or int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()[0])
-            if db.execute("SELECT 1 FROM tickets WHERE id = ?", (new_id,)).fetchone():
-                raise invalid("id", f"ticket {new_id} already exists")
-            blank: dict[str, Any] = {"id": new_id, "subject": None, "status": "new", "tags": [], "custom_fields": [],
-                     "created_at": stamp, "updated_at": stamp, "via": _via(), "priority": None, "type": None}
-            change = apply_changes(blank, {**data, "comment": comment}, self.account(), author_id)
-            doc = change.ticket
-            if status != "new":
-                doc["status"] = _check_status(status)
-            doc["submitter_id"] = doc.get("submitter_id") or comment.get("author_id") or author_id
-            doc["description"] = change.comment["body"] if change.comment else description
-            events = [e for e in change.events if e["type"] == "Comment"]
-            events += [{"type": "Create", "field_name": key, "value": doc.get(key)}
-                       for key in ("subject", "status", "requester_id", "ticket_form_id", "group_id", "tags")]
-            events += [{"type": "Create", "field_name": str(e["id"]), "value": e["value"]}
-                       for e in doc["custom_fields"] if e["value"] not in (None, False)]
-            self._record(db, doc, events, author_id, stamp)
-            return self.render(doc)
+        stamp = iso(self.clock() if created_at is None else created_at)
+        new_id = ticket_id or int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()[0])
+        if db.execute("SELECT 1 FROM tickets WHERE id = ?", (new_id,)).fetchone():
+            raise invalid("id", f"ticket {new_id} already exists")
+        blank: dict[str, Any] = {"id": new_id, "subject": None, "status": "new", "tags": [], "custom_fields": [],
+                                 "created_at": stamp, "updated_at": stamp, "via": _via(), "priority": None,
+                                 "type": None}
+        change = apply_changes(blank, {**data, "comment": comment}, self.account(), author_id)
+        doc = change.ticket
+        doc["status"] = _check_status(status)
+        doc["submitter_id"] = doc.get("submitter_id") or comment.get("author_id") or author_id
+        doc["description"] = change.comment["body"] if change.comment else description
+        events = [e for e in change.events if e["type"] == "Comment"]
+        events += [{"type": "Create", "field_name": key, "value": doc.get(key)}
+                   for key in ("subject", "status", "requester_id", "ticket_form_id", "group_id", "tags")]
+        events += [{"type": "Create", "field_name": str(e["id"]), "value": e["value"]}
+                   for e in doc["custom_fields"] if e["value"] not in (None, False)]
+        self._record(db, doc, events, author_id, stamp)
+        return doc
 
     def update_ticket(self, ticket_id: int, changes: dict[str, Any], author_id: int,
                       client: str = "commops-sandbox") -> tuple[dict[str, Any], dict[str, Any]]:
@@ -445,22 +449,20 @@ class SandboxStore:
 
         document = generate(applications, seed, now=self.clock() if now is None else now,
                             first_user_id=self._first_free_user_id(), account=self.account())
-        ids = []
-        for user in document["users"]:
-            self.ensure_user(user["name"], user["email"], user_id=user["id"])
-        for ticket in document["tickets"]:
-            requester = self.user_by_email(ticket.pop("requester_email"))
-            assert requester is not None
-            ticket["requester_id"] = requester["id"]
-            status = ticket.pop("status")
-            created = ticket.pop("created_ts")
-            made = self.create_ticket(ticket, requester["id"], created_at=created)
-            if status != "new":
-                with self._tx() as db:
-                    doc = self._doc(db, made["id"])
-                    doc["status"] = status
-                    db.execute("UPDATE tickets SET doc = ? WHERE id = ?", (json.dumps(doc), made["id"]))
-            ids.append(int(made["id"]))
+        ids: list[int] = []
+        with self._tx() as db:  # one transaction: thousands of tickets in a second or two
+            for user in document["users"]:
+                if not db.execute("SELECT 1 FROM users WHERE email = ?", (user["email"].lower(),)).fetchone():
+                    self._put_user(db, _user_doc({**user, "role": "end-user"}, self.clock()))
+            for ticket in document["tickets"]:
+                email = ticket.pop("requester_email").lower()
+                requester = int(db.execute("SELECT id FROM users WHERE email = ? ORDER BY id LIMIT 1",
+                                           (email,)).fetchone()[0])
+                ticket["requester_id"] = requester
+                created = ticket.pop("created_ts")
+                comment = {**ticket.pop("comment"), "author_id": requester}
+                made = self._insert(db, ticket, comment, None, requester, created, None)
+                ids.append(int(made["id"]))
         return ids
 
     def _first_free_user_id(self) -> int:

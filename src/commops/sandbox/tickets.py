@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import html
 import re
 from collections.abc import Callable, Mapping
@@ -79,7 +78,7 @@ def render_ticket(doc: Mapping[str, Any], base_url: str, fields: Mapping[int, Ma
         "due_at": doc.get("due_at"),
         "email_cc_ids": [],
         "external_id": doc.get("external_id"),
-        "fields": copy.deepcopy(custom),
+        "fields": [dict(entry) for entry in custom],
         "follower_ids": [],
         "followup_ids": [],
         "forum_topic_id": None,
@@ -232,7 +231,7 @@ def apply_changes(doc: Mapping[str, Any], changes: Mapping[str, Any], account: A
     unknown = sorted(set(changes) - KNOWN_KEYS)
     if unknown:
         raise invalid(unknown[0], f"{unknown[0]} is not a ticket attribute")
-    new = copy.deepcopy(dict(doc))
+    new = dict(doc)  # tags and custom_fields are rebuilt below; nothing nested is modified in place
     events: list[dict[str, Any]] = []
     if doc.get("status") == "closed":
         raise invalid("status", "closed prevents ticket update")
