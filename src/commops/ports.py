@@ -83,6 +83,7 @@ class WriteResult(BaseModel):
     already_applied  the markers show this decision is on the ticket already (nothing sent)
     conflict         the ticket changed since it was evaluated; nothing written, back to the queue
     failed           Zendesk refused or the write could not be confirmed; ``error`` says why; retry is safe
+    skipped          the outcome writes nothing (manual, skip); the gateway sent nothing
     """
 
     ticket_id: int

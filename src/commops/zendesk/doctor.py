@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from commops.config import Settings
-from commops.errors import ZendeskError
+from commops.errors import AuthError, ZendeskError
 from commops.zendesk._compose import SUPPORTED_ACTIONS
 
 if TYPE_CHECKING:
@@ -42,8 +42,13 @@ def check_account(
     """Every check, in order. Stops after the first if the account does not answer or refuses us."""
     try:
         me = gateway.me()
+    except AuthError as exc:
+        return [
+            Check("account", True, f"{gateway.base_url} answers"),
+            Check("credentials", False, exc.message, exc.hint),
+        ]
     except ZendeskError as exc:
-        return [Check("account", False, str(exc.message), exc.hint or "check zendesk.url and the credentials")]
+        return [Check("account", False, exc.message, exc.hint or "check zendesk.url (or zendesk.subdomain)")]
     checks = [
         Check("account", True, f"{gateway.base_url} answers"),
         Check("credentials", True, f"signed in as {me.get('name')} <{me.get('email')}> ({me.get('role')})"),

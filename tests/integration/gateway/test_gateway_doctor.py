@@ -31,8 +31,15 @@ def test_check_account_on_the_reference_account(sandbox: SandboxServer, monkeypa
 
 def test_check_account_stops_at_refused_credentials(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
     with gateway_for(sandbox.url, monkeypatch, token="nope") as gw:
-        [check] = check_account(gw, gw.settings, [])
-    assert not check.ok and "401" in check.detail and check.fix and "TOKEN" in check.fix
+        account, credentials = check_account(gw, gw.settings, [])
+    assert account.ok
+    assert not credentials.ok and "401" in credentials.detail and credentials.fix and "TOKEN" in credentials.fix
+
+
+def test_check_account_when_nothing_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    with gateway_for("http://127.0.0.1:9", monkeypatch, timeout_s=0.5) as gw:
+        [account] = check_account(gw, gw.settings, ["anything"])
+    assert not account.ok and "cannot reach Zendesk" in account.detail and account.fix
 
 
 def test_open_gateway_starts_the_embedded_sandbox_once(commops_home: Path) -> None:
