@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -181,6 +181,3 @@ class ZendeskHttp:
         if not isinstance(data, dict):
             raise ZendeskError(f"Zendesk sent an unexpected answer while {what}")
         return data
-
-    def raise_for(self, response: requests.Response, what: str) -> NoReturn:
-        raise error_for_response(response, what, self.base_url)
