@@ -75,11 +75,7 @@ class SandboxStore:
         self.clock = clock or time.time
         self.base_url = base_url
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10.0,
-                                     isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+        self._connection: sqlite3.Connection | None = None
         self._account: Account | None = None
         self._writes = 0  # own commits; PRAGMA data_version covers other connections'
         self._cache: dict[str, tuple[tuple[int, int], Any]] = {}
@@ -90,9 +86,26 @@ class SandboxStore:
             elif set(_RESOURCE_FILES) - present:  # a file from an older sandbox: add what it lacks
                 self._load_resources(db, set(_RESOURCE_FILES) - present)
 
-    def close(self) -> None:
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The connection, opened on first use (and again after :meth:`close`)."""
         with self._lock:
-            self._conn.close()
+            if self._connection is None:
+                connection = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10.0,
+                                             isolation_level=None)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+                connection.executescript(_SCHEMA)
+                self._connection = connection
+            return self._connection
+
+    def close(self) -> None:
+        """Close the file; a later call reopens it."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+                self._cache.clear()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

@@ -146,6 +146,7 @@ def test_job_left_queued_by_a_dead_process_runs_at_next_start(tmp_path: Path) ->
         assert "accepted" not in first.store.ticket(3)["tags"]
     with SandboxServer(tmp_path / "restart.sqlite3", clock=clock) as second:
         assert "accepted" in second.store.ticket(3)["tags"]
+    assert "accepted" in second.store.ticket(3)["tags"]  # a stopped server's store reopens its file
 
 
 def test_unpolled_job_runs_without_further_requests(tmp_path: Path) -> None:
