@@ -403,10 +403,14 @@ class SandboxStore:
         return [json.loads(r[0]) for r in rows]
 
     def reply(self, ticket_id: int, text: str) -> None:
-        """The requester answers: a public comment by them; a pending/solved/on-hold ticket reopens."""
-        requester = self.ticket(ticket_id)["requester_id"]
-        self.update_ticket(ticket_id, {"comment": {"body": text, "public": True, "author_id": requester}},
-                           requester, client="requester-email")
+        """The requester answers: a public comment by them, and the ticket is ``open`` (a closed one
+        refuses, as in Zendesk, where a reply to a closed ticket starts a follow-up)."""
+        ticket = self.ticket(ticket_id)
+        requester = ticket["requester_id"]
+        changes: dict[str, Any] = {"comment": {"body": text, "public": True, "author_id": requester}}
+        if ticket["status"] != "open":
+            changes["status"] = "open"
+        self.update_ticket(ticket_id, changes, requester, client="requester-email")
 
     # ----- whole-account operations --------------------------------------------------------------------
 

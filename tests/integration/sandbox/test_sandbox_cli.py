@@ -32,6 +32,8 @@ def test_reset_seed_status_reply(commops_home: Path) -> None:
     replied = runner.invoke(app, ["sandbox", "reply", "3", "Here is the proof"])
     assert replied.exit_code == 0 and "status open" in replied.output
     assert store(commops_home).comments(3)[-1]["body"] == "Here is the proof"
+    fresh = next(d["id"] for _s, d in store(commops_home).ticket_docs() if d["status"] == "new")
+    assert "status open" in runner.invoke(app, ["sandbox", "reply", str(fresh), "More details"]).output
     missing = runner.invoke(app, ["sandbox", "reply", "999", "hi"])
     assert isinstance(missing.exception, NotFoundError)
 
