@@ -50,9 +50,9 @@ class SandboxServer:
             limiter = RateLimiter(plan, enabled=limits, clock=clock)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        injector = FaultInjector(parse_faults(faults), seed)  # a bad spec fails before anything opens
         self.store = SandboxStore(db_path or sandbox_db_path(), clock=clock)
-        self.app = SandboxApp(self.store, token=token, limiter=limiter,
-                              faults=FaultInjector(parse_faults(faults), seed), slow_s=slow_s,
+        self.app = SandboxApp(self.store, token=token, limiter=limiter, faults=injector, slow_s=slow_s,
                               incremental_lag_s=incremental_lag_s, job_delay_s=job_delay_s)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None

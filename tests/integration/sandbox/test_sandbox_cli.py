@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import requests
 from typer.testing import CliRunner
 
@@ -74,3 +75,19 @@ def test_start_embedded_seeds_an_empty_sandbox(commops_home: Path) -> None:
         assert len(again.store.ticket_docs()) == settings.sandbox.seed_applications
     finally:
         again.stop()
+
+
+def test_embedded_faults_come_from_the_environment(commops_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMMOPS_SANDBOX_FAULTS", "429=1")
+    monkeypatch.setenv("COMMOPS_SANDBOX_SEED", "9")
+    settings = load_settings()
+    assert settings.sandbox.seed == 9
+    server = start_embedded(settings)
+    try:
+        answer = requests.get(server.url + "/api/v2/users/me.json", auth=("bot@example.com/token", "sandbox"))
+        assert answer.status_code == 429 and answer.headers["Retry-After"] == "1"
+    finally:
+        server.stop()
+    monkeypatch.setenv("COMMOPS_SANDBOX_FAULTS", "oops=1")
+    with pytest.raises(ConfigError):
+        start_embedded(load_settings())
