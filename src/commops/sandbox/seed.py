@@ -52,7 +52,9 @@ EXCLUDED = [("Fullstack Code Bootcamp", "https://codebootcamp.io", "codebootcamp
             ("LearnFast E-Learning Platform", "https://learnfast.example.com", "learnfast.example.com")]
 PUBLIC_SECTOR = [("U.S. Naval Academy", "https://www.usna.edu", "usna.edu"),
                  ("Air Force Institute of Technology", "https://www.afit.edu", "afit.edu"),
-                 ("Lawrence Livermore National Laboratory", "https://www.llnl.gov", "llnl.gov")]
+                 ("Lawrence Livermore National Laboratory", "https://www.llnl.gov", "llnl.gov"),
+                 ("Army Cyber School", "https://cyber.army.mil", "army.mil"),
+                 ("Australian Defence Force Academy", "https://www.defence.gov.au", "defence.gov.au")]
 FREE_MAIL = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "proton.me"]
 DISPOSABLE = ["mailinator.com", "guerrillamail.com", "10minutemail.com"]
 COUNTRIES = ["US", "US", "US", "DE", "FR", "GB", "IN", "BR", "CA", "JP", "NL", "ES", "SE", "AU", "ZA", "IT", "de", "Fr"]

@@ -52,6 +52,9 @@ def test_seed_mix_covers_the_policy_edge_cases() -> None:
     countries = {a.get("country") for a in answers}
     assert any(c and c.upper() in {"RU", "IR", "CU", "SY", "KP", "BY", "UA"} and c != c.upper() for c in countries)
     assert any("U.S." in str(a.get("institution_name")) for a in answers)
+    domains = {u["email"].rsplit("@", 1)[1] for u in doc["users"]}
+    assert {"army.mil", "defence.gov.au", "llnl.gov"} & domains
+    assert {"gmail.com", "mailinator.com", "cs.stanford.edu"} & domains
     assert any(a.get("application_type") == "app_renewal" and "current_subscription_id" not in a for a in answers)
     assert any(str(a.get("namespace_url", "")).startswith("https://gitlab.com/") for a in answers)
     assert any(str(a.get("namespace_url", "")).startswith("https://github.com/") for a in answers)
@@ -119,3 +122,14 @@ def test_macro_actions_become_an_update() -> None:
     assert changes["status"] == "open" and isinstance(changes["group_id"], int)
     assert changes["additional_tags"] == "startups_renewal sales_handoff"
     assert comment is not None and comment["public"] is False
+
+
+def test_checkbox_with_a_tag_follows_it() -> None:
+    fields = {**FIELDS, 77: {"id": 77, "type": "checkbox", "tag": "nonprofit_verified", "key": "verified"}}
+    account = Account(fields=fields, forms=FORMS, groups={}, user=USERS.get)
+    checked = apply_changes(base_ticket(), {"custom_fields": [{"id": 77, "value": True}]}, account, 2)
+    assert "nonprofit_verified" in checked.ticket["tags"]
+    cleared = apply_changes(checked.ticket, {"remove_tags": "nonprofit_verified"}, account, 2)
+    assert {"id": 77, "value": False} in cleared.ticket["custom_fields"]
+    tagged = apply_changes(base_ticket(), {"additional_tags": ["nonprofit_verified"]}, account, 2)
+    assert {"id": 77, "value": True} in tagged.ticket["custom_fields"]
