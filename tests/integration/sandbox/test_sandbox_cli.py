@@ -91,3 +91,14 @@ def test_embedded_faults_come_from_the_environment(commops_home: Path, monkeypat
     monkeypatch.setenv("COMMOPS_SANDBOX_FAULTS", "oops=1")
     with pytest.raises(ConfigError):
         start_embedded(load_settings())
+
+
+def test_every_sandbox_command_is_documented() -> None:
+    from commops.cli.sandbox import group
+
+    docs = (Path(__file__).parents[3] / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    names = [command.name or (command.callback.__name__ if command.callback else "") for command in
+             group.registered_commands]
+    assert set(names) == {"serve", "reset", "seed", "load", "reply", "status"}
+    for name in names:
+        assert f"`commops sandbox {name}" in docs, name
