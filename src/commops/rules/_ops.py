@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 __all__ = ["domain_of", "email_or_domain", "host_of", "is_http_url", "number", "word_pattern"]
 
+_SPACE = re.compile(r"\s")
+
 
 def number(value: Any) -> float | None:
     if isinstance(value, bool):
@@ -63,7 +65,7 @@ def is_http_url(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     text = value.strip()
-    if any(ch.isspace() for ch in text):
+    if _SPACE.search(text):
         return False
     try:
         parts = urlsplit(text)

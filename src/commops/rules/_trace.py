@@ -17,30 +17,41 @@ _set = object.__setattr__
 M = TypeVar("M", bound=BaseModel)
 
 
+_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
+
+
 def construct(cls: type[M], values: dict[str, Any]) -> M:
-    """``model_construct`` without its per-call overhead: ``values`` must name every field."""
+    """``model_construct`` without its per-call overhead: ``values`` must name every field.
+
+    Every instance of a class shares one fields-set (all fields are set, so pydantic's only mutation of
+    it, adding an assigned field's name, changes nothing): one object fewer for the garbage collector.
+    """
     obj = cls.__new__(cls)
+    fields = _ALL_FIELDS.get(cls)
+    if fields is None:
+        fields = _ALL_FIELDS[cls] = set(cls.model_fields)
     _set(obj, "__dict__", values)
-    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_fields_set__", fields)
     _set(obj, "__pydantic_extra__", None)
     _set(obj, "__pydantic_private__", None)
     return obj
 
 
 class LazyTrace(list):  # type: ignore[type-arg]
-    """A list filled by ``factory`` the first time it is read."""
+    """A list filled by ``factory(a, b)`` the first time it is read."""
 
-    __slots__ = ("_factory",)
+    __slots__ = ("_a", "_b", "_factory")
 
-    def __init__(self, factory: Callable[[], list[Any]]) -> None:
-        super().__init__()
-        self._factory: Callable[[], list[Any]] | None = factory
+    def __init__(self, factory: Callable[[Any, Any], list[Any]], a: Any = None, b: Any = None) -> None:
+        self._factory: Callable[[Any, Any], list[Any]] | None = factory
+        self._a, self._b = a, b
 
     def _fill(self) -> None:
         factory = self._factory
         if factory is not None:
             self._factory = None
-            list.extend(self, factory())
+            list.extend(self, factory(self._a, self._b))
+            self._a = self._b = None
 
     def __iter__(self) -> Iterator[Any]:
         self._fill()

@@ -1,0 +1,188 @@
+"""Conditions → one generated Python function per program.
+
+Each condition node gets two slots in a flat list: its result (True/False/None) at ``2*id`` and the
+value it observed at ``2*id + 1``; the trace is built from them later. ``all``/``any``/``not`` and the
+common leaf tests are emitted inline (no call per node); other leaves call a closure. The generated
+source names only generated identifiers: every value from the rule files reaches it through the
+namespace (``K3``, ``E3``, ...), never as source text. Each rule runs in its own ``try``, so a datum no
+operator expected makes that rule *unknown* instead of failing the evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from commops.domain import Application
+from commops.domain.calendar import BusinessCalendar
+from commops.rules import _ops
+from commops.rules._checks import Lookups, build_check, build_transform
+from commops.rules._paths import getter_for
+from commops.rules._schema import AllOf, AnyOf, Condition, NotOf, Test
+
+__all__ = ["EvalError", "Node", "ProgramFn", "RuleCompiler"]
+
+ProgramFn = Callable[[Application, list[Any]], tuple[bool | None, ...]]
+_EMPTYABLE = frozenset({list, dict, tuple, set})
+
+
+@dataclass(frozen=True)
+class Node:
+    op: str
+    field: str | None = None
+    expected: Any = None
+    note: str | None = None
+    children: tuple[int, ...] = ()
+    pair: bool = False  # the observed slot holds (observed, expected)
+
+
+class EvalError:
+    """Put in a rule root's observed slot when evaluating the rule raised."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.message = f"error: {type(exc).__name__}: {exc}"
+
+
+class RuleCompiler:
+    def __init__(self, lists: Mapping[str, list[Any]], lookups: Lookups, calendar: BusinessCalendar,
+                 now: Callable[[], datetime]) -> None:
+        self.lists = lists
+        self.lookups = lookups
+        self.calendar, self.now = calendar, now
+        self.nodes: list[Node] = []
+        self.ns: dict[str, Any] = {"EMPTYABLE": _EMPTYABLE, "ERR": EvalError}
+        self.getters: dict[str, str] = {}  # path -> name of its getter in the namespace (P0, P1, ...)
+        self.fields: dict[str, str] = {}  # fields.<key> -> local variable holding its value (f0, f1, ...)
+
+    def rule(self, cond: Condition) -> tuple[int, list[str]]:
+        """(root node id, the source lines that compute ``r<root>``)."""
+        lines: list[str] = []
+        return self._condition(cond, lines), lines
+
+    @property
+    def slots(self) -> int:
+        """Slots per evaluation: two per node, then one per rule result."""
+        return 2 * len(self.nodes)
+
+    def program(self, name: str, rules: Sequence[tuple[int, list[str]]]) -> ProgramFn:
+        """One function for a program's rules; it also stores rule ``n``'s result in ``s[slots + n]``."""
+        body = ["def run(app, s):", "    F = app.fields"]
+        code = "\n".join(line for _, lines in rules for line in lines)
+        for name in sorted(n for n in self.fields.values() if f"v = {n}\n" in code + "\n"):  # read each field once
+            body += [f"    v = F.get(K{name})",
+                     "    if v is not None and ((v.__class__ is str and not v.strip()) "
+                     "or (v.__class__ in EMPTYABLE and not v)): v = None",
+                     f"    {name} = v"]
+        for getter in sorted(g for g in self.getters.values() if f"{g}(app)" in code):  # read each path once
+            body += [f"    try:\n        {getter}_v = {getter}(app)",
+                     f"    except Exception:\n        {getter}_v = None"]
+        base = self.slots
+        for index, (root, lines) in enumerate(rules):
+            lines = [line.replace("(app)", "_v") if line.startswith("v = P") else line for line in lines]
+            body += ["    try:", *(f"        {line}" for line in lines), f"        x{index} = r{root}",
+                     "    except Exception as e:", f"        x{index} = None", f"        s[{2 * root + 1}] = ERR(e)",
+                     f"    s[{base + index}] = x{index}"]
+        body.append("    return (" + "".join(f"x{i}, " for i in range(len(rules))) + ")")
+        namespace = dict(self.ns)
+        # Only generated identifiers in the source; rule-file values come through the namespace (module doc).
+        exec(compile("\n".join(body), f"<commops rules: {name}>", "exec"), namespace)
+        run: ProgramFn = namespace["run"]
+        return run
+
+    def _add(self, node: Node) -> int:
+        self.nodes.append(node)
+        return len(self.nodes) - 1
+
+    def _condition(self, cond: Condition, out: list[str]) -> int:
+        if isinstance(cond, AllOf | AnyOf):
+            kids = [self._condition(c, out) for c in (cond.all_ if isinstance(cond, AllOf) else cond.any_)]
+            op = "all" if isinstance(cond, AllOf) else "any"
+            i = self._add(Node(op, children=tuple(kids)))
+            win, lose = ("False", "True") if op == "all" else ("True", "False")
+            decided = " or ".join(f"r{k} is {win}" for k in kids)
+            unknown = " or ".join(f"r{k} is None" for k in kids)
+            out.append(f"r{i} = {win} if ({decided}) else (None if ({unknown}) else {lose})")
+        elif isinstance(cond, NotOf):
+            k = self._condition(cond.not_, out)
+            i = self._add(Node("not", children=(k,)))
+            out.append(f"r{i} = None if r{k} is None else not r{k}")
+        else:
+            i = self._test(cond, out)
+        out.append(f"s[{2 * i}] = r{i}")
+        return i
+
+    def _test(self, t: Test, out: list[str]) -> int:
+        expected: Any = t.value
+        note = None
+        if t.list_ref is not None:
+            expected, note = list(self.lists.get(t.list_ref, [])), f"list {t.list_ref}"
+        if t.transform:
+            note = f"{t.transform}({t.field})" + (f"; {note}" if note else "")
+        if_missing = None if t.if_missing == "unknown" else bool(t.if_missing)
+        if t.op == "domain_is_or_under":
+            return self._domain(t, if_missing, out)
+        i = self._add(Node(t.op, t.field, expected, note))
+        ns = self.ns
+        transform = build_transform(t.transform, self.calendar, self.now)
+        if t.field.startswith("fields.") and transform is None:
+            name = self.fields.get(t.field)
+            if name is None:
+                name = self.fields[t.field] = f"f{len(self.fields)}"
+                ns[f"K{name}"] = t.field.removeprefix("fields.")
+            out.append(f"v = {name}")
+        else:
+            name = self.getters.get(t.field)
+            if name is None:
+                name = self.getters[t.field] = f"P{len(self.getters)}"
+                ns[name] = getter_for(t.field)
+            out.append(f"v = {name}(app)")
+            if transform is not None:
+                ns[f"T{i}"] = transform
+                out.append(f"if v is not None: v = T{i}(v)")
+        out.append(f"s[{2 * i + 1}] = v")
+        if t.op in ("missing", "present"):
+            out.append(f"r{i} = v is {'' if t.op == 'missing' else 'not '}None")
+            return i
+        ns[f"M{i}"] = if_missing
+        ns[f"C{i}"] = build_check(t, expected, self.lookups)
+        plain = not t.ignore_case
+        if t.op in ("eq", "ne") and plain and isinstance(expected, str):
+            ns[f"E{i}"] = expected
+            out.append(f"r{i} = M{i} if v is None else (v {'==' if t.op == 'eq' else '!='} E{i})")
+        elif t.op in ("in", "not_in") and plain and all(isinstance(x, str) for x in expected):
+            ns[f"S{i}"] = frozenset(expected)
+            test = "in" if t.op == "in" else "not in"
+            out.append(f"r{i} = M{i} if v is None else ((v {test} S{i}) if v.__class__ is str else C{i}(v))")
+        else:
+            out.append(f"r{i} = M{i} if v is None else C{i}(v)")
+        return i
+
+    def _domain(self, t: Test, if_missing: bool | None, out: list[str]) -> int:
+        get = getter_for(t.field)
+        other = getter_for(t.other) if t.other else None
+        fixed = _ops.host_of(t.value) if t.value is not None else None
+        note = f"host of {t.other}" if t.other else None
+        i = self._add(Node(t.op, t.field, fixed, note, pair=True))
+        slot = 2 * i + 1
+
+        def domain(app: Application, s: list[Any]) -> bool | None:
+            raw = get(app)
+            d = _ops.email_or_domain(raw) if raw is not None else None
+            h = fixed
+            if other is not None:
+                o = other(app)
+                h = _ops.host_of(o) if o is not None else None
+            s[slot] = (d, h)
+            if d is None:
+                return if_missing
+            if h is None:
+                return None
+            return d == h or d.endswith("." + h)
+
+        self.ns[f"L{i}"] = domain
+        out.append(f"r{i} = L{i}(app, s)")
+        return i
