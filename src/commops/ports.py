@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -103,6 +103,10 @@ class TicketGateway(Protocol):
 
     def macros(self) -> list[MacroInfo]: ...
 
-    def write_decisions(self, proposals: Sequence[Proposal]) -> list[WriteResult]: ...
+    def write_decisions(
+        self, proposals: Sequence[Proposal], *, on_job: Callable[[str, list[int]], None] | None = None
+    ) -> list[WriteResult]: ...
+
+    def settle_jobs(self, job_ids: Sequence[str]) -> dict[str, str]: ...
 
     def request_counts(self) -> dict[str, int]: ...

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     started_at TEXT NOT NULL,
     finished_at TEXT,
     result TEXT,
-    error TEXT
+    error TEXT,
+    job_id TEXT
 );
 """
 
@@ -132,6 +133,9 @@ class Journal:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(attempts)")}
+            if "job_id" not in columns:  # journals written before job ids were recorded
+                db.execute("ALTER TABLE attempts ADD COLUMN job_id TEXT")
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open the journal at {target}: {exc}") from exc
         return cls(db, target)
@@ -266,6 +270,25 @@ class Journal:
                 )
         except sqlite3.Error as exc:
             raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
+
+    def record_job(self, attempt_ids: Sequence[int], job_id: str) -> None:
+        """Zendesk accepted a job for these attempts: a run killed before it ends knows what to wait for."""
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany(
+                    "UPDATE attempts SET job_id=? WHERE id=?", [(job_id, aid) for aid in attempt_ids]
+                )
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
+
+    def unsettled_jobs(self) -> list[str]:
+        """Jobs behind writes that never saw a success: they may still land, so wait before resending."""
+        rows = self._exec(
+            "SELECT DISTINCT a.job_id FROM attempts a JOIN proposals p ON p.id = a.proposal_id"
+            " WHERE a.job_id IS NOT NULL AND p.state IN ('approved', 'writing', 'failed')"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def unfinished_writes(self) -> list[ProposalRecord]:
         """Proposals approved or sent but with no result: a run stopped mid-write. Also failed ones."""

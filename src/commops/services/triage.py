@@ -241,9 +241,12 @@ def apply_proposals(
     proposals: Sequence[Proposal],
     *,
     progress: Callable[[int], None] | None = None,
-    chunk: int = 100,
+    chunk: int = 1000,
 ) -> list[WriteResult]:
     """Write proposals through the gateway, recording intent before and result after each chunk.
+
+    Chunks are large (the gateway splits them into update_many jobs of 100 itself): every gateway call
+    pays one stamp re-check and one round of job polls, so fewer calls mean fewer requests.
 
     ``proposal_ids`` maps ticket id → journal row. A run killed anywhere in here leaves rows in state
     ``writing``; ``resume_unfinished`` sends them again, and the gateway's write markers make that safe.
@@ -254,8 +257,13 @@ def apply_proposals(
         part = writable[start : start + chunk]
         ids = [proposal_ids[p.ticket_id] for p in part]
         attempts = ports.journal.begin_writes(ids)
+        attempt_of = {p.ticket_id: attempts[proposal_ids[p.ticket_id]] for p in part}
+
+        def record_job(job_id: str, ticket_ids: list[int], attempt_of: dict[int, int] = attempt_of) -> None:
+            ports.journal.record_job([attempt_of[t] for t in ticket_ids if t in attempt_of], job_id)
+
         try:
-            outcome = ports.gateway.write_decisions(part)
+            outcome = ports.gateway.write_decisions(part, on_job=record_job)
         except Exception as exc:
             for pid in ids:
                 ports.journal.finish_write(pid, attempts[pid], "failed", str(exc), None)
@@ -277,6 +285,9 @@ def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
     pending = ports.journal.unfinished_writes()
     if not pending:
         return []
+    jobs = ports.journal.unsettled_jobs()
+    if jobs:  # a killed run's queued job may still land: let it, then the markers tell the truth
+        ports.gateway.settle_jobs(jobs)
     latest: dict[int, ProposalRecord] = {}
     for record in pending:
         latest[record.ticket_id] = record  # the newest proposal per ticket wins

@@ -7,7 +7,7 @@ dropped connection, a 5xx or a lost job the tickets are re-read and the write_id
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from commops.domain import Proposal
@@ -22,6 +22,9 @@ __all__ = ["Writer", "update_many_body"]
 
 CHUNK = 100
 _CONFIRM_DELAYS = (0.0, 0.5, 1.5)  # re-reads after an unconfirmed write: the job may still be running
+
+
+JobCallback = Callable[[str, list[int]], None]
 
 
 def _uncertain(exc: ZendeskError) -> bool:
@@ -40,8 +43,9 @@ def update_many_body(chunk: Sequence[tuple[Proposal, ComposedUpdate]]) -> dict[s
 
 
 class Writer:
-    def __init__(self, gateway: ZendeskGateway) -> None:
+    def __init__(self, gateway: ZendeskGateway, on_job: JobCallback | None = None) -> None:
         self.gw = gateway
+        self._on_job = on_job
         self._conflicted: list[tuple[Proposal, ComposedUpdate]] = []
 
     def write(self, proposals: Sequence[Proposal]) -> list[WriteResult]:
@@ -112,6 +116,8 @@ class Writer:
                 unsure += self._job_results(job, chunk, results)
             elif job.get("id"):
                 jobs[str(job["id"])] = chunk
+                if self._on_job is not None:  # the caller records it: a later run waits for it to settle
+                    self._on_job(str(job["id"]), [p.ticket_id for p, _ in chunk])
             else:
                 unsure += chunk
         unsure += self._poll(jobs, results)

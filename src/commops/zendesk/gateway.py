@@ -237,11 +237,52 @@ class ZendeskGateway:
 
     # -- writing ------------------------------------------------------------------------------------
 
-    def write_decisions(self, proposals: Sequence[Proposal]) -> list[WriteResult]:
-        """One result per proposal, in order. Manual and skip outcomes write nothing: ``skipped``."""
+    def write_decisions(
+        self, proposals: Sequence[Proposal], *, on_job: Callable[[str, list[int]], None] | None = None
+    ) -> list[WriteResult]:
+        """One result per proposal, in order. Manual and skip outcomes write nothing: ``skipped``.
+
+        ``on_job(job_id, ticket_ids)`` is called as soon as Zendesk accepts an update_many job, so a
+        caller can record it: a run killed while the job is queued leaves its id behind for the next run
+        to :meth:`settle_jobs` before it looks at the tickets again.
+        """
         from commops.zendesk._writer import Writer
 
-        return Writer(self).write(proposals)
+        return Writer(self, on_job=on_job).write(proposals)
+
+    def settle_jobs(self, job_ids: Sequence[str]) -> dict[str, str]:
+        """Wait (within ``job_wait_s``) until these jobs are no longer queued or working; their last status.
+
+        Jobs Zendesk no longer knows (results expire after hours) count as settled: they ran long ago.
+        """
+        pending = list(dict.fromkeys(job_ids))
+        final: dict[str, str] = {}
+        deadline = self.now() + self.settings.zendesk.job_wait_s
+        delay = 0.25
+        while pending:
+            data: dict[str, Any] = {}
+            for part in _chunks(pending, SHOW_MANY):
+                got = self.http.get(f"job_statuses/show_many.json?ids={','.join(part)}", what="settling jobs")
+                data.setdefault("job_statuses", []).extend(got.get("job_statuses") or [])
+            seen = {str(j.get("id")): str(j.get("status")) for j in data.get("job_statuses") or []}
+            still = []
+            for job_id in pending:
+                status = seen.get(job_id, "gone")
+                if status in ("queued", "working"):
+                    still.append(job_id)
+                else:
+                    final[job_id] = status
+            pending = still
+            if pending:
+                if self.now() >= deadline:
+                    raise ZendeskError(
+                        f"{len(pending)} update job(s) from an earlier run are still queued after "
+                        f"{self.settings.zendesk.job_wait_s:.0f}s; nothing was resent",
+                        hint="run again later: the writes are resumed once those jobs have run",
+                    )
+                self.pause(delay)
+                delay = min(delay * 2, 5.0)
+        return final
 
     # helpers the writer uses
     def _prepare(

@@ -47,3 +47,24 @@ def test_orphan_job_landing_between_recheck_and_write_is_not_doubled(
         for ticket_id in range(FIRST_ID, FIRST_ID + 3):
             assert len(commops_comments(sandbox, ticket_id)) == 1
         assert retry.request_counts()["PUT /tickets/update_many"] == 1  # its own job: refused by safe update
+
+
+def test_settle_jobs_waits_for_an_orphan_job_then_the_markers_show_it_landed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal recorded the killed run's job id: the next run waits for it instead of resending."""
+    with SandboxServer(tmp_path / "sb.sqlite3", limits=False, job_delay_s=0.3) as sandbox:
+        sandbox.store.reset()
+        sandbox.store.load(applicants(2))
+        with gateway_for(sandbox.url, monkeypatch) as killed:
+            proposals = proposals_for(killed)
+            ready, _ = killed._prepare(proposals)
+            orphan = killed.http.put("tickets/update_many.json", update_many_body(ready), what="orphan")
+        job_id = str(orphan["job_status"]["id"])
+        with gateway_for(sandbox.url, monkeypatch) as retry:
+            assert retry.settle_jobs([job_id, "V3-unknown"]) == {job_id: "completed", "V3-unknown": "gone"}
+            results = retry.write_decisions(proposals)
+        assert [r.status for r in results] == ["already_applied"] * 2
+        assert "PUT /tickets/update_many" not in retry.request_counts()
+        for ticket_id in range(FIRST_ID, FIRST_ID + 2):
+            assert len(commops_comments(sandbox, ticket_id)) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from commops.domain import Application, Decision, DecisionMarker, MacroRef, Outcome, Proposal, Reason
@@ -30,7 +30,15 @@ class FakeGateway:
     def macros(self) -> list[MacroInfo]:
         return []
 
-    def write_decisions(self, proposals: Sequence[Proposal]) -> list[WriteResult]:
+    def settle_jobs(self, job_ids: Sequence[str]) -> dict[str, str]:
+        self.settled = list(job_ids)
+        return {j: "completed" for j in job_ids}
+
+    def write_decisions(
+        self, proposals: Sequence[Proposal], *, on_job: Callable[[str, list[int]], None] | None = None
+    ) -> list[WriteResult]:
+        if on_job is not None:
+            on_job(f"job-{len(self.written)}", [p.ticket_id for p in proposals])
         if self.fail_next_write is not None:
             exc, self.fail_next_write = self.fail_next_write, None
             raise exc

@@ -73,9 +73,12 @@ def test_unattended_applies_only_auto_rules_and_resumes_after_a_crash(commops_ho
         run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
     assert gateway.written == []
     assert {r.ticket_id for r in ports.journal.unfinished_writes()} == {1, 3}
+    assert ports.journal.unsettled_jobs() == ["job-0"]  # Zendesk took the job before the crash
     summary = run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
     assert sorted(gateway.written) == [(1, "qualify"), (3, "qualify")]
     assert len(summary.resumed) == 2 and summary.results == []
+    assert gateway.settled == ["job-0"]  # waited for the old job before looking again
+    assert ports.journal.unsettled_jobs() == []
     assert ports.journal.unfinished_writes() == []
     assert resume_unfinished(ports) == []
 
