@@ -200,3 +200,21 @@ def test_search_sorting(http: requests.Session, sandbox: SandboxServer) -> None:
     assert stamps == sorted(stamps) and len(stamps) == 40
     by_param = http.get(url, params={"query": "type:ticket", "sort_by": "created_at", "sort_order": "desc"}).json()
     assert [t["created_at"] for t in by_param["results"]] == sorted(stamps, reverse=True)
+
+
+def test_concurrent_writers_lose_nothing(http: requests.Session, sandbox: SandboxServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(n: int) -> int:
+        with requests.Session() as session:
+            session.auth = ("agent@example.com/token", "sandbox")
+            answer = session.put(sandbox.url + API + "/tickets/8.json", json={"ticket": {"additional_tags": [f"w{n}"]}})
+            return answer.status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(write, range(24)))
+    assert codes == [200] * 24
+    tags = set(sandbox.store.ticket(8)["tags"])
+    assert {f"w{n}" for n in range(24)} <= tags
+    stamps = [a["created_at"] for a in sandbox.store.audits(8)[1:]]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps) == 24
