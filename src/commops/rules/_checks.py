@@ -64,9 +64,9 @@ def build_check(t: Test, expected: Any, lookups: Lookups) -> Check:
         return _ops.is_http_url
     if op == "spdx_known":
         spdx = lookups.spdx
-        return lambda v: bool(spdx(v).known) if isinstance(v, str) else False
+        return _memo_text(lambda v: bool(spdx(v).known) if isinstance(v, str) else False)
     if op == "spdx_osi_approved":
-        return _osi(lookups.spdx)
+        return _memo_text(_osi(lookups.spdx))
     lookup = {"academic_domain": lookups.academic, "free_mail_domain": lookups.free_mail,
               "disposable_domain": lookups.disposable}[op]
 
@@ -74,7 +74,26 @@ def build_check(t: Test, expected: Any, lookups: Lookups) -> Check:
         d = _ops.email_or_domain(v)
         return None if d is None else bool(lookup(d))
 
-    return in_dataset
+    return _memo_text(in_dataset)
+
+
+def _memo_text(check: Check) -> Check:
+    """Remember a data-set answer per raw text (the same domains come back all through a queue)."""
+    memo: dict[str, bool | None] = {}
+
+    def remembered(v: Any) -> bool | None:
+        if v.__class__ is not str:
+            return check(v)
+        try:
+            return memo[v]
+        except KeyError:
+            pass
+        if len(memo) >= 20000:
+            memo.clear()
+        result = memo[v] = check(v)
+        return result
+
+    return remembered
 
 
 def _osi(spdx: Callable[[str], Any]) -> Check:
@@ -131,7 +150,7 @@ def _member(values: list[Any], ignore_case: bool) -> Check:
 
 def _compare(op: str, target: float) -> Check:
     def compare(v: Any) -> bool | None:
-        n = _ops.number(v)
+        n = v if v.__class__ is int or v.__class__ is float else _ops.number(v)
         if n is None:
             return None
         if op == "gt":
@@ -146,7 +165,11 @@ def _compare(op: str, target: float) -> Check:
 
 
 def _search(pattern: re.Pattern[str]) -> Check:
+    find = pattern.search
+
     def search(v: Any) -> bool | None:
+        if v.__class__ is str:
+            return find(v) is not None
         if isinstance(v, list | tuple | set):
             return any(pattern.search(str(x)) is not None for x in v)
         if isinstance(v, str | int | float):
