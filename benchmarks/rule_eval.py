@@ -128,8 +128,8 @@ EQUIVALENT = [
      "deployment == null or seats == null or seats < 1"),
     ("escalate", "{any: [{all: [{field: fields.funding_total_usd, op: ge, value: 5000000, if_missing: false},"
                  " {field: fields.funding_total_usd, op: le, value: 20000000, if_missing: false}]},"
-                 " {all: [{field: fields.funding_total_usd, op: missing},"
-                 " {field: fields.funding_stage, op: in, value: [stage_series_a, stage_series_b], if_missing: false}]}]}",
+                 " {all: [{field: fields.funding_total_usd, op: missing}, {field: fields.funding_stage, op: in,"
+                 " value: [stage_series_a, stage_series_b], if_missing: false}]}]}",
      "(funding_total_usd != null and funding_total_usd >= 5000000.0 and funding_total_usd <= 20000000.0)"
      ' or (funding_total_usd == null and funding_stage in ["stage_series_a", "stage_series_b"])'),
     ("qualify", "{any: [{field: fields.funding_total_usd, op: lt, value: 5000000, if_missing: false},"

@@ -22,10 +22,24 @@ from commops.rules._checks import Lookups, build_check, build_transform
 from commops.rules._paths import getter_for
 from commops.rules._schema import AllOf, AnyOf, Condition, NotOf, Test
 
-__all__ = ["EvalError", "Node", "ProgramFn", "RuleCompiler"]
+__all__ = ["NEVER", "CompiledRule", "EvalError", "Node", "ProgramFn", "RuleCompiler"]
 
-ProgramFn = Callable[[Application, list[Any]], tuple[bool | None, ...]]
+ProgramFn = Callable[[Application, list[Any]], tuple[int, list[tuple[int, Any]], list[Any]]]
 _EMPTYABLE = frozenset({list, dict, tuple, set})
+NEVER = 99  # the rank of "did not fire"
+
+
+@dataclass
+class CompiledRule:
+    """What the code generator needs of one rule: its code, ranks and explanations."""
+
+    root: int
+    lines: list[str]
+    rank: int
+    unknown_rank: int
+    fired: Any
+    unknown: Any
+    blocking: Any
 
 
 @dataclass(frozen=True)
@@ -68,28 +82,39 @@ class RuleCompiler:
         """Slots per evaluation: two per node, then one per rule result."""
         return 2 * len(self.nodes)
 
-    def program(self, name: str, rules: Sequence[tuple[int, list[str]]]) -> ProgramFn:
-        """One function for a program's rules; it also stores rule ``n``'s result in ``s[slots + n]``."""
-        body = ["def run(app, s):", "    F = app.fields"]
-        code = "\n".join(line for _, lines in rules for line in lines)
-        for name in sorted(n for n in self.fields.values() if f"v = {n}\n" in code + "\n"):  # read each field once
-            body += [f"    v = F.get(K{name})",
+    def program(self, program: str, rules: Sequence[CompiledRule]) -> ProgramFn:
+        """One function for a program's rules, returning ``(best rank, fired, blocking)``: the rank of the
+        winning outcome, ``(rank, explanation)`` for every rule that fired, and the explanations of rules
+        whose unknown was ignored. Rule ``n``'s result also goes to ``s[slots + n]`` for the trace."""
+        body = ["def run(app, s):", "    F = app.fields", f"    best = {NEVER}", "    fired = []", "    blocking = []"]
+        code = "\n".join(line for rule in rules for line in rule.lines) + "\n"
+        for var in sorted(n for n in self.fields.values() if f"v = {n}\n" in code):  # read each field once
+            body += [f"    v = F.get(K{var})",
                      "    if v is not None and ((v.__class__ is str and not v.strip()) "
                      "or (v.__class__ in EMPTYABLE and not v)): v = None",
-                     f"    {name} = v"]
+                     f"    {var} = v"]
         for getter in sorted(g for g in self.getters.values() if f"{g}(app)" in code):  # read each path once
             body += [f"    try:\n        {getter}_v = {getter}(app)",
                      f"    except Exception:\n        {getter}_v = None"]
-        base = self.slots
-        for index, (root, lines) in enumerate(rules):
-            lines = [line.replace("(app)", "_v") if line.startswith("v = P") else line for line in lines]
-            body += ["    try:", *(f"        {line}" for line in lines), f"        x{index} = r{root}",
-                     "    except Exception as e:", f"        x{index} = None", f"        s[{2 * root + 1}] = ERR(e)",
-                     f"    s[{base + index}] = x{index}"]
-        body.append("    return (" + "".join(f"x{i}, " for i in range(len(rules))) + ")")
         namespace = dict(self.ns)
+        base = self.slots
+        for n, rule in enumerate(rules):
+            namespace[f"V{n}"], namespace[f"U{n}"], namespace[f"B{n}"] = rule.fired, rule.unknown, rule.blocking
+            lines = [line.replace("(app)", "_v") if line.startswith("v = P") else line for line in rule.lines]
+            body += ["    try:", *(f"        {line}" for line in lines), f"        x = r{rule.root}",
+                     "    except Exception as e:", "        x = None", f"        s[{2 * rule.root + 1}] = ERR(e)",
+                     f"    s[{base + n}] = x",
+                     "    if x is True:", f"        fired.append(({rule.rank}, V{n}))",
+                     f"        if best > {rule.rank}: best = {rule.rank}",
+                     "    elif x is None:"]
+            if rule.unknown_rank == NEVER:
+                body.append(f"        blocking.append(B{n})")
+            else:
+                body += [f"        fired.append(({rule.unknown_rank}, U{n}))",
+                         f"        if best > {rule.unknown_rank}: best = {rule.unknown_rank}"]
+        body.append("    return best, fired, blocking")
         # Only generated identifiers in the source; rule-file values come through the namespace (module doc).
-        exec(compile("\n".join(body), f"<commops rules: {name}>", "exec"), namespace)
+        exec(compile("\n".join(body), f"<commops rules: {program}>", "exec"), namespace)
         run: ProgramFn = namespace["run"]
         return run
 

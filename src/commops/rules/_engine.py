@@ -26,7 +26,7 @@ from commops.domain import (
 from commops.domain.calendar import BusinessCalendar
 from commops.ports import Datasets
 from commops.rules._checks import Lookups
-from commops.rules._compile import EvalError, Node, ProgramFn, RuleCompiler
+from commops.rules._compile import NEVER, CompiledRule, EvalError, Node, ProgramFn, RuleCompiler
 from commops.rules._paths import Getter, getter_for
 from commops.rules._schema import Rule
 from commops.rules._trace import LazyTrace, construct
@@ -36,7 +36,7 @@ __all__ = ["CompiledRuleSet", "LoadedRule"]
 _TRUTH = {True: Truth.TRUE, False: Truth.FALSE, None: Truth.UNKNOWN}
 _RANK = {outcome: rank for rank, outcome in enumerate(OUTCOME_PRECEDENCE)}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
-_NEVER = 99
+_NEVER = NEVER
 
 
 @dataclass(frozen=True)
@@ -149,13 +149,15 @@ class CompiledRuleSet:
             # Each program gets its own node table: small slot lists, shared rules compiled per program.
             compiler = RuleCompiler(lists, lookups, calendar, now)
             mine: list[_Compiled] = []
-            code: list[tuple[int, list[str]]] = []
+            code: list[CompiledRule] = []
             for loaded in rules:
                 if program not in loaded.programs:
                     continue
                 root, lines = compiler.rule(loaded.rule.when)
-                mine.append(_compiled(loaded, root))
-                code.append((root, lines))
+                rule = _compiled(loaded, root)
+                mine.append(rule)
+                code.append(CompiledRule(root, lines, rule.rank, rule.unknown_rank, rule.fired, rule.unknown,
+                                         rule.blocking))
             self._plans[program] = _Plan(tuple(mine), compiler.program(program, code),
                                          tuple(compiler.nodes),
                                          compiler.slots, compiler.slots + len(mine))
@@ -171,21 +173,7 @@ class CompiledRuleSet:
             outcome = Outcome.SKIP if program is None else Outcome.MANUAL
             return self._decision(application, outcome, [] if program is None else [_no_rule()], [], [])
         s: list[Any] = [None] * plan.slots
-        results = plan.run(application, s)
-        best = _NEVER
-        ignored = False
-        fired: list[tuple[int, _Variant]] = []
-        for rule, r in zip(plan.rules, results, strict=True):
-            if r is True:
-                rank, variant = rule.rank, rule.fired
-            elif r is None and rule.unknown_rank != _NEVER:
-                rank, variant = rule.unknown_rank, rule.unknown
-            else:
-                ignored = ignored or r is None
-                continue
-            fired.append((rank, variant))
-            if rank < best:
-                best = rank
+        best, fired, blocking = plan.run(application, s)
         if best == _NEVER:
             outcome = Outcome.MANUAL
             reasons, others = [_no_rule()], []
@@ -193,11 +181,10 @@ class CompiledRuleSet:
             outcome = OUTCOME_PRECEDENCE[best]
             reasons = [v.reason(application) for rank, v in fired if rank == best]
             others = [v.reason(application) for rank, v in fired if rank != best]
-            if outcome is Outcome.QUALIFY and ignored:  # unknown never leads to qualify
+            if outcome is Outcome.QUALIFY and blocking:  # unknown never leads to qualify
                 outcome = Outcome.MANUAL
                 others = reasons + others
-                reasons = [rule.blocking.reason(application) for rule, r in zip(plan.rules, results, strict=True)
-                           if r is None and rule.unknown_rank == _NEVER]
+                reasons = [v.reason(application) for v in blocking]
         trace = LazyTrace(self._trace, plan, tuple(s))  # a tuple of plain values is not tracked by the gc
         return self._decision(application, outcome, reasons, others, trace)
 
