@@ -140,7 +140,7 @@ EQUIVALENT = [
 ]
 
 
-def best_of(runs: int, fn: Callable[[], None]) -> float:
+def best_of(runs: int, fn: Callable[[], object]) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()

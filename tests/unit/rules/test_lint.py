@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ def reference_macros() -> list[MacroInfo]:
     return [MacroInfo(id=m["id"], title=m["title"], active=m["active"]) for m in data["macros"]]
 
 
-def account() -> dict[str, set[str]]:
+def account() -> dict[str, Any]:
     settings = load_settings()
     return {"field_keys": set(settings.fields), "programs": set(settings.programs)}
 

@@ -34,7 +34,7 @@ scalars = st.one_of(
                                            "stage_seed", "backed_vc", "CU", "model_open_core", "5000000"]),
 )
 values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.text(max_size=5), scalars, max_size=2))
-verifications = st.one_of(
+verifications: st.SearchStrategy[dict[str, Verification]] = st.one_of(
     st.just({}),
     st.builds(
         lambda status, facts: {"namespace": Verification(kind="namespace", status=status, facts=facts)},
