@@ -60,8 +60,8 @@ def _placeholder_getter(path: str) -> Getter:
 class _Variant:
     """How one rule explains itself in one situation (fired, unknown, or blocking a qualify).
 
-    Reasons are frozen, so equal ones are shared: keyed by the placeholder values, most come from a
-    small cache instead of being formatted and built again (and the collector has less to walk).
+    Reasons are frozen, so equal ones are shared: keyed by their message, most come from a small cache
+    instead of being built again (and the garbage collector has fewer objects to walk).
     """
 
     def __init__(self, loaded: LoadedRule, outcome: Outcome, macro: MacroRef | None, template: str) -> None:
@@ -72,25 +72,22 @@ class _Variant:
         self.base = {"rule": loaded.rule.id, "outcome": outcome, "macro": None if outcome is Outcome.MANUAL else macro,
                      "auto": loaded.rule.auto, "source": loaded.source}
         self.fixed = None if self.getters else construct(Reason, {**self.base, "message": template})
-        self.cache: dict[tuple[Any, ...], Reason] = {}
+        self.cache: dict[str, Reason] = {}
 
     def reason(self, app: Application) -> Reason:
         if self.fixed is not None:
             return self.fixed
-        values = tuple([get(app) for get in self.getters])
-        try:
-            made = self.cache.get(values)
-        except TypeError:  # an unhashable value (a list): build it, do not cache it
-            return self._build(values)
+        shown = []
+        for get in self.getters:
+            value = get(app)
+            shown.append("(missing)" if value is None or value == "" else value)
+        text = self.fmt.format(*shown)
+        made = self.cache.get(text)
         if made is None:
             if len(self.cache) >= 512:
                 self.cache.clear()
-            made = self.cache[values] = self._build(values)
+            made = self.cache[text] = construct(Reason, {**self.base, "message": text})
         return made
-
-    def _build(self, values: tuple[Any, ...]) -> Reason:
-        shown = ["(missing)" if v is None or v == "" else v for v in values]
-        return construct(Reason, {**self.base, "message": self.fmt.format(*shown)})
 
 
 @dataclass
