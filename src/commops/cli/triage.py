@@ -191,6 +191,7 @@ def triage(
                 app.info(f"review it, then apply it with `commops apply {plan}`")
             _emit(app, fmt, batch.proposals, {})
             _footer(app, batch, written=False)
+            _requests(app, ports.gateway.request_counts())
             return
         with progress_bar(app, "triaging") as advance:
             batch = evaluate_queue(ports, options, progress=advance)
@@ -201,6 +202,7 @@ def triage(
             if not yes and fmt is Format.table:
                 _emit(app, fmt, batch.proposals, {})  # what the confirmation is about
         writable = [p for p in chosen if p.decision.outcome.writes]
+        _footer(app, batch, written=True)
         if not writable:
             app.info("nothing to write")
             return
@@ -210,8 +212,16 @@ def triage(
         with progress_bar(app, "writing", total=len(writable)) as advance:
             summary = run_apply(ports, batch, chosen, mode="interactive" if interactive else "apply", progress=advance)
         _report_writes(app, fmt, chosen, summary.resumed + summary.results)
+        _requests(app, ports.gateway.request_counts())
         if summary.status == "errors":
             raise typer.Exit(EXIT_WRITE_ERRORS)
+
+
+def _requests(app: AppState, counts: dict[str, int]) -> None:
+    """With --verbose: what the run cost in Zendesk requests (the rate limit is the real ceiling)."""
+    if app.verbose:
+        detail = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+        app.info(f"Zendesk requests: {sum(counts.values())} ({detail})")
 
 
 def apply(
@@ -336,6 +346,9 @@ def _footer(app: AppState, batch: object, *, written: bool) -> None:
     app.info(f"{counts}" + (f" ({'; '.join(extra)})" if extra else "") + tail)
     for bad in batch.unmapped:
         app.err.print(f"ticket {bad.ticket_id} skipped: {bad.reason}", highlight=False)
+    if app.verbose:
+        for skipped in batch.skipped:
+            app.info(f"ticket {skipped.ticket_id} not evaluated: {skipped.reason}")
 
 
 _CHOICES = "[a]ccept [o]verride [s]kip [t]race [u]rl [q]uit"

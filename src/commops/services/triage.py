@@ -178,24 +178,18 @@ def evaluate_queue(
     markers = {ports.settings.markers.decision_field, ports.settings.markers.ruleset_field}
     for applications, unmapped in _pull(ports, options, progress):
         batch.unmapped.extend(unmapped)
-        selected: list[Application] = []
-        for app in applications:
-            if wanted_programs and app.program not in wanted_programs:
-                continue
-            if options.limit is not None and len(batch.proposals) + len(selected) >= options.limit:
-                break
-            selected.append(app)
+        selected = [a for a in applications if not wanted_programs or a.program in wanted_programs]
         if not selected:
             continue
         history = ports.journal.last_applied([a.ticket_id for a in selected])
         fresh: list[Application] = []
         for app in selected:
-            if app.program is None:
+            if options.limit is not None and len(batch.proposals) + len(fresh) >= options.limit:
+                break  # the limit counts applications evaluated, not those passed over as decided
+            if app.program is None or options.include_decided:
                 fresh.append(app)
                 continue
-            go, why = (True, None) if options.include_decided else _retriage_verdict(
-                app, history.get(app.ticket_id), version
-            )
+            go, why = _retriage_verdict(app, history.get(app.ticket_id), version)
             if go:
                 fresh.append(app)
             else:

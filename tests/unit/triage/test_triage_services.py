@@ -114,3 +114,13 @@ def test_changed_ticket_is_a_conflict_not_overwritten(commops_home: Path) -> Non
     summary = run_apply(ports, batch, batch.proposals, mode="apply")
     assert [r.status for r in summary.results] == ["conflict"]
     assert gateway.written == []
+
+
+def test_limit_counts_evaluated_applications_not_decided_ones(commops_home: Path) -> None:
+    gateway = FakeGateway([application(i, "ask") for i in range(1, 7)])
+    ports = make_ports(gateway, commops_home)
+    first = evaluate_queue(ports, TriageOptions(limit=2))
+    run_apply(ports, first, first.proposals, mode="apply")
+    second = evaluate_queue(ports, TriageOptions(limit=2))
+    assert [p.ticket_id for p in second.proposals] == [3, 4]
+    assert {s.ticket_id for s in second.skipped} == {1, 2}
