@@ -10,6 +10,7 @@ operator expected makes that rule *unknown* instead of failing the evaluation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ __all__ = ["NEVER", "CompiledRule", "EvalError", "Node", "ProgramFn", "RuleCompi
 ProgramFn = Callable[[Application, list[Any]], tuple[int, list[tuple[int, Any]], list[Any]]]
 _EMPTYABLE = frozenset({list, dict, tuple, set})
 NEVER = 99  # the rank of "did not fire"
+_COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
 @dataclass
@@ -175,9 +177,23 @@ class RuleCompiler:
         ns[f"M{i}"] = if_missing
         ns[f"C{i}"] = build_check(t, expected, self.lookups)
         plain = not t.ignore_case
+        number = "(v.__class__ is int or v.__class__ is float)"
         if t.op in ("eq", "ne") and plain and isinstance(expected, str):
             ns[f"E{i}"] = expected
             out.append(f"r{i} = M{i} if v is None else (v {'==' if t.op == 'eq' else '!='} E{i})")
+        elif t.op in ("eq", "ne") and isinstance(expected, bool):
+            ns[f"E{i}"] = expected
+            out.append(f"r{i} = M{i} if v is None else (v {'is' if t.op == 'eq' else 'is not'} E{i})")
+        elif t.op in _COMPARE and isinstance(expected, int | float):
+            ns[f"E{i}"] = expected
+            out.append(f"r{i} = M{i} if v is None else ((v {_COMPARE[t.op]} E{i}) if {number} else C{i}(v))")
+        elif t.op in ("matches", "contains", "contains_any"):
+            if t.op == "matches":
+                pattern = re.compile(str(expected), re.IGNORECASE if t.ignore_case else 0)
+            else:
+                pattern = _ops.word_pattern([expected] if t.op == "contains" else [str(w) for w in expected])
+            ns[f"R{i}"] = pattern.search
+            out.append(f"r{i} = M{i} if v is None else ((R{i}(v) is not None) if v.__class__ is str else C{i}(v))")
         elif t.op in ("in", "not_in") and plain and all(isinstance(x, str) for x in expected):
             ns[f"S{i}"] = frozenset(expected)
             test = "in" if t.op == "in" else "not in"
