@@ -92,6 +92,7 @@ class VerifySettings(_Section):
     timeout_s: float = 10.0
     gitlab_token: SecretStr | None = None
     github_token: SecretStr | None = None
+    forge_url: str = ""  # send GitHub/GitLab API requests here instead (the sandbox's forge emulation)
 
 
 class SandboxSettings(_Section):

@@ -1,9 +1,11 @@
 """The WSGI application: authentication, rate limits, faults, dispatch, Zendesk-shaped errors.
 
-Order per request: authenticate (401), count against the limits (429), draw a fault, run jobs that are
-due, dispatch. Faults: ``429`` and ``5xx`` answer *instead of* performing the request; ``slow`` performs
-it (writes included) and then sleeps ``slow_s`` before answering; ``drop`` performs it (writes
-included) and then closes the connection without an answer — the nasty cases for exactly-once writes.
+Requests under ``/_forges/`` go to the emulated GitHub and GitLab (:mod:`commops.sandbox.forges`), with
+no Zendesk authentication, limits or faults. Order per other request: authenticate (401), count against
+the limits (429), draw a fault, run jobs that are due, dispatch. Faults: ``429`` and ``5xx`` answer
+*instead of* performing the request; ``slow`` performs it (writes included) and then sleeps ``slow_s``
+before answering; ``drop`` performs it (writes included) and then closes the connection without an
+answer — the nasty cases for exactly-once writes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
+from commops.sandbox import forges
 from commops.sandbox.apierror import ApiError
 from commops.sandbox.faults import FaultInjector
 from commops.sandbox.jobs import JobRunner
@@ -84,6 +87,8 @@ class SandboxApp:
         return user
 
     def _handle(self, request: Request) -> tuple[Response, str | None]:
+        if request.path.startswith(forges.PREFIX):  # the emulated GitHub and GitLab: no Zendesk auth or limits
+            return forges.answer(request, self.store.forge_index()), None
         adapter = URL_MAP.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()

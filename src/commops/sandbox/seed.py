@@ -5,7 +5,8 @@ edge cases of the policy (sanctioned countries in any case, public-sector applic
 institutions, free-mail and disposable addresses, website subdomains, SPDX expressions, funding exactly
 at the 5,000,000 and 20,000,000 thresholds, zero seats, missing answers), renewals, and about 5% tickets
 that are not applications at all. Field ids and form ids come from the account (by field ``key`` and form
-name), never from constants.
+name), never from constants. The Open Source namespaces on github.com and gitlab.com get forge data
+(:func:`commops.sandbox.forgedata.seeded_forges`) telling the verifier a story of their own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from commops.sandbox.forgedata import seeded_forges
 from commops.sandbox.tickets import Account
 
 __all__ = ["ACADEMIC", "generate"]
@@ -213,11 +215,13 @@ def _description(values: dict[str, Any]) -> str:
 
 
 def generate(applications: int, seed: int, *, now: float, first_user_id: int, account: Account) -> dict[str, Any]:
-    """``{"users": [...], "tickets": [...]}``: tickets carry ``requester_email``, ``status``, ``created_ts``."""
+    """``{"users": [...], "tickets": [...], "forges": {...}}``: tickets carry ``requester_email``, ``status``,
+    ``created_ts``; ``forges`` is the namespaces of the Open Source applications (forgedata's shape)."""
     rng = random.Random(seed)
     gen = _Gen(rng, account)
     users: list[dict[str, Any]] = []
     tickets: list[dict[str, Any]] = []
+    namespaces: list[tuple[str, str | None]] = []
     for _ in range(max(0, applications)):
         roll = rng.random()
         created = now - rng.uniform(600, 21 * 86400)
@@ -229,6 +233,8 @@ def generate(applications: int, seed: int, *, now: float, first_user_id: int, ac
         else:
             program = gen.pick(["education", "open_source", "startups"])
             values, domain, subject = getattr(gen, program)()
+            if isinstance(values.get("namespace_url"), str):
+                namespaces.append((values["namespace_url"], values.get("license")))
             name, email = gen.person(domain)
             form = gen.form({"education": "education", "open_source": "open source",
                              "startups": "startups"}[program])
@@ -238,4 +244,4 @@ def generate(applications: int, seed: int, *, now: float, first_user_id: int, ac
         ticket.update(requester_email=email, status=status, created_ts=float(int(created)))
         tickets.append(ticket)
     tickets.sort(key=lambda t: t["created_ts"])
-    return {"users": users, "tickets": tickets}
+    return {"users": users, "tickets": tickets, "forges": seeded_forges(namespaces, seed)}

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from commops.sandbox.apierror import conflict, invalid, not_found
+from commops.sandbox.forgedata import ForgeIndex, NamespaceDoc, normalise_forges, seeded_forges, subgroup_paths
 from commops.sandbox.search import SearchCatalog
 from commops.sandbox.tickets import Account, Change, apply_changes, render_ticket
 
@@ -43,11 +44,14 @@ CREATE INDEX IF NOT EXISTS comments_ticket ON comments (ticket_id);
 CREATE TABLE IF NOT EXISTS audits (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audits_ticket ON audits (ticket_id);
 CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, created REAL NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS forge_namespaces (forge TEXT NOT NULL, key TEXT NOT NULL, id INTEGER NOT NULL,
+                                             doc TEXT NOT NULL, PRIMARY KEY (forge, key));
 """
 _RESOURCE_FILES = {"ticket_fields": "ticket_fields.json", "ticket_forms": "ticket_forms.json",
                    "groups": "groups.json", "macros": "macros.json", "views": "views.json"}
 FIRST_USER_ID = 900_000_000_001
 FIRST_EVENT_ID = 500_000_000_001
+FIRST_FORGE_ID = 1_001
 
 
 def iso(ts: float) -> str:
@@ -417,15 +421,20 @@ class SandboxStore:
     def reset(self) -> None:
         """Forget everything and load the reference account (agents, groups, fields, forms, macros)."""
         with self._tx() as db:
-            for table in ("meta", "resources", "users", "tickets", "comments", "audits", "jobs"):
+            for table in ("meta", "resources", "users", "tickets", "comments", "audits", "jobs", "forge_namespaces"):
                 db.execute(f"DELETE FROM {table}")
             self._load_reference(db)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('forges', 'yes')")
 
     def load(self, document: dict[str, Any]) -> None:
-        """Load ``{"users": [...], "tickets": [...]}`` in Zendesk's shape, keeping the given ids."""
+        """Load ``{"users": [...], "tickets": [...], "forges": {...}}``: users and tickets in Zendesk's
+        shape, keeping the given ids; forge namespaces as :mod:`commops.sandbox.forgedata` describes
+        (a namespace already there is replaced)."""
         if not isinstance(document, dict):
             raise invalid("document", "expected an object with users and tickets")
+        forges = normalise_forges(document["forges"]) if document.get("forges") is not None else []
         with self._tx() as db:
+            self._put_forges(db, forges, replace=True)
             for user in document.get("users") or []:
                 if (not isinstance(user, dict) or not isinstance(user.get("id"), int) or not _fits(user["id"])
                         or not user.get("email")):
@@ -468,6 +477,7 @@ class SandboxStore:
                             first_user_id=self._first_free_user_id(), account=self.account())
         ids: list[int] = []
         with self._tx() as db:  # one transaction: thousands of tickets in a second or two
+            self._put_forges(db, normalise_forges(document["forges"]), replace=False)
             for user in document["users"]:
                 if not db.execute("SELECT 1 FROM users WHERE email = ?", (user["email"].lower(),)).fetchone():
                     self._put_user(db, _user_doc({**user, "role": "end-user"}, self.clock()))
@@ -481,6 +491,63 @@ class SandboxStore:
                 made = self._insert(db, ticket, comment, None, requester, created, None)
                 ids.append(int(made["id"]))
         return ids
+
+    # ----- forge namespaces (the emulated GitHub and GitLab) -----------------------------------------------
+
+    def _put_forges(self, db: sqlite3.Connection, namespaces: list[tuple[str, str, NamespaceDoc]], *,
+                    replace: bool) -> None:
+        """Save namespaces, numbering each namespace, GitLab subgroup and project from one counter."""
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('forges', 'yes')")
+        if not namespaces:
+            return
+        row = db.execute("SELECT value FROM meta WHERE key = 'next_forge_id'").fetchone()
+        next_id = int(row[0]) if row else FIRST_FORGE_ID
+        for forge, path, doc in namespaces:
+            key = path.lower()
+            if not replace and db.execute("SELECT 1 FROM forge_namespaces WHERE forge = ? AND key = ?",
+                                          (forge, key)).fetchone():
+                continue
+            doc = {**doc, "id": next_id}
+            next_id += 1
+            if forge == "gitlab" and doc["kind"] == "group":
+                doc["subgroups"] = []
+                for sub in subgroup_paths(doc):
+                    doc["subgroups"].append({"path": sub, "id": next_id})
+                    next_id += 1
+            for project in doc["projects"]:
+                project["id"] = next_id
+                next_id += 1
+            db.execute("INSERT OR REPLACE INTO forge_namespaces VALUES (?, ?, ?, ?)",
+                       (forge, key, doc["id"], json.dumps(doc)))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('next_forge_id', ?)", (str(next_id),))
+
+    def forge_index(self) -> ForgeIndex:
+        """Every forge namespace, indexed for the emulated endpoints (rebuilt after any change)."""
+        def build() -> ForgeIndex:
+            rows = self._conn.execute("SELECT forge, doc FROM forge_namespaces ORDER BY id").fetchall()
+            return ForgeIndex.build((str(forge), json.loads(doc)) for forge, doc in rows)
+
+        index: ForgeIndex = self._cached("forges", build)
+        return index
+
+    def backfill_forges(self, seed: int) -> bool:
+        """Give a sandbox saved before forges were emulated the seeded stories of its tickets' namespaces;
+        True when it did (a sandbox that has had forge data, even none, is left alone)."""
+        with self._lock:
+            if self._conn.execute("SELECT 1 FROM meta WHERE key = 'forges'").fetchone():
+                return False
+        keys = {str(f.get("key")): fid for fid, f in self.account().fields.items()}
+        url_field, licence_field = keys.get("namespace_url"), keys.get("license")
+        pairs: list[tuple[str, str | None]] = []
+        for _seq, doc in self.ticket_docs():
+            values = {e.get("id"): e.get("value") for e in doc.get("custom_fields") or []}
+            url = values.get(url_field)
+            if isinstance(url, str) and url.strip():
+                licence = values.get(licence_field)
+                pairs.append((url, licence if isinstance(licence, str) else None))
+        with self._tx() as db:
+            self._put_forges(db, normalise_forges(seeded_forges(pairs, seed)), replace=False)
+        return True
 
     def _first_free_user_id(self) -> int:
         with self._lock:

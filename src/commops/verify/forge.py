@@ -34,6 +34,7 @@ from commops.domain import Verification, VerificationStatus
 from commops.errors import VerificationError
 from commops.verify._forges import Found, github_lookup, gitlab_lookup
 from commops.verify._http import DEFAULT_RATE_WAIT_S, ForgeHttp, LookupUnknown, NamespaceMissing, RateState
+from commops.verify._redirect import forge_transport
 from commops.verify.cache import VerificationCache
 from commops.verify.datasets import OfflineDatasets
 
@@ -141,7 +142,8 @@ class NamespaceVerifier:
     ) -> None:
         self._settings = settings
         self._cache = cache
-        self._transport = transport
+        # [verify] forge_url: every lookup goes to the sandbox's forge emulation (an explicit transport wins).
+        self._transport = transport if transport is not None else forge_transport(settings)
         self._offline = offline
         self._refresh = refresh
         self._clock = clock
