@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["domain_of", "email_or_domain", "host_of", "is_http_url", "number", "word_pattern"]
+__all__ = ["as_datetime", "cached", "email_or_domain", "host_of", "is_http_url", "length", "number", "word_pattern"]
 
 _SPACE = re.compile(r"\s")
 
@@ -55,10 +55,6 @@ def email_or_domain(value: Any) -> str | None:
         return None
     domain = value.rsplit("@", 1)[-1].strip().lower().rstrip(".")
     return domain or None
-
-
-def domain_of(value: Any) -> str | None:
-    return email_or_domain(value)
 
 
 def is_http_url(value: Any) -> bool:

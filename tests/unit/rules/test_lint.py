@@ -191,3 +191,10 @@ def test_verifications_needed() -> None:
 def test_checked_in_schema_matches_the_models() -> None:
     checked_in = json.loads((ROOT / "docs" / "rules.schema.json").read_text())
     assert checked_in == RuleFile.model_json_schema()
+
+
+def test_public_surface_is_sorted_and_importable() -> None:
+    import commops.rules
+
+    assert commops.rules.__all__ == sorted(commops.rules.__all__)
+    assert all(hasattr(commops.rules, name) for name in commops.rules.__all__)
