@@ -30,9 +30,11 @@ def sandbox_settings(settings: Settings, url: str) -> Settings:
 
 
 @contextmanager
-def open_gateway(settings: Settings, *, notice: Callable[[str], None]) -> Iterator[ZendeskGateway]:
+def open_gateway(settings: Settings, *, notice: Callable[[str], None],
+                 on_embedded: Callable[[str], None] | None = None) -> Iterator[ZendeskGateway]:
     """The configured account's gateway; with no account configured, the embedded sandbox's, for the
-    life of the context (same zenpy code path either way)."""
+    life of the context (same zenpy code path either way). ``on_embedded`` is told the embedded
+    sandbox's URL when one is started (its forge emulation lives there too)."""
     with ExitStack() as stack:
         if not settings.zendesk.configured:
             from commops.sandbox import start_embedded
@@ -41,5 +43,7 @@ def open_gateway(settings: Settings, *, notice: Callable[[str], None]) -> Iterat
             stack.callback(server.stop)
             notice(f"using the embedded Zendesk sandbox at {server.url} (no account configured)")
             settings = sandbox_settings(settings, server.url)
+            if on_embedded is not None:
+                on_embedded(server.url)
         gateway = stack.enter_context(ZendeskGateway(settings))
         yield gateway

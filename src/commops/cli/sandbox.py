@@ -68,6 +68,8 @@ def serve(
     if server.store.is_empty():
         server.store.reset()
         server.store.seed(options.seed_applications, options.seed if seed is None else seed)
+    else:
+        server.store.backfill_forges(options.seed if seed is None else seed)
 
     chosen = token or options.token
     agents = server.store.users(server.store.agent_ids())
@@ -80,6 +82,7 @@ def serve(
         typer.echo(f"  export COMMOPS_ZENDESK_EMAIL={email}")
         # The default token is public knowledge; a token the user chose is not echoed back.
         typer.echo(f"  export COMMOPS_ZENDESK_TOKEN={chosen if chosen == 'sandbox' else '<your --token>'}")
+        typer.echo(f"  export COMMOPS_VERIFY_FORGE_URL={url}   # GitHub/GitLab lookups to its forge emulation")
 
     try:
         server.serve_forever(on_ready=ready)

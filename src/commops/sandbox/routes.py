@@ -188,7 +188,7 @@ def apply_macro(ctx: Ctx, ticket_id: int, macro_id: int) -> Answer:
         body = render_placeholders(comment.get("body", ""), context)
         html_body = render_placeholders(comment["html_body"], context) if "html_body" in comment else None
         rendered = {"body": body, "html_body": html_body or comment_html(body), "public": comment.get("public", True),
-                    "scoped_body": [["channel:all", body]]}
+                    "author_id": ctx.user["id"], "scoped_body": [["channel:all", body]]}
         ticket["comment"] = rendered
         result["comment"] = dict(rendered)
     return 200, {"result": result}

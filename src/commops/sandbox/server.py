@@ -146,5 +146,7 @@ def start_embedded(settings: Settings) -> SandboxServer:
     if server.store.is_empty():
         server.store.reset()
         server.store.seed(options.seed_applications, options.seed)
+    else:  # a sandbox saved before the forges were emulated: give its namespaces their seeded stories
+        server.store.backfill_forges(options.seed)
     server.start()
     return server

@@ -313,7 +313,9 @@ def _comment(raw: Any, account: Account, author_id: int) -> dict[str, Any] | Non
         raise invalid("comment", "Comment: body can't be blank")
     if not isinstance(body, str | None) or not isinstance(html_body, str | None):
         raise invalid("comment", "comment body must be a string")
-    author = raw.get("author_id", author_id)
+    author = raw.get("author_id")
+    if author is None:  # absent or null: the authenticated user, as Zendesk does
+        author = author_id
     if isinstance(author, bool) or not isinstance(author, int) or account.user(author) is None:
         raise invalid("comment", f"comment author {author!r} does not exist")
     public = raw.get("public", True)

@@ -33,7 +33,8 @@ def open_triage(
     from commops.verify.datasets import OfflineDatasets
 
     calendar = calendar_from(settings.sla)
-    with open_gateway(settings, notice=notice) as gateway:
+    embedded: list[str] = []
+    with open_gateway(settings, notice=notice, on_embedded=embedded.append) as gateway:
         ruleset = load_ruleset(
             [settings.rules_path],
             field_keys=set(settings.fields),
@@ -41,8 +42,13 @@ def open_triage(
             macros=gateway.macros(),
         )
         evaluator = ruleset.compile(datasets=OfflineDatasets(), calendar=calendar, now=clock)
-        cache = open_cache(settings.home / "verify-cache.sqlite3")
-        verifier = NamespaceVerifier(settings.verify, cache=cache, offline=offline, refresh=refresh)
+        verify = settings.verify
+        if embedded and not verify.forge_url:  # the embedded sandbox emulates the forges too
+            verify = verify.model_copy(update={"forge_url": embedded[0]})
+        # Against a sandbox's forges nothing is cached: its namespaces change with every reseed, and a
+        # verdict about a made-up namespace must never answer for a real forge's.
+        cache = None if verify.forge_url else open_cache(settings.home / "verify-cache.sqlite3")
+        verifier = NamespaceVerifier(verify, cache=cache, offline=offline, refresh=refresh)
         journal = Journal.open(settings.home / "journal.sqlite3")
         try:
             yield TriagePorts(
