@@ -116,7 +116,8 @@ def run_unattended(
         resumed = resume_unfinished(ports)
         batch = evaluate_queue(ports, options, progress=progress)
         auto = [p for p in batch.proposals if p.decision.outcome.writes and p.decision.auto]
-        held = [p for p in batch.proposals if p not in auto]
+        auto_ids = {p.ticket_id for p in auto}
+        held = [p for p in batch.proposals if p.ticket_id not in auto_ids]
         ports.journal.record_proposals(run_id, held, batch.digests)
         rejects = sum(1 for p in auto if p.decision.outcome is Outcome.REJECT)
         if auto and rejects / len(auto) > max_reject_share:
