@@ -160,7 +160,7 @@ def test_raw_shapes_links_and_404_bodies(server: SandboxServer) -> None:
     group = requests.get(f"{base}/gitlab/api/v4/groups/gnomish%2Flibs", timeout=5).json()
     assert group["full_path"] == "gnomish/libs" and group["parent_id"] is not None
     listing = requests.get(f"{base}/gitlab/api/v4/groups/{group['id']}/projects",
-                           params={"include_subgroups": "true", "per_page": 100}, timeout=5)
+                           params={"include_subgroups": "true", "per_page": "100"}, timeout=5)
     assert listing.headers["x-next-page"] == "2" and listing.headers["x-total"] == "104"
     assert "license" not in listing.json()[0]
     project = requests.get(f"{base}/gitlab/api/v4/projects/opsy%2Fsite", params={"license": "true"}, timeout=5)
@@ -214,6 +214,7 @@ def test_bad_forge_documents_are_refused(tmp_path: Path) -> None:
     from commops.sandbox.apierror import ApiError
 
     store = SandboxStore(tmp_path / "s.sqlite3")
+    bad: dict[str, Any]
     for bad in ({"bitbucket": {}}, {"github": {"a/b": {}}}, {"github": {"a": {"kind": "group"}}},
                 {"gitlab": {"g": {"projects": [{"name": "x", "visibility": "secret"}]}}},
                 {"github": {"a": {"projects": [{"name": "x"}, {"name": "X"}]}}}):
