@@ -118,9 +118,11 @@ def seed_command(
 @group.command()
 def load(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help='JSON file {"users": [...], "tickets": [...]} in Zendesk\'s shape.')],
+    file: Annotated[Path, typer.Argument(
+        help='JSON file {"users": [...], "tickets": [...]} in Zendesk\'s shape, optionally "forges": {...}.')],
 ) -> None:
-    """Load users and tickets, keeping their ids (a ticket with an existing id is replaced).
+    """Load users and tickets, keeping their ids (a ticket with an existing id is replaced), and forge
+    namespaces for the emulated GitHub and GitLab (docs/sandbox.md, Forge data).
 
     Example: commops sandbox load fixtures/queue.json
     """

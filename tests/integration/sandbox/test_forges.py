@@ -221,3 +221,32 @@ def test_bad_forge_documents_are_refused(tmp_path: Path) -> None:
         with pytest.raises(ApiError) as info:
             store.load({"forges": bad})
         assert info.value.status == 422
+
+
+def test_serve_prints_the_forge_url_and_serves_the_forges(commops_home: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COMMOPS_HOME": str(commops_home), "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from commops.cli.app import main; main()", "sandbox", "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(6)]
+        url = lines[0].split("listening on ")[1].split()[0]
+        assert any(line.strip().startswith(f"export COMMOPS_VERIFY_FORGE_URL={url}") for line in lines), lines
+        store = SandboxStore(commops_home / "sandbox.sqlite3")
+        owner = next(iter(store.forge_index().github_owners.values()))
+        answer = requests.get(f"{url}/_forges/github/users/{owner['path']}", timeout=5)
+        assert answer.status_code == 200 and answer.json()["login"] == owner["path"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
