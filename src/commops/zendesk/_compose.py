@@ -122,12 +122,14 @@ def compose_update(
         public = True
         for action in macro.get("actions") or []:
             name, value = action.get("field"), action.get("value")
+            # Single-valued effects: the first macro wins. Macros come in rule order, and the rules list
+            # the graver checks first (a trade-compliance escalation must not be re-routed to Sales).
             if name in ("status", "priority", "type", "subject"):
-                body[name] = value
+                body.setdefault(name, value)
             elif name == "group_id":
-                body["group_id"] = _as_int(value)
+                body.setdefault("group_id", _as_int(value))
             elif name == "assignee_id":
-                body["assignee_id"] = agent.get("id") if value == "current_user" else _as_int(value)
+                body.setdefault("assignee_id", agent.get("id") if value == "current_user" else _as_int(value))
             elif name == "current_tags":
                 add_tags += str(value).split()
             elif name == "set_tags":

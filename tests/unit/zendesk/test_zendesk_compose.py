@@ -84,6 +84,18 @@ def test_escalation_is_an_internal_note_with_the_explanation(
     assert "commops: escalate (ruleset v1" in note and "- rule0: because 0" in note
 
 
+def test_the_first_escalation_keeps_its_group_when_two_macros_route_differently(
+    settings: Settings, macros: dict[str, dict[str, Any]]
+) -> None:
+    """A sanctioned-country applicant with a .gov email: compliance, not Sales, must get the ticket."""
+    d = decision(
+        Outcome.ESCALATE, "Common::Escalate - trade compliance review", "Common::Escalate - public sector handoff"
+    )
+    body = compose(d, settings, macros).body
+    assert body["group_id"] == 36000100002
+    assert {"trade_compliance_review", "federal_exception"} <= set(body["additional_tags"])
+
+
 def test_decision_without_macro_writes_markers_and_a_note(
     settings: Settings, macros: dict[str, dict[str, Any]]
 ) -> None:
