@@ -82,6 +82,7 @@ class SlaSettings(_Section):
 class UnattendedSettings(_Section):
     max_writes: int = 500
     max_reject_share: float = 0.6
+    reject_share_min_decisions: int = 20
     lock_timeout_s: float = 0.0
 
 

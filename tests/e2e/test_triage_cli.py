@@ -121,6 +121,7 @@ def test_unattended_summary_lock_and_guard_rails(commops_home: Path, monkeypatch
         locked = cli("triage", "--offline", "--apply", "--unattended")
     assert locked.code == 13 and "another unattended commops run" in locked.err
     monkeypatch.setenv("COMMOPS_UNATTENDED_MAX_REJECT_SHARE", "0.0")
+    monkeypatch.setenv("COMMOPS_UNATTENDED_REJECT_SHARE_MIN_DECISIONS", "1")
     guarded = cli("triage", "--offline", "--apply", "--unattended")
     assert guarded.code == 14 and "nothing was written" in guarded.err
     monkeypatch.delenv("COMMOPS_UNATTENDED_MAX_REJECT_SHARE")

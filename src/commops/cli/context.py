@@ -38,7 +38,7 @@ class AppState:
     def info(self, message: str) -> None:
         """A line on stderr unless --quiet."""
         if not self.quiet:
-            self.err.print(message, highlight=False, soft_wrap=True)
+            self.err.print(message, highlight=False, soft_wrap=True, markup=False)
 
 
 def state(ctx: typer.Context) -> AppState:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from commops.domain import Outcome, Proposal
@@ -79,6 +80,7 @@ def write_table(console: Console, records: Sequence[dict[str, Any]], *, title: s
                 ),
                 highlight=False,
                 soft_wrap=True,
+                markup=False,  # reasons quote user data and config names such as "[verify]"
             )
         return
     table = Table(title=title, show_lines=False, expand=False)
@@ -88,12 +90,12 @@ def write_table(console: Console, records: Sequence[dict[str, Any]], *, title: s
         style = OUTCOME_STYLE.get(Outcome(r["outcome"]), "")
         table.add_row(
             str(r["ticket_id"]),
-            r["program"] or "-",
+            escape(r["program"] or "-"),
             f"[{style}]{r['outcome']}[/]" if style else r["outcome"],
             r["sla"] or "-",
             "-" if r["age_business_days"] is None else str(r["age_business_days"]),
-            "\n".join(r["macros"]) or "-",
-            "\n".join(f"{x['rule']}: {x['message']}" for x in r["reasons"]) or "-",
+            escape("\n".join(r["macros"]) or "-"),
+            escape("\n".join(f"{x['rule']}: {x['message']}" for x in r["reasons"]) or "-"),
             r["write"] or ("[dim]proposal[/]" if r["outcome"] != "skip" else "-"),
         )
     console.print(table)

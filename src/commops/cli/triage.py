@@ -16,7 +16,7 @@ from commops.cli.progress import progress_bar
 from commops.cli.render import proposal_record, write_csv, write_jsonl, write_table
 from commops.config import default_config_text
 from commops.domain import Decision, MacroRef, Outcome, Proposal, Reason
-from commops.errors import CommopsError, ConfigError
+from commops.errors import ConfigError
 from commops.ports import WriteResult
 
 __all__ = ["register"]
@@ -175,6 +175,7 @@ def triage(
                     ports, options,
                     max_writes=settings.unattended.max_writes if max_writes is None else max_writes,
                     max_reject_share=settings.unattended.max_reject_share,
+                    min_decisions=settings.unattended.reject_share_min_decisions,
                     progress=advance,
                 )
             print(json.dumps(summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
@@ -196,7 +197,8 @@ def triage(
         with progress_bar(app, "triaging") as advance:
             batch = evaluate_queue(ports, options, progress=advance)
         if interactive:
-            chosen = _review(app, batch.proposals, batch.applications, settings.zendesk)
+            titles = {m.title for m in ports.gateway.macros() if m.active}
+            chosen = _review(app, batch.proposals, batch.applications, titles)
         else:
             chosen = [p for p in batch.proposals if p.decision.outcome.writes]
             if not yes and fmt is Format.table:
@@ -326,8 +328,10 @@ def _report_writes(app: AppState, fmt: Format, proposals: list[Proposal], result
     app.info("writes: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
     for r in results:
         if r.status == "failed":
-            app.err.print(f"ticket {r.ticket_id}: write failed: {r.error} (recorded; the next run retries it safely)",
-                          highlight=False)
+            app.err.print(
+                f"ticket {r.ticket_id}: write failed: {r.error} (recorded; later runs retry it, up to 3 attempts)",
+                highlight=False, markup=False,
+            )
         elif r.status == "conflict":
             app.info(f"ticket {r.ticket_id}: changed since it was evaluated; left for the next triage")
 
@@ -345,7 +349,7 @@ def _footer(app: AppState, batch: object, *, written: bool) -> None:
     tail = "" if written else " — dry run, nothing written"
     app.info(f"{counts}" + (f" ({'; '.join(extra)})" if extra else "") + tail)
     for bad in batch.unmapped:
-        app.err.print(f"ticket {bad.ticket_id} skipped: {bad.reason}", highlight=False)
+        app.err.print(f"ticket {bad.ticket_id} skipped: {bad.reason}", highlight=False, markup=False)
     if app.verbose:
         for skipped in batch.skipped:
             app.info(f"ticket {skipped.ticket_id} not evaluated: {skipped.reason}")
@@ -354,7 +358,9 @@ def _footer(app: AppState, batch: object, *, written: bool) -> None:
 _CHOICES = "[a]ccept [o]verride [s]kip [t]race [u]rl [q]uit"
 
 
-def _review(app: AppState, proposals: list[Proposal], applications: dict, zendesk: object) -> list[Proposal]:  # type: ignore[type-arg]
+def _review(
+    app: AppState, proposals: list[Proposal], applications: dict, macro_titles: set[str]  # type: ignore[type-arg]
+) -> list[Proposal]:
     """One by one: accept, override the outcome/macro, skip, show the trace, open the URL, quit."""
     accepted: list[Proposal] = []
     reviewable = [p for p in proposals if p.decision.outcome is not Outcome.SKIP]
@@ -366,9 +372,9 @@ def _review(app: AppState, proposals: list[Proposal], applications: dict, zendes
             f"SLA {proposal.sla.value if proposal.sla else '-'} · proposed [bold]{decision.outcome.value}[/]"
         )
         for reason in decision.reasons:
-            app.err.print(f"  - {reason.rule}: {reason.message}", highlight=False)
+            app.err.print(f"  - {reason.rule}: {reason.message}", highlight=False, markup=False)
         if decision.macros:
-            app.err.print("  macros: " + ", ".join(m.title for m in decision.macros), highlight=False)
+            app.err.print("  macros: " + ", ".join(m.title for m in decision.macros), highlight=False, markup=False)
         while True:
             choice = typer.prompt(_CHOICES, default="a", err=True).strip().lower()[:1]
             if choice == "a":
@@ -386,14 +392,14 @@ def _review(app: AppState, proposals: list[Proposal], applications: dict, zendes
                 if url and sys.stdin.isatty():
                     webbrowser.open(url)
             elif choice == "o":
-                accepted.append(_override(app, proposal))
+                accepted.append(_override(app, proposal, macro_titles))
                 break
             else:
                 app.err.print(f"  choose one of {_CHOICES}")
     return accepted
 
 
-def _override(app: AppState, proposal: Proposal) -> Proposal:
+def _override(app: AppState, proposal: Proposal, macro_titles: set[str]) -> Proposal:
     outcomes = [o.value for o in Outcome if o is not Outcome.SKIP]
     while True:
         value = typer.prompt(f"  outcome ({'/'.join(outcomes)})", err=True).strip().lower()
@@ -402,11 +408,16 @@ def _override(app: AppState, proposal: Proposal) -> Proposal:
         app.err.print(f"  not an outcome: {value}")
     outcome = Outcome(value)
     macros: list[MacroRef] = []
-    if outcome.writes:
+    while outcome.writes:
         titles = typer.prompt("  macro titles (separate with ';')", err=True)
         macros = [MacroRef(title=t.strip()) for t in titles.split(";") if t.strip()]
-        if not macros:
-            raise CommopsError(f"an override to {outcome.value} needs a macro")
+        unknown = [m.title for m in macros if m.title not in macro_titles]
+        if macros and not unknown:
+            break
+        app.err.print(
+            f"  {'no such macro: ' + ', '.join(unknown) if unknown else 'an override that writes needs a macro'}",
+            highlight=False, markup=False,
+        )
     note = typer.prompt("  reason for the override", default="specialist override", err=True)
     reasons = [Reason(rule="override", message=note, outcome=outcome, macro=m) for m in macros] or [
         Reason(rule="override", message=note, outcome=outcome)

@@ -43,6 +43,7 @@ class DecisionMarker(BaseModel):
 
     outcome: str | None = None
     ruleset: str | None = None
+    rules: tuple[str, ...] = ()  # the rule ids behind the decision, as written in the ruleset field
 
 
 class Application(BaseModel):

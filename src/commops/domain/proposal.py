@@ -24,6 +24,7 @@ class Proposal(BaseModel):
     age_business_days: int | None = None
     sla: SlaState | None = None
     note: str | None = None  # e.g. "the applicant replied with text the rules cannot read"
+    answers_digest: str | None = None  # what the applicant had told us when evaluated (re-triage compares)
 
     @property
     def ticket_id(self) -> int:

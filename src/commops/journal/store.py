@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS attempts (
 """
 
 # proposal states: proposed (shown, not to be written) · approved (to be written) · writing (sent, no
-# answer recorded yet) · applied · already_applied · conflict · failed · superseded
+# answer recorded yet) · applied · already_applied · conflict · failed · superseded · abandoned (failed
+# MAX_ATTEMPTS times: reported, no longer retried)
 
 
 class RunRecord(BaseModel):
@@ -187,7 +188,7 @@ class Journal:
 
     # proposals ------------------------------------------------------------------------------------
     def record_proposals(
-        self, run_id: str, proposals: Sequence[Proposal], digests: dict[int, str], state: str = "proposed"
+        self, run_id: str, proposals: Sequence[Proposal], state: str = "proposed"
     ) -> dict[int, int]:
         """Store proposals in one transaction; returns ticket id → proposal row id."""
         ids: dict[int, int] = {}
@@ -209,7 +210,7 @@ class Journal:
                             json.dumps([m.title for m in decision.macros]),
                             decision.ruleset_version,
                             proposal.updated_stamp,
-                            digests.get(decision.ticket_id),
+                            proposal.answers_digest,
                             proposal.model_dump_json(),
                             state,
                             now,
@@ -254,7 +255,9 @@ class Journal:
     ) -> None:
         """Record what one write did. ``result`` is a WriteResult status."""
         now = _now()
-        state = result if result in ("applied", "already_applied", "conflict", "failed") else "failed"
+        if result not in ("applied", "already_applied", "conflict", "failed"):
+            raise JournalError(f"unknown write result {result!r} for proposal {proposal_id}")
+        state = result
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -294,13 +297,39 @@ class Journal:
         """Proposals approved or sent but with no result: a run stopped mid-write. Also failed ones."""
         return self._records("WHERE p.state IN ('approved', 'writing', 'failed') ORDER BY p.id")
 
-    def supersede(self, ticket_id: int, keep_id: int | None = None) -> None:
-        """Older unfinished proposals for a ticket give way to a newer evaluation."""
-        self._exec(
-            "UPDATE proposals SET state='superseded' WHERE ticket_id=? AND state IN ('approved','writing','failed')"
-            " AND (? IS NULL OR id != ?)",
-            (ticket_id, keep_id, keep_id),
-        )
+    def supersede(self, ticket_ids: Sequence[int]) -> None:
+        """A specialist's fresh decision wins over unfinished writes of earlier runs for the same tickets."""
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany(
+                    "UPDATE proposals SET state='superseded' WHERE ticket_id=?"
+                    " AND state IN ('approved','writing','failed')",
+                    [(tid,) for tid in ticket_ids],
+                )
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
+
+    def pending_tickets(self, ticket_ids: Sequence[int]) -> set[int]:
+        """Tickets with a write still to finish: they are not evaluated again until it is settled."""
+        found: set[int] = set()
+        ids = list(ticket_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._exec(
+                f"SELECT DISTINCT ticket_id FROM proposals WHERE ticket_id IN ({marks})"
+                " AND state IN ('approved','writing','failed')",
+                chunk,
+            ).fetchall()
+            found.update(int(r[0]) for r in rows)
+        return found
+
+    def failed_attempts(self, proposal_id: int) -> int:
+        row = self._exec(
+            "SELECT COUNT(*) FROM attempts WHERE proposal_id=? AND result='failed'", (proposal_id,)
+        ).fetchone()
+        return int(row[0])
 
     def load_proposal(self, proposal_id: int) -> Proposal:
         row = self._exec("SELECT proposal FROM proposals WHERE id=?", (proposal_id,)).fetchone()
@@ -335,9 +364,14 @@ class Journal:
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[JournalEntry]:
         """Applied decisions, oldest first, streamed (statistics read years of them)."""
+        # A write found already on the ticket counts only when no row of ours applied that same write
+        # (same ticket, evaluated stamp and outcome): re-applying a plan is not a second decision.
         sql = (
             "SELECT p.*, r.mode FROM proposals p JOIN runs r ON r.run_id = p.run_id "
-            "WHERE p.state IN ('applied','already_applied') AND p.decided_at IS NOT NULL"
+            "WHERE p.decided_at IS NOT NULL AND (p.state = 'applied' OR (p.state = 'already_applied' AND NOT EXISTS"
+            " (SELECT 1 FROM proposals q WHERE q.ticket_id = p.ticket_id AND q.updated_stamp = p.updated_stamp"
+            " AND q.outcome = p.outcome AND q.id != p.id AND (q.state = 'applied' OR"
+            " (q.state = 'already_applied' AND q.id < p.id)))))"
         )
         params: list[Any] = []
         if since is not None:

@@ -65,7 +65,7 @@ def record_dry_run(ports: TriagePorts, options: TriageOptions, progress: Callabl
     """Evaluate and journal the proposals; nothing is written to Zendesk."""
     run_id = ports.journal.start_run("dry-run", ports.evaluator.version)
     batch = evaluate_queue(ports, options, progress=progress)
-    ports.journal.record_proposals(run_id, batch.proposals, batch.digests)
+    ports.journal.record_proposals(run_id, batch.proposals)
     summary = RunSummary(run_id, "dry-run", batch, not_written=len(batch.proposals))
     ports.journal.finish_run(run_id, "ok", summary_counts(batch, []))
     return summary
@@ -81,12 +81,14 @@ def run_apply(
 ) -> RunSummary:
     """Write the proposals a specialist accepted (``chosen``); the rest of the batch is journaled as proposed."""
     run_id = ports.journal.start_run(mode, ports.evaluator.version)
-    resumed = resume_unfinished(ports)
     chosen_ids = {p.ticket_id for p in chosen}
+    ports.journal.supersede(sorted(chosen_ids))  # what the specialist chose now beats older pending writes
+    resumed = resume_unfinished(ports)
     others = [p for p in batch.proposals if p.ticket_id not in chosen_ids]
-    ports.journal.record_proposals(run_id, others, batch.digests)
     writable = [p for p in chosen if p.decision.outcome.writes]
-    ids = ports.journal.record_proposals(run_id, writable, batch.digests, state="approved")
+    held = [p for p in chosen if not p.decision.outcome.writes]  # e.g. overridden to manual: journaled too
+    ports.journal.record_proposals(run_id, [*others, *held])
+    ids = ports.journal.record_proposals(run_id, writable, state="approved")
     results = apply_proposals(ports, ids, writable, progress=progress)
     summary = RunSummary(run_id, mode, batch, results, resumed, not_written=len(batch.proposals) - len(writable))
     summary.status = "ok" if all(r.status != "failed" for r in results) else "errors"
@@ -100,6 +102,7 @@ def run_unattended(
     *,
     max_writes: int,
     max_reject_share: float,
+    min_decisions: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """The cron job: locked, resumes unfinished writes, applies only ``auto`` decisions, within guard-rails."""
@@ -118,21 +121,22 @@ def run_unattended(
         auto = [p for p in batch.proposals if p.decision.outcome.writes and p.decision.auto]
         auto_ids = {p.ticket_id for p in auto}
         held = [p for p in batch.proposals if p.ticket_id not in auto_ids]
-        ports.journal.record_proposals(run_id, held, batch.digests)
-        rejects = sum(1 for p in auto if p.decision.outcome is Outcome.REJECT)
-        if auto and rejects / len(auto) > max_reject_share:
-            ports.journal.record_proposals(run_id, auto, batch.digests)
+        ports.journal.record_proposals(run_id, held)
+        to_write, over = auto[:max_writes], auto[max_writes:]
+        rejects = sum(1 for p in to_write if p.decision.outcome is Outcome.REJECT)
+        share = rejects / len(to_write) if to_write else 0.0
+        if len(to_write) >= min_decisions and share > max_reject_share:
+            ports.journal.record_proposals(run_id, auto)
             summary = RunSummary(run_id, "unattended", batch, [], resumed, not_written=len(batch.proposals))
             summary.status = "guard-rail"
             ports.journal.finish_run(run_id, "guard-rail", summary_counts(batch, resumed))
             raise GuardRailError(
-                f"{rejects} of {len(auto)} decisions to write are rejects ({rejects / len(auto):.0%}), above the "
+                f"{rejects} of {len(to_write)} decisions to write are rejects ({share:.0%}), above the "
                 f"ceiling of {max_reject_share:.0%}: nothing was written",
                 hint="review with `commops triage`; raise [unattended] max_reject_share if this is expected",
             )
-        to_write, over = auto[:max_writes], auto[max_writes:]
-        ports.journal.record_proposals(run_id, over, batch.digests)
-        ids = ports.journal.record_proposals(run_id, to_write, batch.digests, state="approved")
+        ports.journal.record_proposals(run_id, over)
+        ids = ports.journal.record_proposals(run_id, to_write, state="approved")
         results = apply_proposals(ports, ids, to_write, progress=progress)
         summary = RunSummary(
             run_id, "unattended", batch, results, resumed, not_written=len(batch.proposals) - len(to_write)

@@ -22,6 +22,7 @@ from commops.ports import NamespaceVerifier, TicketGateway, Unmapped, WriteResul
 from commops.services.sla import sla_state
 
 __all__ = [
+    "MAX_ATTEMPTS",
     "Evaluator",
     "TriageBatch",
     "TriageOptions",
@@ -31,6 +32,9 @@ __all__ = [
     "fields_digest",
     "resume_unfinished",
 ]
+
+
+MAX_ATTEMPTS = 3  # a write Zendesk refused this often (deleted ticket, invalid macro) is not retried again
 
 
 class Evaluator(Protocol):
@@ -82,7 +86,6 @@ class TriageBatch:
     applications: dict[int, Application] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
-    digests: dict[int, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         counter = Counter(p.decision.outcome.value for p in self.proposals)
@@ -115,47 +118,65 @@ def _pull(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], 
         yield page.applications, page.unmapped
 
 
-def _retriage_verdict(
-    app: Application, last: ProposalRecord | None, version: str
-) -> tuple[bool, str | None]:
-    """Whether an already-decided ticket is evaluated again, and why it is not when it is not."""
-    marker_outcome = app.marker.outcome if app.marker else None
-    last_outcome = last.outcome if last else _marker_outcome(marker_outcome)
-    if last_outcome is None:
-        return True, None
-    if last_outcome == Outcome.ESCALATE.value:
-        return False, "escalated earlier; a specialist owns it"
-    if last is not None and last.stamp_after is not None:
-        changed = app.updated_stamp != last.stamp_after
-    else:
-        changed = app.status not in ("pending", "solved", "closed") and last_outcome != Outcome.ESCALATE.value
-    if last is not None and last.ruleset_version != version:
-        return True, None
-    if not changed:
-        if app.status == "pending":
-            return False, "waiting for the applicant's answer"
-        return False, f"decided ({last_outcome}) and unchanged since"
-    return True, None
+@dataclass(frozen=True)
+class Previous:
+    """The last decision commops wrote on a ticket: from the journal, else from the ticket's markers."""
 
+    outcome: str
+    rules: tuple[str, ...]
+    ruleset: str | None
+    digest: str | None  # None: not known (decided from another machine, or before digests were kept)
 
-def _marker_outcome(value: str | None) -> str | None:
-    if not value:
+    @classmethod
+    def of(cls, app: Application, record: ProposalRecord | None) -> Previous | None:
+        if record is not None:
+            return cls(record.outcome, tuple(record.rules), record.ruleset_version, record.fields_digest)
+        if app.marker is not None and app.marker.outcome:
+            return cls(app.marker.outcome.removeprefix("commops_"), app.marker.rules, app.marker.ruleset, None)
         return None
-    return value.removeprefix("commops_") or None
 
 
-def _after_reply(decision: Decision, app: Application, last: ProposalRecord | None, digest: str) -> Decision:
-    """An applicant answered, but nothing the rules read changed: a person has to read the answer."""
-    if last is None or last.outcome not in (Outcome.ASK.value, Outcome.QUALIFY.value, Outcome.REJECT.value):
+def _retriage(app: Application, previous: Previous | None, version: str) -> tuple[str, str | None]:
+    """Why a ticket is evaluated: ``new``, ``came_back`` (the applicant answered or the ticket was reopened),
+    ``rules`` (the rules changed, the ticket did not) — or ``skip`` with the reason.
+
+    The ticket's status says whether the applicant came back (Zendesk reopens a pending or solved ticket
+    on a reply); its ``updated_at`` does not, since triggers and internal notes move it too.
+    """
+    if previous is None:
+        return "new", None
+    if previous.outcome == Outcome.ESCALATE.value:
+        return "skip", "escalated earlier; a specialist owns it"
+    settled = {Outcome.ASK.value: ("pending",)}.get(previous.outcome, ("solved", "closed"))
+    if app.status not in settled:
+        return "came_back", None
+    if previous.ruleset != version:
+        return "rules", None
+    if app.status == "pending":
+        return "skip", "waiting for the applicant's answer"
+    return "skip", f"decided ({previous.outcome}) and unchanged since"
+
+
+def _same_decision(decision: Decision, previous: Previous) -> bool:
+    return decision.outcome.value == previous.outcome and {r.rule for r in decision.reasons} == set(previous.rules)
+
+
+def _after_reply(decision: Decision, previous: Previous, digest: str) -> Decision:
+    """The applicant came back, but nothing the rules read changed: a person has to read the answer."""
+    if previous.outcome not in (Outcome.ASK.value, Outcome.QUALIFY.value, Outcome.REJECT.value):
         return decision
-    if last.fields_digest != digest:
-        return decision
-    if last.outcome == Outcome.ASK.value and decision.outcome is not Outcome.ASK:
+    if previous.digest is not None:
+        unchanged = previous.digest == digest
+        if previous.outcome == Outcome.ASK.value and decision.outcome is not Outcome.ASK:
+            unchanged = False  # the new answers settle it
+    else:
+        unchanged = _same_decision(decision, previous)
+    if not unchanged:
         return decision
     message = (
         "the applicant replied, but nothing the rules read has changed: read the reply"
-        if last.outcome == Outcome.ASK.value
-        else f"the ticket was reopened after a {last.outcome} decision"
+        if previous.outcome == Outcome.ASK.value
+        else f"the ticket was reopened after a {previous.outcome} decision"
     )
     reason = Reason(rule="commops.reply-needs-reading", message=message, outcome=Outcome.MANUAL)
     return decision.model_copy(
@@ -181,19 +202,24 @@ def evaluate_queue(
         selected = [a for a in applications if not wanted_programs or a.program in wanted_programs]
         if not selected:
             continue
-        history = ports.journal.last_applied([a.ticket_id for a in selected])
+        ids = [a.ticket_id for a in selected]
+        history = ports.journal.last_applied(ids)
+        pending = ports.journal.pending_tickets(ids)
         fresh: list[Application] = []
+        why_evaluated: dict[int, tuple[str, Previous | None]] = {}
         for app in selected:
             if options.limit is not None and len(batch.proposals) + len(fresh) >= options.limit:
                 break  # the limit counts applications evaluated, not those passed over as decided
-            if app.program is None or options.include_decided:
-                fresh.append(app)
+            if app.ticket_id in pending and not options.include_decided:
+                batch.skipped.append(Skipped(app.ticket_id, "a write from an earlier run is pending; it goes first"))
                 continue
-            go, why = _retriage_verdict(app, history.get(app.ticket_id), version)
-            if go:
-                fresh.append(app)
-            else:
+            previous = Previous.of(app, history.get(app.ticket_id))
+            kind, why = ("new", None) if app.program is None else _retriage(app, previous, version)
+            if kind == "skip" and not options.include_decided:
                 batch.skipped.append(Skipped(app.ticket_id, why or "decided"))
+                continue
+            fresh.append(app)
+            why_evaluated[app.ticket_id] = (kind, previous)
         if ports.verifier is not None:
             from commops.verify import verify_applications  # imports httpx: only when a verifier is used
 
@@ -201,7 +227,12 @@ def evaluate_queue(
         for app in fresh:
             decision = ports.evaluator.evaluate(app)
             digest = fields_digest(app, markers)
-            decision = _after_reply(decision, app, history.get(app.ticket_id), digest)
+            kind, previous = why_evaluated[app.ticket_id]
+            if kind == "rules" and previous is not None and _same_decision(decision, previous):
+                batch.skipped.append(Skipped(app.ticket_id, "decided; the new rules agree"))
+                continue
+            if kind == "came_back" and previous is not None:
+                decision = _after_reply(decision, previous, digest)
             age, sla = sla_state(app.created_at, now, ports.calendar, ports.settings.sla)
             batch.proposals.append(
                 Proposal(
@@ -212,10 +243,10 @@ def evaluate_queue(
                     note=decision.reasons[0].message
                     if decision.reasons and decision.reasons[0].rule == "commops.reply-needs-reading"
                     else None,
+                    answers_digest=digest,
                 )
             )
             batch.applications[app.ticket_id] = app
-            batch.digests[app.ticket_id] = digest
         if options.limit is not None and len(batch.proposals) >= options.limit:
             break
     return batch
@@ -276,7 +307,12 @@ def apply_proposals(
 
 def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
     """Finish writes an earlier run approved or sent but never saw answered (killed, crashed, failed)."""
-    pending = ports.journal.unfinished_writes()
+    pending = []
+    for record in ports.journal.unfinished_writes():
+        if record.state == "failed" and ports.journal.failed_attempts(record.id) >= MAX_ATTEMPTS:
+            ports.journal.set_state([record.id], "abandoned")  # reported by `commops history`; a person decides
+        else:
+            pending.append(record)
     if not pending:
         return []
     jobs = ports.journal.unsettled_jobs()

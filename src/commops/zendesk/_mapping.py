@@ -136,7 +136,8 @@ def _map(
     ruleset_raw = fields.get(settings.markers.ruleset_field)
     if decision_raw is not None or ruleset_raw is not None:
         outcome = str(decision_raw).removeprefix("commops_") if decision_raw is not None else None
-        marker = DecisionMarker(outcome=outcome, ruleset=parse_marker(ruleset_raw).ruleset)
+        parsed = parse_marker(ruleset_raw)
+        marker = DecisionMarker(outcome=outcome, ruleset=parsed.ruleset, rules=tuple(parsed.rules))
 
     updated_raw = ticket.get("updated_at")
     created_raw = ticket.get("created_at")

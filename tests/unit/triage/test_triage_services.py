@@ -91,6 +91,55 @@ def test_reject_ceiling_aborts_before_writing(commops_home: Path) -> None:
     assert gateway.written == []
 
 
+def test_reject_ceiling_needs_a_minimum_sample(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1, "reject"), application(2)])
+    ports = make_ports(gateway, commops_home)
+    run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=0.2, min_decisions=3)
+    assert sorted(gateway.written) == [(1, "reject"), (2, "qualify")]
+
+
+def test_a_specialists_choice_supersedes_an_older_failed_write(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1)])
+    ports = make_ports(gateway, commops_home)
+    first = evaluate_queue(ports, TriageOptions())
+    gateway.fail_next_write = ConnectionError("network down")
+    with pytest.raises(ConnectionError):
+        run_apply(ports, first, first.proposals, mode="apply")
+    assert evaluate_queue(ports, TriageOptions()).skipped[0].reason.startswith("a write from an earlier run")
+    batch = evaluate_queue(ports, TriageOptions(include_decided=True))
+    override = batch.proposals[0].model_copy(
+        update={"decision": batch.proposals[0].decision.model_copy(update={"outcome": Outcome.REJECT})}
+    )
+    run_apply(ports, batch, [override], mode="interactive")
+    assert gateway.written == [(1, "reject")]
+
+
+def test_refused_writes_are_abandoned_after_three_attempts(commops_home: Path) -> None:
+    from commops.ports import WriteResult
+
+    gateway = FakeGateway([application(1)])
+    ports = make_ports(gateway, commops_home)
+    gateway.write_decisions = lambda proposals, on_job=None: [  # type: ignore[method-assign]
+        WriteResult(ticket_id=p.ticket_id, status="failed", error="RecordInvalid") for p in proposals
+    ]
+    batch = evaluate_queue(ports, TriageOptions())
+    run_apply(ports, batch, batch.proposals, mode="apply")
+    assert len(resume_unfinished(ports)) == 1
+    assert len(resume_unfinished(ports)) == 1
+    assert resume_unfinished(ports) == []  # third failure recorded: given up
+    assert [r.state for r in ports.journal.history(1)] == ["abandoned"]
+
+
+def test_new_rules_that_agree_write_nothing_again(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1, "ask")])
+    ports = make_ports(gateway, commops_home)
+    batch = evaluate_queue(ports, TriageOptions())
+    run_apply(ports, batch, batch.proposals, mode="apply")
+    ports.evaluator.version = "v2"  # type: ignore[misc]
+    again = evaluate_queue(ports, TriageOptions())
+    assert again.proposals == [] and again.skipped[0].reason == "decided; the new rules agree"
+
+
 def test_max_writes_caps_and_leaves_the_rest_as_proposals(commops_home: Path) -> None:
     gateway = FakeGateway([application(i) for i in range(1, 6)])
     ports = make_ports(gateway, commops_home)
