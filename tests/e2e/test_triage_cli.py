@@ -159,3 +159,20 @@ def test_bad_config_is_a_sentence_not_a_traceback(commops_home: Path, tmp_path: 
     result = cli("--config", str(bad), "triage")
     assert result.code == 2
     assert "zendesk.urll" in result.err and "Traceback" not in result.err
+
+
+def test_filters_that_match_nothing_are_errors_and_missing_tickets_are_reported(commops_home: Path) -> None:
+    seeded(commops_home, applications=5)
+    bad = cli("triage", "--offline", "--program", "educaton")
+    assert bad.code == 2 and "unknown program 'educaton'; one of: education" in bad.err
+    assert cli("queue", "--sla", "late").code == 2
+    missing = cli("triage", "--offline", "--ticket", "9999")
+    assert missing.code == 0 and "ticket 9999 skipped: no such ticket in Zendesk" in missing.err
+
+
+def test_a_file_that_is_not_a_plan_is_a_sentence(commops_home: Path, tmp_path: Path) -> None:
+    not_a_plan = tmp_path / "notes.md"
+    not_a_plan.write_text("# notes\n")
+    result = cli("apply", str(not_a_plan), "--yes")
+    assert result.code == 2 and "is not a commops plan" in result.err
+    assert "pydantic" not in result.err and "Traceback" not in result.err

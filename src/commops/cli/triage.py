@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import webbrowser
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,7 @@ from commops.cli.context import AppState, state
 from commops.cli.progress import progress_bar
 from commops.cli.render import proposal_record, write_csv, write_jsonl, write_table
 from commops.config import default_config_text
-from commops.domain import Decision, MacroRef, Outcome, Proposal, Reason
+from commops.domain import Decision, MacroRef, Outcome, Proposal, Reason, SlaState
 from commops.errors import ConfigError
 from commops.ports import WriteResult
 
@@ -33,6 +34,17 @@ class Format(StrEnum):
 ProgramOpt = Annotated[list[str] | None, typer.Option("--program", "-p", help="Only this program (repeatable).")]
 TicketOpt = Annotated[list[int] | None, typer.Option("--ticket", "-t", help="Only this ticket id (repeatable).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (terminal), json (JSON Lines) or csv.")]
+
+
+STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+
+
+def _check_choices(what: str, given: list[str] | None, known: Iterable[str]) -> None:
+    """A filter value nothing can match is a mistake: say so instead of printing an empty queue."""
+    allowed = list(known)
+    wrong = [g for g in given or [] if g not in allowed]
+    if wrong:
+        raise ConfigError(f"unknown {what} {', '.join(map(repr, wrong))}; one of: {', '.join(allowed)}")
 
 
 def register(app: typer.Typer) -> None:
@@ -83,6 +95,9 @@ def queue(
 
     app = state(ctx)
     settings = app.settings
+    _check_choices("program", program, settings.programs)
+    _check_choices("status", status, STATUSES)
+    _check_choices("SLA state", sla, [s.value for s in SlaState])
     with (
         open_gateway(settings, notice=app.info) as gateway,
         Journal.open(settings.home / "journal.sqlite3") as journal,
@@ -167,6 +182,7 @@ def triage(
         )
     if interactive and (unattended or plan):
         raise ConfigError("--interactive cannot be combined with --unattended or --plan")
+    _check_choices("program", program, settings.programs)
     options = TriageOptions(programs=program or (), ticket_ids=ticket or (), limit=limit)
     with open_triage(settings, notice=app.info, offline=offline, refresh=refresh) as ports:
         if unattended:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
+from pydantic import ValidationError
 
 from commops.domain import Outcome, Plan, Proposal
 from commops.errors import ConfigError, GuardRailError, LockedError
@@ -160,8 +161,15 @@ def load_plan(path: Path) -> Plan:
         return Plan.model_validate_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"plan file {path} does not exist") from exc
-    except ValueError as exc:
-        raise ConfigError(f"{path} is not a commops plan: {exc.__class__.__name__}: {str(exc)[:300]}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the document"
+        raise ConfigError(
+            f"{path} is not a commops plan ({where}: {first['msg']})",
+            hint="write one with `commops triage --plan FILE`",
+        ) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not a commops plan: {exc}") from exc
 
 
 def apply_plan(

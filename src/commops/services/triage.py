@@ -110,7 +110,11 @@ def _pull(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], 
     tuple[list[Application], list[Unmapped]]
 ]:
     if options.ticket_ids:
-        yield ports.gateway.get_applications(list(options.ticket_ids)), []
+        found = ports.gateway.get_applications(list(options.ticket_ids))
+        seen = {a.ticket_id for a in found}
+        missing = [Unmapped(ticket_id=t, reason="no such ticket in Zendesk") for t in options.ticket_ids
+                   if t not in seen]
+        yield found, missing
         return
     for page in ports.gateway.pull_queue(options.query or ports.settings.queue.query):
         if progress:
