@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from commops.cli.context import state
-from commops.errors import CommopsError
+from commops.errors import CommopsError, ConfigError
 
 __all__ = ["register"]
 
@@ -56,12 +56,12 @@ def stats(
     settings = app.settings
     if program is not None and program not in settings.programs:
         known = ", ".join(sorted(settings.programs)) or "none configured"
-        raise CommopsError(f"unknown program {program!r}", hint=f"programs: {known}")
+        raise ConfigError(f"unknown program {program!r}", hint=f"programs: {known}")
     if fmt is Format.HTML and out is None:
-        raise CommopsError("--format html needs --out FILE", hint="e.g. --out stats.html")
+        raise ConfigError("--format html needs --out FILE", hint="e.g. --out stats.html")
     first, last = default_period(_day(since), _day(until), datetime.now(UTC).date())
     if first > last:
-        raise CommopsError(f"--since {first} is after --until {last}")
+        raise ConfigError(f"--since {first} is after --until {last}")
 
     with open_sources(settings, notice=app.info) as (gateway, journal):
         if fmt is Format.CSV and not aggregate:

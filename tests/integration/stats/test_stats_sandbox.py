@@ -88,7 +88,7 @@ def _journal_decision(
         ruleset_version="test",
     )
     run = journal.start_run(mode, "test")
-    ids = journal.record_proposals(run, [Proposal(decision=decision, updated_stamp="stamp")], {}, state="approved")
+    ids = journal.record_proposals(run, [Proposal(decision=decision, updated_stamp="stamp")], state="approved")
     attempts = journal.begin_writes([ids[ticket]])
     journal.finish_write(ids[ticket], attempts[ids[ticket]], "applied", None, None)
     with sqlite3.connect(journal.path) as db:  # the history happened in the past: back-date the write
