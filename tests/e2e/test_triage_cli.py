@@ -176,3 +176,20 @@ def test_a_file_that_is_not_a_plan_is_a_sentence(commops_home: Path, tmp_path: P
     result = cli("apply", str(not_a_plan), "--yes")
     assert result.code == 2 and "is not a commops plan" in result.err
     assert "pydantic" not in result.err and "Traceback" not in result.err
+
+
+def test_init_writes_a_starter_config_and_stores_the_token_only_when_asked(
+    commops_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = cli("init")
+    assert first.code == 0
+    written = (commops_home / "config.toml").read_text()
+    assert "[programs.education]" in written
+    assert load_settings(commops_home / "config.toml").zendesk.token is None
+    assert cli("init").code == 2  # never overwrites silently
+    monkeypatch.setenv("COMMOPS_ZENDESK_TOKEN", "s3cret-token")
+    stored = cli("init", "--force", "--store-token")
+    assert stored.code == 0 and "s3cret-token" not in stored.out + stored.err
+    path = commops_home / "config.toml"
+    assert 'token = "s3cret-token"' in path.read_text() and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert load_settings(path).zendesk.token is not None
