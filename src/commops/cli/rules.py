@@ -182,22 +182,21 @@ def explain_command(
 
     Example: commops rules explain 1042
     """
-    from commops.bootstrap import open_gateway
-    from commops.verify import NamespaceVerifier, open_cache, verify_applications
+    from commops.services.wiring import open_triage
 
     app = state(ctx)
-    settings = app.settings
-    with open_gateway(settings, notice=app.info) as gateway:
-        found = gateway.get_applications([ticket])
+    # The same ports as triage: with no account configured, the embedded sandbox answers for Zendesk and
+    # for the forges (its forge emulation, uncached); with an account, the configured forges.
+    with open_triage(app.settings, notice=app.info, offline=offline) as ports:
+        found = ports.gateway.get_applications([ticket])
         if not found:
             raise NotFoundError(f"ticket {ticket} was not found or is not readable as an application")
-        ruleset, compiled = _compile(app, [settings.rules_path], macros=gateway.macros())
         application = found[0]
-        if ruleset.verifications_needed(application):
-            with open_cache(settings.home / "verify-cache.sqlite3") as cache:
-                verifier = NamespaceVerifier(settings.verify, cache=cache, offline=offline)
-                application = verify_applications([application], verifier, ruleset.verifications_needed)[0]
-        decision = compiled.evaluate(application)
+        if ports.verifier is not None and ports.ruleset.verifications_needed(application):
+            from commops.verify import verify_applications  # imports httpx: only when a lookup is needed
+
+            application = verify_applications([application], ports.verifier, ports.ruleset.verifications_needed)[0]
+        decision = ports.evaluator.evaluate(application)
     if as_json:
         typer.echo(decision.model_dump_json(indent=2))
         return

@@ -150,7 +150,8 @@ def _member(values: list[Any], ignore_case: bool) -> Check:
 
 def _compare(op: str, target: float) -> Check:
     def compare(v: Any) -> bool | None:
-        n = v if v.__class__ is int or v.__class__ is float else _ops.number(v)
+        # plain ints and finite floats directly (v - v is 0 only for a finite float); the rest via number()
+        n = v if v.__class__ is int or (v.__class__ is float and v - v == 0) else _ops.number(v)
         if n is None:
             return None
         if op == "gt":

@@ -177,7 +177,7 @@ class RuleCompiler:
         ns[f"M{i}"] = if_missing
         ns[f"C{i}"] = build_check(t, expected, self.lookups)
         plain = not t.ignore_case
-        number = "(v.__class__ is int or v.__class__ is float)"
+        number = "(v.__class__ is int or (v.__class__ is float and v - v == 0))"  # finite: NaN/inf go to C
         if t.op in ("eq", "ne") and plain and isinstance(expected, str):
             ns[f"E{i}"] = expected
             out.append(f"r{i} = M{i} if v is None else (v {'==' if t.op == 'eq' else '!='} E{i})")

@@ -6,6 +6,7 @@ any type (rules read raw Zendesk data), and answers None when the value cannot b
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -18,16 +19,19 @@ _SPACE = re.compile(r"\s")
 
 
 def number(value: Any) -> float | None:
+    """A finite number from a number or numeric text; None otherwise (NaN and infinities are not amounts)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        n = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value.replace(",", "").strip())
+            n = float(value.replace(",", "").strip())
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return n if math.isfinite(n) else None
 
 
 def host_of(value: Any) -> str | None:
@@ -71,14 +75,46 @@ def is_http_url(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(host) and "." in (host or "")
 
 
+_VOWELS = frozenset("aeiou")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _plural(word: str) -> str:
+    """A regular expression for ``word`` (already one word, not escaped) and its English plural forms."""
+    lower = word.lower()
+    if lower.endswith(("s", "x", "z", "ch", "sh")):
+        return re.escape(word) + "(?:es)?"  # church, churches
+    if lower.endswith("y") and len(lower) > 1 and lower[-2] not in _VOWELS:
+        return re.escape(word[:-1]) + "(?:y|ies)"  # library, libraries
+    return re.escape(word) + "s?"  # bootcamp(s), centre(s)
+
+
+def _word(phrase: str) -> str:
+    """One list entry as a regular expression: words separated by spaces or hyphens, the last one in any of
+    its plural forms, anchored at the start of a word and, unless it ends in punctuation, at the end of one."""
+    parts = phrase.split()
+    last = parts[-1]
+    # "U.S." ends in its own boundary: it matches "U.S.A." and "U.S. Navy"
+    tail = _plural(last) + r"(?!\w)" if _WORD_CHAR.match(last[-1]) else re.escape(last)
+    body = r"[\s-]+".join([*(re.escape(part) for part in parts[:-1]), tail])
+    head = r"(?<!\w)" if _WORD_CHAR.match(parts[0][0]) else ""
+    return head + body
+
+
 def word_pattern(words: list[str]) -> re.Pattern[str]:
-    """Case-insensitive whole-word (or phrase) search for any of ``words``; "U.S." works too."""
-    alternatives = sorted(
-        (r"\s+".join(re.escape(part) for part in word.split()) for word in words if word.strip()),
-        key=len,
-        reverse=True,
-    )
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+    """Case-insensitive search for any of ``words`` (words or phrases) as words of the text.
+
+    A match starts at the start of a word and ends at the end of one, allowing the regular English plural of
+    the last word ("Library" finds "Community Libraries", "Church" finds "Churches", "Bootcamp" finds
+    "Coding Bootcamps"); a prefix of a longer word is not a match ("Church" is not in "Churchill",
+    "Library" not in "Librarianship", "Bootcamp" not in "Bootcampus"). An entry that ends in punctuation
+    ends there ("U.S." finds "U.S.A." and "U.S. Naval"). Words of a phrase may be separated by any spaces
+    or a hyphen ("Air Force" finds "air-force").
+    """
+    alternatives = sorted((_word(word) for word in words if word.strip()), key=len, reverse=True)
+    if not alternatives:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 def as_datetime(value: Any) -> date | None:
