@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ RULES = ROOT / "rules"
 
 
 def reference_macros() -> list[MacroInfo]:
-    data = json.loads((ROOT.parent / "shared" / "zendesk-instance" / "macros.json").read_text())
+    # The reference account's macros, as the sandbox ships them (the same JSON as shared/zendesk-instance).
+    data = json.loads(resources.files("commops.sandbox").joinpath("reference", "macros.json").read_text())
     return [MacroInfo(id=m["id"], title=m["title"], active=m["active"]) for m in data["macros"]]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from commops.config import load_settings
-from commops.domain import Outcome
+from commops.domain import Outcome, Proposal
 from commops.domain.calendar import BusinessCalendar
 from commops.errors import GuardRailError, LockedError
 from commops.journal import Journal
@@ -119,9 +119,10 @@ def test_refused_writes_are_abandoned_after_three_attempts(commops_home: Path) -
 
     gateway = FakeGateway([application(1)])
     ports = make_ports(gateway, commops_home)
-    gateway.write_decisions = lambda proposals, on_job=None: [  # type: ignore[method-assign]
-        WriteResult(ticket_id=p.ticket_id, status="failed", error="RecordInvalid") for p in proposals
-    ]
+    def refuse(proposals: list[Proposal], on_job: object = None) -> list[WriteResult]:
+        return [WriteResult(ticket_id=p.ticket_id, status="failed", error="RecordInvalid") for p in proposals]
+
+    gateway.write_decisions = refuse  # type: ignore[method-assign,assignment]
     batch = evaluate_queue(ports, TriageOptions())
     run_apply(ports, batch, batch.proposals, mode="apply")
     assert len(resume_unfinished(ports)) == 1
