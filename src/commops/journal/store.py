@@ -293,6 +293,16 @@ class Journal:
         ).fetchall()
         return [str(r[0]) for r in rows]
 
+    def lost_job_ids(self) -> bool:
+        """Did an unfinished write go out without Zendesk's answer (so no job id is known)? Then any of the
+        account's running jobs may be it, and a retry waits for them all."""
+        row = self._exec(
+            "SELECT 1 FROM attempts a JOIN proposals p ON p.id = a.proposal_id"
+            " WHERE a.job_id IS NULL AND (a.result IS NULL OR a.result = 'failed')"
+            " AND p.state IN ('writing', 'failed') LIMIT 1"
+        ).fetchone()
+        return row is not None
+
     def unfinished_writes(self) -> list[ProposalRecord]:
         """Proposals approved or sent but with no result: a run stopped mid-write. Also failed ones."""
         return self._records("WHERE p.state IN ('approved', 'writing', 'failed') ORDER BY p.id")

@@ -14,7 +14,16 @@ from werkzeug.routing import Map, Rule
 
 from commops.sandbox import exports, limits
 from commops.sandbox.apierror import ApiError, bad_request, invalid, not_found
-from commops.sandbox.endpoint import OFFSET_CAP, Answer, Ctx, ids_param, list_page, resource_item, side_users
+from commops.sandbox.endpoint import (
+    OFFSET_CAP,
+    Answer,
+    Ctx,
+    ids_param,
+    list_page,
+    offset_page,
+    resource_item,
+    side_users,
+)
 from commops.sandbox.jobs import public_job
 from commops.sandbox.placeholders import render_placeholders
 from commops.sandbox.tickets import apply_changes, comment_html, macro_changes
@@ -117,6 +126,14 @@ def job_statuses(ctx: Ctx) -> Answer:
     return 200, {"job_statuses": [public_job(j, ctx.base) for j in found if j is not None]}
 
 
+def job_status_list(ctx: Ctx) -> Answer:
+    """``GET /job_statuses.json``: the account's recent jobs, newest first (Zendesk's "List Job Statuses")."""
+    ctx.jobs.run_due()
+    everything = ctx.store.jobs(("queued", "working", "completed", "failed", "killed"))
+    items = [public_job(j, ctx.base) for j in reversed(everything)]
+    return offset_page(ctx, items, "job_statuses.json", "job_statuses", None, lambda item: item)
+
+
 def comments(ctx: Ctx, ticket_id: int) -> Answer:
     items = ctx.store.comments(ticket_id)
     return list_page(ctx, items, f"tickets/{ticket_id}/comments.json", "comments")
@@ -214,6 +231,7 @@ HANDLERS: dict[str, Callable[..., Answer]] = {
     "list_tickets": list_tickets, "show_ticket": show_ticket, "show_many_tickets": show_many_tickets,
     "create_ticket": create_ticket, "update_ticket": update_ticket, "delete_ticket": delete_ticket,
     "update_many": update_many, "job_status": job_status, "job_statuses": job_statuses,
+    "job_status_list": job_status_list,
     "comments": comments, "audits": audits, "tags": tags,
     "list_macros": list_macros, "active_macros": active_macros, "show_macro": show_macro,
     "apply_macro": apply_macro,
@@ -243,6 +261,7 @@ URL_MAP = Map([
     Rule(f"{_R}tickets/<int:ticket_id>/tags.json", endpoint="tags", methods=["GET", "PUT", "POST", "DELETE"]),
     Rule(f"{_R}tickets/<int:ticket_id>/macros/<int:macro_id>/apply.json", endpoint="apply_macro",
          methods=["GET"]),
+    Rule(f"{_R}job_statuses.json", endpoint="job_status_list", methods=["GET"]),
     Rule(f"{_R}job_statuses/show_many.json", endpoint="job_statuses", methods=["GET"]),
     Rule(f"{_R}job_statuses/<job_id>.json", endpoint="job_status", methods=["GET"]),
     Rule(f"{_R}macros.json", endpoint="list_macros", methods=["GET"]),

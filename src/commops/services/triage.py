@@ -319,8 +319,12 @@ def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
             pending.append(record)
     if not pending:
         return []
+    # A killed run's queued job may still land: let it, then the markers tell the truth. When a job id
+    # was never seen (the answer to update_many was lost), every job the account still runs may be it.
     jobs = ports.journal.unsettled_jobs()
-    if jobs:  # a killed run's queued job may still land: let it, then the markers tell the truth
+    if ports.journal.lost_job_ids():
+        jobs = [*jobs, *ports.gateway.active_jobs()]
+    if jobs:
         ports.gateway.settle_jobs(jobs)
     latest: dict[int, ProposalRecord] = {}
     for record in pending:

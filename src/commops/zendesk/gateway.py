@@ -250,6 +250,14 @@ class ZendeskGateway:
 
         return Writer(self, on_job=on_job).write(proposals)
 
+    def active_jobs(self) -> list[str]:
+        """The account's queued or working jobs (one request): what may still land when a job id was lost."""
+        data = self.http.get("job_statuses.json", what="listing jobs")  # newest first, first page
+        return [
+            str(j["id"]) for j in data.get("job_statuses") or []
+            if isinstance(j, dict) and j.get("status") in ("queued", "working")
+        ]
+
     def settle_jobs(self, job_ids: Sequence[str]) -> dict[str, str]:
         """Wait (within ``job_wait_s``) until these jobs are no longer queued or working; their last status.
 

@@ -62,6 +62,7 @@ def test_settle_jobs_waits_for_an_orphan_job_then_the_markers_show_it_landed(
             orphan = killed.http.put("tickets/update_many.json", update_many_body(ready), what="orphan")
         job_id = str(orphan["job_status"]["id"])
         with gateway_for(sandbox.url, monkeypatch) as retry:
+            assert job_id in retry.active_jobs()  # found even when its id was never recorded
             assert retry.settle_jobs([job_id, "V3-unknown"]) == {job_id: "completed", "V3-unknown": "gone"}
             results = retry.write_decisions(proposals)
         assert [r.status for r in results] == ["already_applied"] * 2

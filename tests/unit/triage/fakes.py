@@ -14,6 +14,7 @@ class FakeGateway:
         self.tickets = {a.ticket_id: a for a in applications}
         self.written: list[tuple[int, str]] = []
         self.fail_next_write: Exception | None = None
+        self.lose_job_answer = False  # the update_many answer (with the job id) never arrives
         self.requests = 0
 
     def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]:
@@ -30,6 +31,10 @@ class FakeGateway:
     def macros(self) -> list[MacroInfo]:
         return []
 
+    def active_jobs(self) -> list[str]:
+        self.listed_jobs = True
+        return []
+
     def settle_jobs(self, job_ids: Sequence[str]) -> dict[str, str]:
         self.settled = list(job_ids)
         return {j: "completed" for j in job_ids}
@@ -37,7 +42,7 @@ class FakeGateway:
     def write_decisions(
         self, proposals: Sequence[Proposal], *, on_job: Callable[[str, list[int]], None] | None = None
     ) -> list[WriteResult]:
-        if on_job is not None:
+        if on_job is not None and not self.lose_job_answer:
             on_job(f"job-{len(self.written)}", [p.ticket_id for p in proposals])
         if self.fail_next_write is not None:
             exc, self.fail_next_write = self.fail_next_write, None

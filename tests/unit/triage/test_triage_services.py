@@ -174,3 +174,16 @@ def test_limit_counts_evaluated_applications_not_decided_ones(commops_home: Path
     second = evaluate_queue(ports, TriageOptions(limit=2))
     assert [p.ticket_id for p in second.proposals] == [3, 4]
     assert {s.ticket_id for s in second.skipped} == {1, 2}
+
+
+def test_a_write_whose_job_id_was_lost_waits_for_all_running_jobs(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1)])
+    ports = make_ports(gateway, commops_home)
+    gateway.lose_job_answer = True
+    gateway.fail_next_write = TimeoutError("no answer to update_many")
+    with pytest.raises(TimeoutError):
+        run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    assert ports.journal.unsettled_jobs() == [] and ports.journal.lost_job_ids()
+    run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    assert getattr(gateway, "listed_jobs", False)
+    assert gateway.written == [(1, "qualify")]
