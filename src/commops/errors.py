@@ -12,7 +12,7 @@
     │   └── UnreachableError           exit 10  connection refused, DNS, timeouts after retries
     ├── VerificationError              exit 11  a forge lookup failed in a way that is not "unknown"
     ├── JournalError                   exit 12  the SQLite journal cannot be opened or written
-    ├── LockedError                    exit 13  another unattended run holds the lock
+    ├── LockedError                    exit 13  another writing run holds the lock
     └── GuardRailError                 exit 14  an unattended run stopped before writing (a guard-rail)
 
 Errors of the layer below (zenpy, requests, httpx, sqlite3) are translated at the adapter edge with

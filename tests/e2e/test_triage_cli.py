@@ -119,7 +119,7 @@ def test_unattended_summary_lock_and_guard_rails(commops_home: Path, monkeypatch
     seeded(commops_home, applications=40)
     with FileLock(str(commops_home / "unattended.lock")):
         locked = cli("triage", "--offline", "--apply", "--unattended")
-    assert locked.code == 13 and "another unattended commops run" in locked.err
+    assert locked.code == 13 and "another commops run is writing" in locked.err
     monkeypatch.setenv("COMMOPS_UNATTENDED_MAX_REJECT_SHARE", "0.0")
     monkeypatch.setenv("COMMOPS_UNATTENDED_REJECT_SHARE_MIN_DECISIONS", "1")
     guarded = cli("triage", "--offline", "--apply", "--unattended")

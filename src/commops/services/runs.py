@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,10 @@ from commops.services.triage import (
     summary_counts,
 )
 
+SPECIALIST_LOCK_WAIT_S = 120.0  # a specialist's apply waits this long for a cron run to finish
+
 __all__ = [
+    "SPECIALIST_LOCK_WAIT_S",
     "RunSummary",
     "apply_plan",
     "load_plan",
@@ -81,6 +85,18 @@ def run_apply(
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Write the proposals a specialist accepted (``chosen``); the rest of the batch is journaled as proposed."""
+    with _write_lock(ports, SPECIALIST_LOCK_WAIT_S, mode):
+        return _run_apply(ports, batch, chosen, mode=mode, progress=progress)
+
+
+def _run_apply(
+    ports: TriagePorts,
+    batch: TriageBatch,
+    chosen: Sequence[Proposal],
+    *,
+    mode: str,
+    progress: Callable[[int], None] | None,
+) -> RunSummary:
     run_id = ports.journal.start_run(mode, ports.evaluator.version)
     chosen_ids = {p.ticket_id for p in chosen}
     ports.journal.supersede(sorted(chosen_ids))  # what the specialist chose now beats older pending writes
@@ -107,15 +123,7 @@ def run_unattended(
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """The cron job: locked, resumes unfinished writes, applies only ``auto`` decisions, within guard-rails."""
-    lock = FileLock(str(ports.settings.home / "unattended.lock"))
-    try:
-        lock.acquire(timeout=ports.settings.unattended.lock_timeout_s)
-    except Timeout as exc:
-        raise LockedError(
-            "another unattended commops run holds the lock; this run did nothing",
-            hint=f"lock file: {lock.lock_file}",
-        ) from exc
-    try:
+    with _write_lock(ports, ports.settings.unattended.lock_timeout_s, "unattended"):
         run_id = ports.journal.start_run("unattended", ports.evaluator.version)
         resumed = resume_unfinished(ports)
         batch = evaluate_queue(ports, options, progress=progress)
@@ -146,6 +154,22 @@ def run_unattended(
         summary.status = "errors" if failed else ("capped" if over else "ok")
         ports.journal.finish_run(run_id, summary.status, summary_counts(batch, results))
         return summary
+
+
+@contextmanager
+def _write_lock(ports: TriagePorts, timeout: float, who: str) -> Iterator[None]:
+    """One writing run at a time per COMMOPS_HOME: cron and a specialist's apply never resume the same
+    unfinished writes at once."""
+    lock = FileLock(str(ports.settings.home / "unattended.lock"))
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout as exc:
+        raise LockedError(
+            f"another commops run is writing (lock held); this {who} run did nothing",
+            hint=f"lock file: {lock.lock_file}",
+        ) from exc
+    try:
+        yield
     finally:
         lock.release()
 
