@@ -15,7 +15,7 @@ from rich.table import Table
 from commops.domain import Outcome, Proposal
 from commops.ports import WriteResult
 
-__all__ = ["OUTCOME_STYLE", "proposal_record", "write_csv", "write_jsonl", "write_table"]
+__all__ = ["OUTCOME_STYLE", "proposal_record", "write_csv", "write_jsonl", "write_rows", "write_table"]
 
 OUTCOME_STYLE = {
     Outcome.QUALIFY: "green",
@@ -54,17 +54,23 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO | None = None) ->
         out.write(json.dumps(record, default=str) + "\n")
 
 
-def write_csv(records: Sequence[dict[str, Any]], out: TextIO | None = None) -> None:
+def write_rows(rows: Sequence[dict[str, Any]], out: TextIO | None = None) -> None:
+    """Plain rows as CSV with a header; lists become ``; ``-joined text."""
     out = out or sys.stdout
-    if not records:
+    if not rows:
         return
-    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
-    for record in records:
-        row = dict(record)
-        row["macros"] = "; ".join(record["macros"])
-        row["reasons"] = "; ".join(f"{r['rule']}: {r['message']}" for r in record["reasons"])
-        writer.writerow(row)
+    for row in rows:
+        writer.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
+
+
+def write_csv(records: Sequence[dict[str, Any]], out: TextIO | None = None) -> None:
+    """Proposal records as CSV: reasons flattened to ``rule: message``."""
+    flat = [
+        {**r, "reasons": [f"{x['rule']}: {x['message']}" for x in r["reasons"]]} for r in records
+    ]
+    write_rows(flat, out)
 
 
 def write_table(console: Console, records: Sequence[dict[str, Any]], *, title: str | None = None) -> None:

@@ -14,7 +14,7 @@ import typer
 
 from commops.cli.context import AppState, state
 from commops.cli.progress import progress_bar
-from commops.cli.render import proposal_record, write_csv, write_jsonl, write_table
+from commops.cli.render import proposal_record, write_csv, write_jsonl, write_rows, write_table
 from commops.config import default_config_text
 from commops.domain import Decision, MacroRef, Outcome, Proposal, Reason, SlaState
 from commops.errors import ConfigError
@@ -136,12 +136,7 @@ def queue(
         write_jsonl(records)
         return
     if fmt is Format.csv:
-        import csv
-
-        if records:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(records)
+        write_rows(records)
         return
     _queue_table(app, rows)
 
@@ -322,7 +317,7 @@ def history(
         write_jsonl(rows)
         return
     if fmt is Format.csv:
-        write_csv_rows(rows)
+        write_rows(rows)
         return
     if not rows:
         app.info("no history" + (f" for ticket {ticket}" if ticket else ""))
@@ -338,15 +333,6 @@ def history(
             row["run_id"], row["ruleset_version"], ", ".join(row["rules"]),
         )
     app.out.print(table)
-
-
-def write_csv_rows(rows: list[dict[str, object]]) -> None:
-    import csv
-
-    if rows:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def _emit(app: AppState, fmt: Format, proposals: list[Proposal], results: dict[int, WriteResult]) -> None:
