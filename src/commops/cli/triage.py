@@ -31,8 +31,8 @@ class Format(StrEnum):
     csv = "csv"
 
 
-ProgramOpt = Annotated[list[str] | None, typer.Option("--program", "-p", help="Only this program (repeatable).")]
-TicketOpt = Annotated[list[int] | None, typer.Option("--ticket", "-t", help="Only this ticket id (repeatable).")]
+ProgramOpt = Annotated[list[str] | None, typer.Option("--program", "-p", metavar="PROGRAM", help="Only this program (repeatable).")]
+TicketOpt = Annotated[list[int] | None, typer.Option("--ticket", "-t", metavar="ID", help="Only this ticket id (repeatable).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (terminal), json (JSON Lines) or csv.")]
 
 
@@ -102,8 +102,8 @@ def init(
 def queue(
     ctx: typer.Context,
     program: ProgramOpt = None,
-    status: Annotated[list[str] | None, typer.Option("--status", help="Only this ticket status (repeatable).")] = None,
-    sla: Annotated[list[str] | None, typer.Option("--sla", help="ok, at_risk or breached (repeatable).")] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", metavar="STATUS", help="Only this ticket status (repeatable).")] = None,
+    sla: Annotated[list[str] | None, typer.Option("--sla", metavar="STATE", help="ok, at_risk or breached (repeatable).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The inbound applications, soonest deadline first: program, status, age, SLA, last decision.
@@ -168,17 +168,17 @@ def triage(
     ctx: typer.Context,
     program: ProgramOpt = None,
     ticket: TicketOpt = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N applications.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="At most N applications.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="No forge lookups: cache or unknown.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached verifications.")] = False,
     interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Review one by one, then apply.")] = False,
-    plan: Annotated[Path | None, typer.Option("--plan", help="Write a reviewable plan file instead of applying.")]
+    plan: Annotated[Path | None, typer.Option("--plan", metavar="FILE", help="Write a reviewable plan file instead of applying.")]
     = None,
     do_apply: Annotated[bool, typer.Option("--apply", help="Write the proposals (after one confirmation).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     unattended: Annotated[bool, typer.Option("--unattended", help="Cron mode: no prompts, auto rules only, locked, "
                                              "guard-rails, JSON summary on stdout.")] = False,
-    max_writes: Annotated[int | None, typer.Option("--max-writes", min=0, help="Unattended: write at most N.")] = None,
+    max_writes: Annotated[int | None, typer.Option("--max-writes", min=0, metavar="N", help="Unattended: write at most N.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Pull, verify, evaluate and propose. Dry-run unless --apply, --interactive or --plan.
