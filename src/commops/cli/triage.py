@@ -31,8 +31,12 @@ class Format(StrEnum):
     csv = "csv"
 
 
-ProgramOpt = Annotated[list[str] | None, typer.Option("--program", "-p", metavar="PROGRAM", help="Only this program (repeatable).")]
-TicketOpt = Annotated[list[int] | None, typer.Option("--ticket", "-t", metavar="ID", help="Only this ticket id (repeatable).")]
+ProgramOpt = Annotated[
+    list[str] | None, typer.Option("--program", "-p", metavar="PROGRAM", help="Only this program (repeatable).")
+]
+TicketOpt = Annotated[
+    list[int] | None, typer.Option("--ticket", "-t", metavar="ID", help="Only this ticket id (repeatable).")
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (terminal), json (JSON Lines) or csv.")]
 
 
@@ -57,8 +61,9 @@ def register(app: typer.Typer) -> None:
 
 def init(
     ctx: typer.Context,
-    path: Annotated[Path | None, typer.Option("--config", help="Where to write (default $COMMOPS_HOME/config.toml).")]
-    = None,
+    path: Annotated[
+        Path | None, typer.Option("--config", help="Where to write (default $COMMOPS_HOME/config.toml).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     store_token: Annotated[
         bool, typer.Option("--store-token", help="Also write $COMMOPS_ZENDESK_TOKEN into the file (mode 0600).")
@@ -102,8 +107,12 @@ def init(
 def queue(
     ctx: typer.Context,
     program: ProgramOpt = None,
-    status: Annotated[list[str] | None, typer.Option("--status", metavar="STATUS", help="Only this ticket status (repeatable).")] = None,
-    sla: Annotated[list[str] | None, typer.Option("--sla", metavar="STATE", help="ok, at_risk or breached (repeatable).")] = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", metavar="STATUS", help="Only this ticket status (repeatable).")
+    ] = None,
+    sla: Annotated[
+        list[str] | None, typer.Option("--sla", metavar="STATE", help="ok, at_risk or breached (repeatable).")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The inbound applications, soonest deadline first: program, status, age, SLA, last decision.
@@ -127,10 +136,17 @@ def queue(
         Journal.open(settings.home / "journal.sqlite3") as journal,
         progress_bar(app, "reading the queue") as advance,
     ):
-            rows = list_queue(
-                gateway, journal, settings, calendar_from(settings.sla), datetime.now(UTC),
-                programs=program or (), statuses=status or (), sla=sla or (), progress=advance,
-            )
+        rows = list_queue(
+            gateway,
+            journal,
+            settings,
+            calendar_from(settings.sla),
+            datetime.now(UTC),
+            programs=program or (),
+            statuses=status or (),
+            sla=sla or (),
+            progress=advance,
+        )
     records = [json.loads(r.model_dump_json()) for r in rows]
     if fmt is Format.json:
         write_jsonl(records)
@@ -149,7 +165,8 @@ def _queue_table(app: AppState, rows: list) -> None:  # type: ignore[type-arg]
             app.out.print(
                 f"{r.ticket_id}\t{r.program}\t{r.status}\t{r.age_business_days}\t{r.sla.value}\t{r.due}\t"
                 f"{r.requester or '-'}\t{r.last_decision or '-'}",
-                highlight=False, soft_wrap=True,
+                highlight=False,
+                soft_wrap=True,
             )
         return
     style = {"ok": "green", "at_risk": "yellow", "breached": "red"}
@@ -158,8 +175,14 @@ def _queue_table(app: AppState, rows: list) -> None:  # type: ignore[type-arg]
         table.add_column(column)
     for r in rows:
         table.add_row(
-            str(r.ticket_id), r.program, r.status, str(r.age_business_days),
-            f"[{style[r.sla.value]}]{r.sla.value}[/]", str(r.due), r.requester or "-", r.last_decision or "-",
+            str(r.ticket_id),
+            r.program,
+            r.status,
+            str(r.age_business_days),
+            f"[{style[r.sla.value]}]{r.sla.value}[/]",
+            str(r.due),
+            r.requester or "-",
+            r.last_decision or "-",
         )
     app.out.print(table)
 
@@ -168,17 +191,26 @@ def triage(
     ctx: typer.Context,
     program: ProgramOpt = None,
     ticket: TicketOpt = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="At most N applications.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="At most N applications.")
+    ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="No forge lookups: cache or unknown.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached verifications.")] = False,
     interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Review one by one, then apply.")] = False,
-    plan: Annotated[Path | None, typer.Option("--plan", metavar="FILE", help="Write a reviewable plan file instead of applying.")]
-    = None,
+    plan: Annotated[
+        Path | None, typer.Option("--plan", metavar="FILE", help="Write a reviewable plan file instead of applying.")
+    ] = None,
     do_apply: Annotated[bool, typer.Option("--apply", help="Write the proposals (after one confirmation).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    unattended: Annotated[bool, typer.Option("--unattended", help="Cron mode: no prompts, auto rules only, locked, "
-                                             "guard-rails, JSON summary on stdout.")] = False,
-    max_writes: Annotated[int | None, typer.Option("--max-writes", min=0, metavar="N", help="Unattended: write at most N.")] = None,
+    unattended: Annotated[
+        bool,
+        typer.Option(
+            "--unattended", help="Cron mode: no prompts, auto rules only, locked, guard-rails, JSON summary on stdout."
+        ),
+    ] = False,
+    max_writes: Annotated[
+        int | None, typer.Option("--max-writes", min=0, metavar="N", help="Unattended: write at most N.")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Pull, verify, evaluate and propose. Dry-run unless --apply, --interactive or --plan.
@@ -207,7 +239,8 @@ def triage(
         if unattended:
             with progress_bar(app, "triaging") as advance:
                 summary = run_unattended(
-                    ports, options,
+                    ports,
+                    options,
                     max_writes=settings.unattended.max_writes if max_writes is None else max_writes,
                     max_reject_share=settings.unattended.max_reject_share,
                     min_decisions=settings.unattended.reject_share_min_decisions,
@@ -279,8 +312,10 @@ def apply(
     writable = [p for p in loaded.proposals if p.decision.outcome.writes]
     with open_triage(app.settings, notice=app.info, offline=True) as ports:
         if loaded.ruleset_version != ports.evaluator.version:
-            app.info(f"note: the plan was made with rules {loaded.ruleset_version}; the rules are now "
-                     f"{ports.evaluator.version} (the plan is applied as reviewed)")
+            app.info(
+                f"note: the plan was made with rules {loaded.ruleset_version}; the rules are now "
+                f"{ports.evaluator.version} (the plan is applied as reviewed)"
+            )
         if not writable:
             app.info("the plan has nothing to write")
             return
@@ -329,8 +364,14 @@ def history(
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
-            row["created_at"][:19], str(row["ticket_id"]), row["outcome"], row["state"], row["mode"],
-            row["run_id"], row["ruleset_version"], ", ".join(row["rules"]),
+            row["created_at"][:19],
+            str(row["ticket_id"]),
+            row["outcome"],
+            row["state"],
+            row["mode"],
+            row["run_id"],
+            row["ruleset_version"],
+            ", ".join(row["rules"]),
         )
     app.out.print(table)
 
@@ -356,7 +397,8 @@ def _report_writes(app: AppState, fmt: Format, proposals: list[Proposal], result
         if r.status == "failed":
             app.err.print(
                 f"ticket {r.ticket_id}: write failed: {r.error} (recorded; later runs retry it, up to 3 attempts)",
-                highlight=False, markup=False,
+                highlight=False,
+                markup=False,
             )
         elif r.status == "conflict":
             app.info(f"ticket {r.ticket_id}: changed since it was evaluated; left for the next triage")
@@ -385,7 +427,10 @@ _CHOICES = "[a]ccept [o]verride [s]kip [t]race [u]rl [q]uit"
 
 
 def _review(
-    app: AppState, proposals: list[Proposal], applications: dict, macro_titles: set[str]  # type: ignore[type-arg]
+    app: AppState,
+    proposals: list[Proposal],
+    applications: dict,
+    macro_titles: set[str],  # type: ignore[type-arg]
 ) -> list[Proposal]:
     """One by one: accept, override the outcome/macro, skip, show the trace, open the URL, quit."""
     accepted: list[Proposal] = []
@@ -442,7 +487,8 @@ def _override(app: AppState, proposal: Proposal, macro_titles: set[str]) -> Prop
             break
         app.err.print(
             f"  {'no such macro: ' + ', '.join(unknown) if unknown else 'an override that writes needs a macro'}",
-            highlight=False, markup=False,
+            highlight=False,
+            markup=False,
         )
     note = typer.prompt("  reason for the override", default="specialist override", err=True)
     reasons = [Reason(rule="override", message=note, outcome=outcome, macro=m) for m in macros] or [
