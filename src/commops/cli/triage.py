@@ -16,9 +16,10 @@ from commops.cli.context import AppState, state
 from commops.cli.progress import progress_bar
 from commops.cli.render import proposal_record, write_csv, write_jsonl, write_rows, write_table
 from commops.config import default_config_text
-from commops.domain import Decision, MacroRef, Outcome, Proposal, Reason, SlaState
+from commops.domain import Application, Decision, MacroRef, Outcome, Proposal, Reason, SlaState
 from commops.errors import ConfigError
 from commops.ports import WriteResult
+from commops.services.queue import QueueRow
 
 __all__ = ["register"]
 
@@ -157,7 +158,7 @@ def queue(
     _queue_table(app, rows)
 
 
-def _queue_table(app: AppState, rows: list) -> None:  # type: ignore[type-arg]
+def _queue_table(app: AppState, rows: list[QueueRow]) -> None:
     from rich.table import Table
 
     if not app.out.is_terminal:
@@ -429,8 +430,8 @@ _CHOICES = "[a]ccept [o]verride [s]kip [t]race [u]rl [q]uit"
 def _review(
     app: AppState,
     proposals: list[Proposal],
-    applications: dict,
-    macro_titles: set[str],  # type: ignore[type-arg]
+    applications: dict[int, Application],
+    macro_titles: set[str],
 ) -> list[Proposal]:
     """One by one: accept, override the outcome/macro, skip, show the trace, open the URL, quit."""
     accepted: list[Proposal] = []
