@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from commops.domain import Proposal
+from commops.domain.records import JournalEntry, ProposalRecord, RunRecord
 from commops.errors import JournalError
 from commops.paths import journal_path
 
@@ -63,50 +62,6 @@ CREATE TABLE IF NOT EXISTS attempts (
 # proposal states: proposed (shown, not to be written) · approved (to be written) · writing (sent, no
 # answer recorded yet) · applied · already_applied · conflict · failed · superseded · abandoned (failed
 # MAX_ATTEMPTS times: reported, no longer retried)
-
-
-class RunRecord(BaseModel):
-    run_id: str
-    mode: str
-    started_at: datetime
-    finished_at: datetime | None
-    ruleset_version: str | None
-    status: str
-    summary: dict[str, Any] | None
-
-
-class ProposalRecord(BaseModel):
-    id: int
-    run_id: str
-    mode: str
-    ticket_id: int
-    program: str | None
-    outcome: str
-    rules: list[str]
-    macros: list[str]
-    ruleset_version: str
-    updated_stamp: str
-    fields_digest: str | None
-    state: str
-    stamp_after: str | None
-    created_at: datetime
-    decided_at: datetime | None
-
-    def proposal(self, journal: Journal) -> Proposal:
-        return journal.load_proposal(self.id)
-
-
-class JournalEntry(BaseModel):
-    """An applied decision, as managers' statistics read it."""
-
-    ticket_id: int
-    program: str | None
-    outcome: str
-    rules: list[str]
-    run_id: str
-    mode: str
-    applied_at: datetime
-    ruleset_version: str
 
 
 def _now() -> str:

@@ -10,8 +10,7 @@ from pydantic import BaseModel
 from commops.config import Settings
 from commops.domain import SlaState
 from commops.domain.calendar import BusinessCalendar
-from commops.journal import Journal
-from commops.ports import TicketGateway
+from commops.ports import Journal, TicketGateway
 from commops.services.sla import sla_state
 
 __all__ = ["QueueRow", "list_queue"]

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from commops.config import Settings
 from commops.domain import Application, Decision, Outcome, Proposal, Reason
 from commops.domain.calendar import BusinessCalendar
-from commops.journal import Journal, ProposalRecord
-from commops.ports import NamespaceVerifier, TicketGateway, Unmapped, WriteResult
+from commops.domain.records import ProposalRecord
+from commops.ports import Journal, NamespaceVerifier, TicketGateway, Unmapped, WriteResult
 from commops.services.sla import sla_state
 
 __all__ = [
