@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -209,9 +210,13 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         settings = Settings(**data)
     except PydanticValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"configuration is not valid ({file}): {problems}") from exc
+        problems = []
+        for err in exc.errors():
+            dotted = ".".join(str(p) for p in err["loc"])
+            env = "COMMOPS_" + "_".join(str(p) for p in err["loc"]).upper()
+            where = f" (from ${env})" if env in os.environ else ""
+            problems.append(f"{dotted}{where}: {err['msg']}")
+        source = str(file) if file.exists() else "the environment"
+        raise ConfigError(f"configuration is not valid ({source}): {'; '.join(problems)}") from exc
     settings.home.mkdir(parents=True, exist_ok=True)
     return settings

@@ -129,4 +129,7 @@ class LockedError(CommopsError):
 
 
 class GuardRailError(CommopsError):
+    """``summary`` carries the run's summary (an unattended run still reports what it found)."""
+
     exit_code = 14
+    summary: object = None

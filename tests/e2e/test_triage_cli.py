@@ -124,6 +124,7 @@ def test_unattended_summary_lock_and_guard_rails(commops_home: Path, monkeypatch
     monkeypatch.setenv("COMMOPS_UNATTENDED_REJECT_SHARE_MIN_DECISIONS", "1")
     guarded = cli("triage", "--offline", "--apply", "--unattended")
     assert guarded.code == 14 and "nothing was written" in guarded.err
+    assert json.loads(guarded.out)["status"] == "guard-rail"  # cron still gets its summary
     monkeypatch.delenv("COMMOPS_UNATTENDED_MAX_REJECT_SHARE")
     ran = cli("triage", "--offline", "--apply", "--unattended", "--max-writes", "5")
     assert ran.code == 0, ran.err
@@ -193,3 +194,9 @@ def test_init_writes_a_starter_config_and_stores_the_token_only_when_asked(
     path = commops_home / "config.toml"
     assert 'token = "s3cret-token"' in path.read_text() and oct(path.stat().st_mode & 0o777) == "0o600"
     assert load_settings(path).zendesk.token is not None
+
+
+def test_plan_never_writes(commops_home: Path, tmp_path: Path) -> None:
+    result = cli("triage", "--offline", "--plan", str(tmp_path / "p.json"), "--apply", "--yes")
+    assert result.code == 2 and "--plan" in result.err
+    assert not (tmp_path / "p.json").exists()

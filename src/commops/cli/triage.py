@@ -17,9 +17,10 @@ from commops.cli.progress import progress_bar
 from commops.cli.render import proposal_record, write_csv, write_jsonl, write_rows, write_table
 from commops.config import default_config_text
 from commops.domain import Application, Decision, MacroRef, Outcome, Proposal, Reason, SlaState
-from commops.errors import ConfigError
+from commops.errors import ConfigError, GuardRailError
 from commops.ports import WriteResult
 from commops.services.queue import QueueRow
+from commops.services.triage import OVERRIDE_RULE
 
 __all__ = ["register"]
 
@@ -222,7 +223,7 @@ def triage(
       commops triage --plan plan.json && commops apply plan.json
       commops triage --apply --unattended  # from cron
     """
-    from commops.services.runs import record_dry_run, run_apply, run_unattended, write_plan
+    from commops.services.runs import RunSummary, record_dry_run, run_apply, run_unattended, write_plan
     from commops.services.triage import TriageOptions, evaluate_queue
     from commops.services.wiring import open_triage
 
@@ -232,21 +233,28 @@ def triage(
         raise ConfigError(
             "--unattended writes decisions: combine it with --apply", hint="commops triage --apply --unattended"
         )
-    if interactive and (unattended or plan):
-        raise ConfigError("--interactive cannot be combined with --unattended or --plan")
+    if plan is not None and (do_apply or unattended or interactive):
+        raise ConfigError("--plan writes a plan to review instead of applying: drop --apply/--unattended/--interactive")
+    if interactive and unattended:
+        raise ConfigError("--interactive cannot be combined with --unattended")
     _check_choices("program", program, settings.programs)
     options = TriageOptions(programs=program or (), ticket_ids=ticket or (), limit=limit)
     with open_triage(settings, notice=app.info, offline=offline, refresh=refresh) as ports:
         if unattended:
-            with progress_bar(app, "triaging") as advance:
-                summary = run_unattended(
-                    ports,
-                    options,
-                    max_writes=settings.unattended.max_writes if max_writes is None else max_writes,
-                    max_reject_share=settings.unattended.max_reject_share,
-                    min_decisions=settings.unattended.reject_share_min_decisions,
-                    progress=advance,
-                )
+            try:
+                with progress_bar(app, "triaging") as advance:
+                    summary = run_unattended(
+                        ports,
+                        options,
+                        max_writes=settings.unattended.max_writes if max_writes is None else max_writes,
+                        max_reject_share=settings.unattended.max_reject_share,
+                        min_decisions=settings.unattended.reject_share_min_decisions,
+                        progress=advance,
+                    )
+            except GuardRailError as stopped:  # cron still gets its summary on stdout
+                if isinstance(stopped.summary, RunSummary):
+                    print(json.dumps(stopped.summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
+                raise
             print(json.dumps(summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
             if summary.status == "errors":
                 raise typer.Exit(EXIT_WRITE_ERRORS)
@@ -260,7 +268,7 @@ def triage(
                 app.info(f"wrote a plan of {len(batch.proposals)} proposals to {plan}")
                 app.info(f"review it, then apply it with `commops apply {plan}`")
             _emit(app, fmt, batch.proposals, {})
-            _footer(app, batch, written=False)
+            _footer(app, batch, written=False, explain=bool(ticket))
             _requests(app, ports.gateway.request_counts())
             return
         with progress_bar(app, "triaging") as advance:
@@ -273,7 +281,7 @@ def triage(
             if not yes and fmt is Format.table:
                 _emit(app, fmt, batch.proposals, {})  # what the confirmation is about
         writable = [p for p in chosen if p.decision.outcome.writes]
-        _footer(app, batch, written=True)
+        _footer(app, batch, written=True, explain=bool(ticket))
         if not writable:
             app.info("nothing to write")
             return
@@ -282,7 +290,7 @@ def triage(
             return
         with progress_bar(app, "writing", total=len(writable)) as advance:
             summary = run_apply(ports, batch, chosen, mode="interactive" if interactive else "apply", progress=advance)
-        _report_writes(app, fmt, chosen, summary.resumed + summary.results)
+        _report_writes(app, fmt, chosen, summary.results, summary.resumed)
         _requests(app, ports.gateway.request_counts())
         if summary.status == "errors":
             raise typer.Exit(EXIT_WRITE_ERRORS)
@@ -325,7 +333,7 @@ def apply(
             return
         with progress_bar(app, "writing", total=len(writable)) as advance:
             summary = apply_plan(ports, loaded, progress=advance)
-    _report_writes(app, fmt, loaded.proposals, summary.resumed + summary.results)
+    _report_writes(app, fmt, loaded.proposals, summary.results, summary.resumed)
     if summary.status == "errors":
         raise typer.Exit(EXIT_WRITE_ERRORS)
 
@@ -333,7 +341,7 @@ def apply(
 def history(
     ctx: typer.Context,
     ticket: Annotated[int | None, typer.Argument(help="A ticket id; all recent proposals without.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="At most N rows.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N rows.")] = 50,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """What commops proposed and applied: when, by which run and mode, with which rules.
@@ -387,9 +395,20 @@ def _emit(app: AppState, fmt: Format, proposals: list[Proposal], results: dict[i
         write_table(app.out, records, title=f"{len(records)} applications")
 
 
-def _report_writes(app: AppState, fmt: Format, proposals: list[Proposal], results: list[WriteResult]) -> None:
+def _report_writes(
+    app: AppState,
+    fmt: Format,
+    proposals: list[Proposal],
+    results: list[WriteResult],
+    resumed: list[WriteResult] | None = None,
+) -> None:
     by_ticket = {r.ticket_id: r for r in results}
     _emit(app, fmt, proposals, by_ticket)
+    resumed = resumed or []
+    if resumed:
+        done = sum(1 for r in resumed if r.status in ("applied", "already_applied"))
+        app.info(f"also finished {done} of {len(resumed)} writes left by an earlier run")
+    results = [*resumed, *results]
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -405,7 +424,8 @@ def _report_writes(app: AppState, fmt: Format, proposals: list[Proposal], result
             app.info(f"ticket {r.ticket_id}: changed since it was evaluated; left for the next triage")
 
 
-def _footer(app: AppState, batch: object, *, written: bool) -> None:
+def _footer(app: AppState, batch: object, *, written: bool, explain: bool = False) -> None:
+    """Counts on stderr; why tickets were passed over with --verbose, or when they were asked for by id."""
     from commops.services.triage import TriageBatch
 
     assert isinstance(batch, TriageBatch)
@@ -419,7 +439,7 @@ def _footer(app: AppState, batch: object, *, written: bool) -> None:
     app.info(f"{counts}" + (f" ({'; '.join(extra)})" if extra else "") + tail)
     for bad in batch.unmapped:
         app.err.print(f"ticket {bad.ticket_id} skipped: {bad.reason}", highlight=False, markup=False)
-    if app.verbose:
+    if app.verbose or explain:
         for skipped in batch.skipped:
             app.info(f"ticket {skipped.ticket_id} not evaluated: {skipped.reason}")
 
@@ -492,8 +512,8 @@ def _override(app: AppState, proposal: Proposal, macro_titles: set[str]) -> Prop
             markup=False,
         )
     note = typer.prompt("  reason for the override", default="specialist override", err=True)
-    reasons = [Reason(rule="override", message=note, outcome=outcome, macro=m) for m in macros] or [
-        Reason(rule="override", message=note, outcome=outcome)
+    reasons = [Reason(rule=OVERRIDE_RULE, message=note, outcome=outcome, macro=m) for m in macros] or [
+        Reason(rule=OVERRIDE_RULE, message=note, outcome=outcome)
     ]
     decision: Decision = proposal.decision.model_copy(
         update={"outcome": outcome, "reasons": reasons, "other_reasons": proposal.decision.reasons}

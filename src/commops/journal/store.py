@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     finished_at TEXT,
     result TEXT,
     error TEXT,
-    job_id TEXT
+    job_id TEXT,
+    batch INTEGER NOT NULL DEFAULT 0
 );
 """
 
@@ -92,6 +93,8 @@ class Journal:
             columns = {row[1] for row in db.execute("PRAGMA table_info(attempts)")}
             if "job_id" not in columns:  # journals written before job ids were recorded
                 db.execute("ALTER TABLE attempts ADD COLUMN job_id TEXT")
+            if "batch" not in columns:
+                db.execute("ALTER TABLE attempts ADD COLUMN batch INTEGER NOT NULL DEFAULT 0")
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open the journal at {target}: {exc}") from exc
         return cls(db, target)
@@ -186,8 +189,11 @@ class Journal:
         except sqlite3.Error as exc:
             raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
 
-    def begin_writes(self, proposal_ids: Sequence[int]) -> dict[int, int]:
-        """Record the intent to write (before anything is sent); returns proposal id → attempt id."""
+    def begin_writes(self, proposal_ids: Sequence[int], *, batch: bool = False) -> dict[int, int]:
+        """Record the intent to write (before anything is sent); returns proposal id → attempt id.
+
+        ``batch``: the writes go out as update_many jobs, whose ids may be lost with the answer.
+        """
         attempts: dict[int, int] = {}
         now = _now()
         try:
@@ -196,8 +202,8 @@ class Journal:
                 for pid in proposal_ids:
                     row = self._db.execute("SELECT ticket_id FROM proposals WHERE id=?", (pid,)).fetchone()
                     cursor = self._db.execute(
-                        "INSERT INTO attempts(proposal_id, ticket_id, started_at) VALUES (?,?,?)",
-                        (pid, row["ticket_id"], now),
+                        "INSERT INTO attempts(proposal_id, ticket_id, started_at, batch) VALUES (?,?,?,?)",
+                        (pid, row["ticket_id"], now, int(batch)),
                     )
                     attempts[pid] = int(cursor.lastrowid or 0)
                     self._db.execute("UPDATE proposals SET state='writing' WHERE id=?", (pid,))
@@ -253,7 +259,7 @@ class Journal:
         account's running jobs may be it, and a retry waits for them all."""
         row = self._exec(
             "SELECT 1 FROM attempts a JOIN proposals p ON p.id = a.proposal_id"
-            " WHERE a.job_id IS NULL AND (a.result IS NULL OR a.result = 'failed')"
+            " WHERE a.batch = 1 AND a.job_id IS NULL AND (a.result IS NULL OR a.result = 'failed')"
             " AND p.state IN ('writing', 'failed') LIMIT 1"
         ).fetchone()
         return row is not None
@@ -288,6 +294,21 @@ class Journal:
                 chunk,
             ).fetchall()
             found.update(int(r[0]) for r in rows)
+        return found
+
+    def abandoned(self, ticket_ids: Sequence[int]) -> dict[int, str]:
+        """Tickets whose write was given up, with the ``updated_at`` it was evaluated at."""
+        found: dict[int, str] = {}
+        ids = list(ticket_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._exec(
+                f"SELECT ticket_id, updated_stamp FROM proposals WHERE ticket_id IN ({marks})"
+                " AND state = 'abandoned' ORDER BY id",
+                chunk,
+            ).fetchall():
+                found[int(row[0])] = str(row[1])
         return found
 
     def failed_attempts(self, proposal_id: int) -> int:

@@ -22,6 +22,7 @@ from commops.services.triage import (
     apply_proposals,
     evaluate_queue,
     resume_unfinished,
+    settle_jobs,
     summary_counts,
 )
 
@@ -99,6 +100,7 @@ def _run_apply(
 ) -> RunSummary:
     run_id = ports.journal.start_run(mode, ports.evaluator.version)
     chosen_ids = {p.ticket_id for p in chosen}
+    settle_jobs(ports)  # an older write's queued job must land (or not) before it can be superseded
     ports.journal.supersede(sorted(chosen_ids))  # what the specialist chose now beats older pending writes
     resumed = resume_unfinished(ports)
     others = [p for p in batch.proposals if p.ticket_id not in chosen_ids]
@@ -108,7 +110,7 @@ def _run_apply(
     ids = ports.journal.record_proposals(run_id, writable, state="approved")
     results = apply_proposals(ports, ids, writable, progress=progress)
     summary = RunSummary(run_id, mode, batch, results, resumed, not_written=len(batch.proposals) - len(writable))
-    summary.status = "ok" if all(r.status != "failed" for r in results) else "errors"
+    summary.status = "ok" if all(r.status != "failed" for r in [*resumed, *results]) else "errors"
     ports.journal.finish_run(run_id, summary.status, summary_counts(batch, results))
     return summary
 
@@ -131,19 +133,23 @@ def run_unattended(
         auto_ids = {p.ticket_id for p in auto}
         held = [p for p in batch.proposals if p.ticket_id not in auto_ids]
         ports.journal.record_proposals(run_id, held)
-        to_write, over = auto[:max_writes], auto[max_writes:]
-        rejects = sum(1 for p in to_write if p.decision.outcome is Outcome.REJECT)
-        share = rejects / len(to_write) if to_write else 0.0
-        if len(to_write) >= min_decisions and share > max_reject_share:
+        # The share is over everything this run would write, before --max-writes slices it: a small
+        # --max-writes must not let a run of rejects through a few at a time.
+        rejects = sum(1 for p in auto if p.decision.outcome is Outcome.REJECT)
+        share = rejects / len(auto) if auto else 0.0
+        if len(auto) >= min_decisions and share > max_reject_share:
             ports.journal.record_proposals(run_id, auto)
             summary = RunSummary(run_id, "unattended", batch, [], resumed, not_written=len(batch.proposals))
             summary.status = "guard-rail"
             ports.journal.finish_run(run_id, "guard-rail", summary_counts(batch, resumed))
-            raise GuardRailError(
-                f"{rejects} of {len(to_write)} decisions to write are rejects ({share:.0%}), above the "
+            error = GuardRailError(
+                f"{rejects} of {len(auto)} decisions to write are rejects ({share:.0%}), above the "
                 f"ceiling of {max_reject_share:.0%}: nothing was written",
                 hint="review with `commops triage`; raise [unattended] max_reject_share if this is expected",
             )
+            error.summary = summary
+            raise error
+        to_write, over = auto[:max_writes], auto[max_writes:]
         ports.journal.record_proposals(run_id, over)
         ids = ports.journal.record_proposals(run_id, to_write, state="approved")
         results = apply_proposals(ports, ids, to_write, progress=progress)

@@ -31,6 +31,7 @@ __all__ = [
     "evaluate_queue",
     "fields_digest",
     "resume_unfinished",
+    "settle_jobs",
 ]
 
 
@@ -122,21 +123,47 @@ def _pull(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], 
         yield page.applications, page.unmapped
 
 
+OVERRIDE_RULE = "override"  # the rule id a specialist's override carries (see the interactive review)
+
+
 @dataclass(frozen=True)
 class Previous:
-    """The last decision commops wrote on a ticket: from the journal, else from the ticket's markers."""
+    """The last decision on a ticket: what commops wrote (journal), or what the ticket says (markers).
+
+    ``by_person`` is a decision a specialist made — an override in commops, or a macro applied in Zendesk
+    after (or instead of) commops' own write. The rules never overrule a person: such a ticket is left
+    alone while it stays settled, and goes to manual when the applicant comes back.
+    """
 
     outcome: str
     rules: tuple[str, ...]
+    macros: tuple[str, ...] | None  # None: not known (the markers do not carry macro titles)
     ruleset: str | None
-    digest: str | None  # None: not known (decided from another machine, or before digests were kept)
+    digest: str | None  # None: not known (decided in Zendesk, from another machine, or by an older commops)
+    by_person: bool
 
     @classmethod
     def of(cls, app: Application, record: ProposalRecord | None) -> Previous | None:
+        marker = app.marker if app.marker is not None and app.marker.outcome else None
         if record is not None:
-            return cls(record.outcome, tuple(record.rules), record.ruleset_version, record.fields_digest)
-        if app.marker is not None and app.marker.outcome:
-            return cls(app.marker.outcome.removeprefix("commops_"), app.marker.rules, app.marker.ruleset, None)
+            ours = marker is None or (
+                marker.outcome == record.outcome and marker.ruleset == record.ruleset_version
+            )
+            if ours:
+                return cls(
+                    record.outcome,
+                    tuple(record.rules),
+                    tuple(record.macros),
+                    record.ruleset_version,
+                    record.fields_digest,
+                    by_person=OVERRIDE_RULE in record.rules,
+                )
+        if marker is not None and marker.outcome:
+            # No ruleset on the marker: a person applied a macro that sets the decision field.
+            return cls(
+                marker.outcome.removeprefix("commops_"), marker.rules, None, marker.ruleset, None,
+                by_person=marker.ruleset is None or OVERRIDE_RULE in marker.rules,
+            )
         return None
 
 
@@ -154,6 +181,8 @@ def _retriage(app: Application, previous: Previous | None, version: str) -> tupl
     settled = {Outcome.ASK.value: ("pending",)}.get(previous.outcome, ("solved", "closed"))
     if app.status not in settled:
         return "came_back", None
+    if previous.by_person:
+        return "skip", f"decided by a specialist ({previous.outcome})"
     if previous.ruleset != version:
         return "rules", None
     if app.status == "pending":
@@ -161,27 +190,37 @@ def _retriage(app: Application, previous: Previous | None, version: str) -> tupl
     return "skip", f"decided ({previous.outcome}) and unchanged since"
 
 
-def _same_decision(decision: Decision, previous: Previous) -> bool:
-    return decision.outcome.value == previous.outcome and {r.rule for r in decision.reasons} == set(previous.rules)
+def _agrees(decision: Decision, previous: Previous) -> bool:
+    """New rules that say what the applicant was already told: nothing to write again.
+
+    Compared by what the applicant sees (outcome and macros), so renaming a rule re-asks nobody.
+    """
+    if decision.outcome.value != previous.outcome:
+        return False
+    if previous.macros is not None:
+        return {m.title for m in decision.macros} <= set(previous.macros)
+    return {r.rule for r in decision.reasons} == set(previous.rules)
 
 
 def _after_reply(decision: Decision, previous: Previous, digest: str) -> Decision:
-    """The applicant came back, but nothing the rules read changed: a person has to read the answer."""
+    """The applicant came back. If nothing the rules read has changed — or a person made the last
+    decision — a person has to read the answer: manual, with a note."""
     if previous.outcome not in (Outcome.ASK.value, Outcome.QUALIFY.value, Outcome.REJECT.value):
         return decision
-    if previous.digest is not None:
+    if previous.by_person:
+        unchanged = True
+    elif previous.digest is not None:
         unchanged = previous.digest == digest
-        if previous.outcome == Outcome.ASK.value and decision.outcome is not Outcome.ASK:
-            unchanged = False  # the new answers settle it
     else:
-        unchanged = _same_decision(decision, previous)
+        unchanged = _agrees(decision, previous)
     if not unchanged:
         return decision
-    message = (
-        "the applicant replied, but nothing the rules read has changed: read the reply"
-        if previous.outcome == Outcome.ASK.value
-        else f"the ticket was reopened after a {previous.outcome} decision"
-    )
+    if previous.by_person:
+        message = f"the applicant came back after a specialist's {previous.outcome} decision: read the reply"
+    elif previous.outcome == Outcome.ASK.value:
+        message = "the applicant replied, but nothing the rules read has changed: read the reply"
+    else:
+        message = f"the ticket was reopened after a {previous.outcome} decision"
     reason = Reason(rule="commops.reply-needs-reading", message=message, outcome=Outcome.MANUAL)
     return decision.model_copy(
         update={
@@ -209,6 +248,7 @@ def evaluate_queue(
         ids = [a.ticket_id for a in selected]
         history = ports.journal.last_applied(ids)
         pending = ports.journal.pending_tickets(ids)
+        given_up = ports.journal.abandoned(ids)
         fresh: list[Application] = []
         why_evaluated: dict[int, tuple[str, Previous | None]] = {}
         for app in selected:
@@ -216,6 +256,11 @@ def evaluate_queue(
                 break  # the limit counts applications evaluated, not those passed over as decided
             if app.ticket_id in pending and not options.include_decided:
                 batch.skipped.append(Skipped(app.ticket_id, "a write from an earlier run is pending; it goes first"))
+                continue
+            if given_up.get(app.ticket_id) == app.updated_stamp and not options.include_decided:
+                batch.skipped.append(
+                    Skipped(app.ticket_id, "Zendesk refused this write 3 times; a person must act (commops history)")
+                )
                 continue
             previous = Previous.of(app, history.get(app.ticket_id))
             kind, why = ("new", None) if app.program is None else _retriage(app, previous, version)
@@ -232,7 +277,7 @@ def evaluate_queue(
             decision = ports.evaluator.evaluate(app)
             digest = fields_digest(app, markers)
             kind, previous = why_evaluated[app.ticket_id]
-            if kind == "rules" and previous is not None and _same_decision(decision, previous):
+            if kind == "rules" and previous is not None and _agrees(decision, previous):
                 batch.skipped.append(Skipped(app.ticket_id, "decided; the new rules agree"))
                 continue
             if kind == "came_back" and previous is not None:
@@ -285,7 +330,7 @@ def apply_proposals(
     for start in range(0, len(writable), chunk):
         part = writable[start : start + chunk]
         ids = [proposal_ids[p.ticket_id] for p in part]
-        attempts = ports.journal.begin_writes(ids)
+        attempts = ports.journal.begin_writes(ids, batch=len(part) > 1)  # one write is a PUT, more a job
         attempt_of = {p.ticket_id: attempts[proposal_ids[p.ticket_id]] for p in part}
 
         def record_job(job_id: str, ticket_ids: list[int], attempt_of: dict[int, int] = attempt_of) -> None:
@@ -309,8 +354,22 @@ def apply_proposals(
     return results
 
 
+def settle_jobs(ports: TriagePorts) -> None:
+    """Wait for update_many jobs of unfinished writes: a killed run's queued job may still land.
+
+    When a job id was never seen (the answer to update_many was lost), every job the account still runs
+    may be it. Only after this do the tickets' markers tell whether a write landed.
+    """
+    jobs = ports.journal.unsettled_jobs()
+    if ports.journal.lost_job_ids():
+        jobs = [*jobs, *ports.gateway.active_jobs()]
+    if jobs:
+        ports.gateway.settle_jobs(jobs)
+
+
 def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
     """Finish writes an earlier run approved or sent but never saw answered (killed, crashed, failed)."""
+    settle_jobs(ports)
     pending = []
     for record in ports.journal.unfinished_writes():
         if record.state == "failed" and ports.journal.failed_attempts(record.id) >= MAX_ATTEMPTS:
@@ -319,13 +378,6 @@ def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
             pending.append(record)
     if not pending:
         return []
-    # A killed run's queued job may still land: let it, then the markers tell the truth. When a job id
-    # was never seen (the answer to update_many was lost), every job the account still runs may be it.
-    jobs = ports.journal.unsettled_jobs()
-    if ports.journal.lost_job_ids():
-        jobs = [*jobs, *ports.gateway.active_jobs()]
-    if jobs:
-        ports.gateway.settle_jobs(jobs)
     latest: dict[int, ProposalRecord] = {}
     for record in pending:
         latest[record.ticket_id] = record  # the newest proposal per ticket wins

@@ -13,6 +13,7 @@ class FakeGateway:
     def __init__(self, applications: list[Application]) -> None:
         self.tickets = {a.ticket_id: a for a in applications}
         self.written: list[tuple[int, str]] = []
+        self.write_ids: dict[int, str] = {}  # what the ruleset marker's write= part would say
         self.fail_next_write: Exception | None = None
         self.lose_job_answer = False  # the update_many answer (with the job id) never arrives
         self.requests = 0
@@ -51,7 +52,7 @@ class FakeGateway:
         for p in proposals:
             app = self.tickets[p.ticket_id]
             write_id = f"{p.updated_stamp}:{p.decision.outcome.value}"
-            if app.marker is not None and app.marker.ruleset == write_id:
+            if self.write_ids.get(p.ticket_id) == write_id:
                 results.append(WriteResult(ticket_id=p.ticket_id, status="already_applied",
                                            updated_stamp=app.updated_stamp))
                 continue
@@ -60,16 +61,29 @@ class FakeGateway:
                 continue
             stamp = f"{app.updated_stamp}+w"
             status = {"ask": "pending", "escalate": "open"}.get(p.decision.outcome.value, "solved")
-            self.tickets[p.ticket_id] = app.model_copy(
-                update={"updated_stamp": stamp, "status": status,
-                        "marker": DecisionMarker(outcome=f"commops_{p.decision.outcome.value}", ruleset=write_id)}
+            marker = DecisionMarker(
+                outcome=p.decision.outcome.value,
+                ruleset=p.decision.ruleset_version,
+                rules=tuple(r.rule for r in p.decision.reasons),
             )
+            self.tickets[p.ticket_id] = app.model_copy(
+                update={"updated_stamp": stamp, "status": status, "marker": marker}
+            )
+            self.write_ids[p.ticket_id] = write_id
             self.written.append((p.ticket_id, p.decision.outcome.value))
             results.append(WriteResult(ticket_id=p.ticket_id, status="applied", updated_stamp=stamp))
         return results
 
     def request_counts(self) -> dict[str, int]:
         return {"GET /search/export": self.requests}
+
+    def decide_in_zendesk(self, ticket_id: int, outcome: str, status: str) -> None:
+        """A specialist applies a macro by hand: the decision field changes, the ruleset field does not."""
+        app = self.tickets[ticket_id]
+        self.tickets[ticket_id] = app.model_copy(
+            update={"status": status, "updated_stamp": f"{app.updated_stamp}+h",
+                    "marker": DecisionMarker(outcome=outcome)}
+        )
 
     def reply(self, ticket_id: int, **fields: object) -> None:
         app = self.tickets[ticket_id]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from commops.config import load_settings
-from commops.domain import Outcome, Proposal
+from commops.domain import MacroRef, Outcome, Proposal, Reason
 from commops.domain.calendar import BusinessCalendar
 from commops.errors import GuardRailError, LockedError
 from commops.journal import Journal
@@ -177,7 +177,7 @@ def test_limit_counts_evaluated_applications_not_decided_ones(commops_home: Path
 
 
 def test_a_write_whose_job_id_was_lost_waits_for_all_running_jobs(commops_home: Path) -> None:
-    gateway = FakeGateway([application(1)])
+    gateway = FakeGateway([application(1), application(2)])  # two writes: an update_many job
     ports = make_ports(gateway, commops_home)
     gateway.lose_job_answer = True
     gateway.fail_next_write = TimeoutError("no answer to update_many")
@@ -186,4 +186,91 @@ def test_a_write_whose_job_id_was_lost_waits_for_all_running_jobs(commops_home: 
     assert ports.journal.unsettled_jobs() == [] and ports.journal.lost_job_ids()
     run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
     assert getattr(gateway, "listed_jobs", False)
+    assert sorted(gateway.written) == [(1, "qualify"), (2, "qualify")]
+
+
+def test_a_single_write_that_failed_does_not_wait_for_the_accounts_jobs(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1)])
+    ports = make_ports(gateway, commops_home)
+    gateway.lose_job_answer = True
+    gateway.fail_next_write = TimeoutError("no answer to the PUT")
+    with pytest.raises(TimeoutError):
+        run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    assert not ports.journal.lost_job_ids()  # a single write is a PUT: no job can be in flight
+
+
+def test_a_specialists_override_is_never_overruled_by_the_rules(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1, "qualify")])
+    ports = make_ports(gateway, commops_home)
+    batch = evaluate_queue(ports, TriageOptions())
+    proposal = batch.proposals[0]
+    ask = Reason(rule="override", message="need proof", outcome=Outcome.ASK, macro=MacroRef(title="ask macro"))
+    override = proposal.model_copy(
+        update={"decision": proposal.decision.model_copy(update={"outcome": Outcome.ASK, "reasons": [ask]})}
+    )
+    run_apply(ports, batch, [override], mode="interactive")
+    ports.evaluator.version = "v2"  # type: ignore[misc]
+    assert evaluate_queue(ports, TriageOptions()).skipped[0].reason == "decided by a specialist (ask)"
+    gateway.reply(1)  # the applicant answers with text only
+    again = evaluate_queue(ports, TriageOptions()).proposals
+    assert again[0].decision.outcome is Outcome.MANUAL and "specialist" in (again[0].note or "")
+
+
+def test_a_decision_made_in_zendesk_after_ours_wins(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1, "ask")])
+    ports = make_ports(gateway, commops_home)
+    batch = evaluate_queue(ports, TriageOptions())
+    run_apply(ports, batch, batch.proposals, mode="apply")
+    gateway.reply(1, verdict="qualify")
+    gateway.decide_in_zendesk(1, "escalate", status="open")  # a person escalated it by macro
+    again = evaluate_queue(ports, TriageOptions())
+    assert again.proposals == [] and again.skipped[0].reason.startswith("escalated earlier")
+
+
+def test_an_ask_made_by_hand_in_zendesk_is_not_asked_again(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1, "ask")])
+    ports = make_ports(gateway, commops_home)
+    gateway.decide_in_zendesk(1, "ask", status="pending")
+    assert evaluate_queue(ports, TriageOptions()).skipped[0].reason == "decided by a specialist (ask)"
+    gateway.reply(1)
+    assert evaluate_queue(ports, TriageOptions()).proposals[0].decision.outcome is Outcome.MANUAL
+
+
+def test_renaming_a_rule_re_asks_nobody(commops_home: Path) -> None:
+    gateway = FakeGateway([application(1, "ask")])
+    ports = make_ports(gateway, commops_home)
+    batch = evaluate_queue(ports, TriageOptions())
+    run_apply(ports, batch, batch.proposals, mode="apply")
+
+    class Renamed(FieldEvaluator):
+        version = "v2"
+
+        def evaluate(self, application):  # type: ignore[no-untyped-def]
+            decision = super().evaluate(application)
+            renamed = [r.model_copy(update={"rule": r.rule + ".renamed"}) for r in decision.reasons]
+            return decision.model_copy(update={"reasons": renamed, "ruleset_version": "v2"})
+
+    ports.evaluator = Renamed()
+    again = evaluate_queue(ports, TriageOptions())
+    assert again.proposals == [] and again.skipped[0].reason == "decided; the new rules agree"
+
+
+def test_abandoned_writes_are_not_proposed_again_until_the_ticket_changes(commops_home: Path) -> None:
+    from commops.ports import WriteResult
+
+    gateway = FakeGateway([application(1)])
+    ports = make_ports(gateway, commops_home)
+
+    def refuse(proposals: list[Proposal], on_job: object = None) -> list[WriteResult]:
+        return [WriteResult(ticket_id=p.ticket_id, status="failed", error="RecordInvalid") for p in proposals]
+
+    real = gateway.write_decisions
+    gateway.write_decisions = refuse  # type: ignore[method-assign,assignment]
+    for _ in range(3):
+        run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    summary = run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    assert summary.results == [] and summary.batch.skipped[0].reason.startswith("Zendesk refused this write")
+    gateway.write_decisions = real  # type: ignore[method-assign]
+    gateway.reply(1)  # the ticket changed: worth another try
+    run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
     assert gateway.written == [(1, "qualify")]
