@@ -70,7 +70,7 @@ class TriageOptions:
     ticket_ids: Sequence[int] = ()
     limit: int | None = None
     query: str | None = None
-    include_decided: bool = False  # re-evaluate tickets commops already decided (explain, review)
+    include_decided: bool = False  # evaluate decided and pending tickets too (a deliberate re-evaluation)
 
 
 @dataclass
