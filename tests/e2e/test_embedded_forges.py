@@ -3,9 +3,7 @@ sandbox's forge emulation, and nothing leaves 127.0.0.1."""
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +12,6 @@ import pytest
 from commops.sandbox import SandboxServer
 
 from .cli import cli, seeded
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Name resolution and connections to anything but loopback fail (and are recorded)."""
-    attempts: list[str] = []
-    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(host) not in LOOPBACK:
-            attempts.append(str(host))
-            raise socket.gaierror(f"test: no network for {host}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(address[0]) not in LOOPBACK:
-            attempts.append(str(address[0]))
-            raise OSError(f"test: no network for {address[0]}")
-        return real_connect(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    yield attempts
 
 
 def open_source(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

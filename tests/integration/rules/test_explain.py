@@ -4,12 +4,8 @@ the sandbox's forge emulation, or are off with --offline)."""
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from commops.cli.app import app
@@ -20,30 +16,6 @@ from commops.rules._ops import host_of
 from commops.sandbox import SandboxStore
 
 runner = CliRunner()
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Name resolution and connections to anything but loopback fail (and are recorded)."""
-    attempts: list[str] = []
-    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(host) not in LOOPBACK:
-            attempts.append(str(host))
-            raise socket.gaierror(f"test: no network for {host}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(address[0]) not in LOOPBACK:
-            attempts.append(str(address[0]))
-            raise OSError(f"test: no network for {address[0]}")
-        return real_connect(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    yield attempts
 
 
 def _forge_tickets(home: Path) -> list[int]:
