@@ -89,12 +89,18 @@ def lint_command(
     ctx: typer.Context,
     paths: PathsArg = None,
     account: Annotated[
-        bool, typer.Option("--account", help="Also check macros against the account (or the embedded sandbox).")
-    ] = False,
+        bool,
+        typer.Option(
+            "--account/--no-account",
+            help="Check macro titles against the account (the embedded sandbox when none is configured).",
+        ),
+    ] = True,
 ) -> None:
     """Check rule files and report every problem as file:line:col: message (exit 1 if any).
 
-    Example: commops rules lint --account rules/
+    Macros are checked against the account unless --no-account (e.g. with no access to it).
+
+    Example: commops rules lint rules/
     """
     from commops.rules import lint
 

@@ -81,7 +81,8 @@ def test_a_fourth_program_needs_only_yaml_and_config(tmp_path: Path) -> None:
                                                     "common.renewal_information"]
 
     runner = CliRunner()
-    linted = runner.invoke(app, ["--config", str(config), "rules", "lint"])
+    # Its macros are not in the reference account yet: lint the files, not the account.
+    linted = runner.invoke(app, ["--config", str(config), "rules", "lint", "--no-account"])
     assert linted.exit_code == 0, linted.output
     tested = runner.invoke(app, ["--config", str(config), "rules", "test"])
     assert tested.exit_code == 0, tested.output
