@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import webbrowser
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +20,7 @@ from commops.domain import Application, Decision, MacroRef, Outcome, Proposal, R
 from commops.errors import ConfigError, GuardRailError
 from commops.ports import WriteResult
 from commops.services.queue import QueueRow
+from commops.services.runs import RunSummary
 from commops.services.triage import OVERRIDE_RULE
 
 __all__ = ["register"]
@@ -223,7 +224,7 @@ def triage(
       commops triage --plan plan.json && commops apply plan.json
       commops triage --apply --unattended  # from cron
     """
-    from commops.services.runs import RunSummary, record_dry_run, run_apply, run_unattended, write_plan
+    from commops.services.runs import record_dry_run, run_apply, run_unattended, write_plan
     from commops.services.triage import TriageOptions, evaluate_queue
     from commops.services.wiring import open_triage
 
@@ -285,15 +286,31 @@ def triage(
         if not writable:
             app.info("nothing to write")
             return
-        if not yes and not typer.confirm(f"Write {len(writable)} decisions to Zendesk?", default=False, err=True):
-            app.info("nothing written")
+        mode = "interactive" if interactive else "apply"
+        done = _confirm_and_write(
+            app,
+            yes,
+            f"Write {len(writable)} decisions to Zendesk?",
+            len(writable),
+            lambda advance: run_apply(ports, batch, chosen, mode=mode, progress=advance),
+        )
+        if done is None:
             return
-        with progress_bar(app, "writing", total=len(writable)) as advance:
-            summary = run_apply(ports, batch, chosen, mode="interactive" if interactive else "apply", progress=advance)
-        _report_writes(app, fmt, chosen, summary.results, summary.resumed)
+        _report_writes(app, fmt, chosen, done.results, done.resumed)
         _requests(app, ports.gateway.request_counts())
-        if summary.status == "errors":
+        if done.status == "errors":
             raise typer.Exit(EXIT_WRITE_ERRORS)
+
+
+def _confirm_and_write(
+    app: AppState, yes: bool, question: str, count: int, write: Callable[[Callable[[int], None]], RunSummary]
+) -> RunSummary | None:
+    """One confirmation (unless --yes), then the write with a progress bar; None when declined."""
+    if not yes and not typer.confirm(question, default=False, err=True):
+        app.info("nothing written")
+        return None
+    with progress_bar(app, "writing", total=count) as advance:
+        return write(advance)
 
 
 def _requests(app: AppState, counts: dict[str, int]) -> None:
@@ -328,11 +345,15 @@ def apply(
         if not writable:
             app.info("the plan has nothing to write")
             return
-        if not yes and not typer.confirm(f"Write {len(writable)} decisions from {plan}?", default=False, err=True):
-            app.info("nothing written")
+        summary = _confirm_and_write(
+            app,
+            yes,
+            f"Write {len(writable)} decisions from {plan}?",
+            len(writable),
+            lambda advance: apply_plan(ports, loaded, progress=advance),
+        )
+        if summary is None:
             return
-        with progress_bar(app, "writing", total=len(writable)) as advance:
-            summary = apply_plan(ports, loaded, progress=advance)
     _report_writes(app, fmt, loaded.proposals, summary.results, summary.resumed)
     if summary.status == "errors":
         raise typer.Exit(EXIT_WRITE_ERRORS)
