@@ -24,13 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from commops.bootstrap import sandbox_settings
+from commops.bootstrap import open_triage, sandbox_settings
 from commops.config import load_settings
 from commops.sandbox import SandboxServer
 from commops.sandbox.limits import PLANS, SEARCH_EXPORT, TICKET_UPDATE
 from commops.services.runs import run_unattended
 from commops.services.triage import TriageOptions
-from commops.services.wiring import open_triage
 
 # A naive script picks the welcome macro of the ticket's program; the choice does not change the count.
 NAIVE_MACROS = {

@@ -1,18 +1,50 @@
-"""Builds adapters from settings. Nothing here runs at import; commands open what they need."""
+"""The composition root: the one place that builds adapters from settings and hands them out as ports.
+
+Nothing here runs at import. A command opens one context (``open_runtime`` or a narrower helper) and
+uses what it needs; every port is built on first use and closed with the context, so ``commops history``
+opens the journal and never a gateway, and ``commops rules explain`` never opens the journal.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from commops.config import Settings
-from commops.zendesk import ZendeskGateway
+from commops.domain.calendar import BusinessCalendar
+from commops.ports import MacroInfo
 
-__all__ = ["SANDBOX_AGENT_EMAIL", "open_gateway", "sandbox_settings"]
+if TYPE_CHECKING:
+    from commops.journal import Journal
+    from commops.rules import CompiledRuleSet, RuleSet
+    from commops.services.triage import TriagePorts
+    from commops.verify import NamespaceVerifier
+    from commops.zendesk import ZendeskGateway
+
+__all__ = [
+    "SANDBOX_AGENT_EMAIL",
+    "Runtime",
+    "compile_rules",
+    "load_rules",
+    "open_gateway",
+    "open_journal",
+    "open_runtime",
+    "open_stats",
+    "open_triage",
+    "sandbox_settings",
+]
 
 SANDBOX_AGENT_EMAIL = "commops-bot@sandbox.invalid"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 def sandbox_settings(settings: Settings, url: str) -> Settings:
@@ -29,21 +61,163 @@ def sandbox_settings(settings: Settings, url: str) -> Settings:
     return settings.model_copy(update={"zendesk": zendesk})
 
 
-@contextmanager
-def open_gateway(settings: Settings, *, notice: Callable[[str], None],
-                 on_embedded: Callable[[str], None] | None = None) -> Iterator[ZendeskGateway]:
-    """The configured account's gateway; with no account configured, the embedded sandbox's, for the
-    life of the context (same zenpy code path either way). ``on_embedded`` is told the embedded
-    sandbox's URL when one is started (its forge emulation lives there too)."""
-    with ExitStack() as stack:
+def load_rules(settings: Settings, paths: Sequence[Path] | None = None, *,
+               macros: Sequence[MacroInfo] | None = None) -> RuleSet:
+    """The rule files of ``paths`` (default: the configured rules) checked against the configured fields
+    and programs, and against ``macros`` when given (the account's)."""
+    from commops.rules import load_ruleset
+
+    return load_ruleset(
+        list(paths) if paths is not None else [settings.rules_path],
+        field_keys=set(settings.fields),
+        programs=set(settings.programs),
+        macros=macros,
+    )
+
+
+def compile_rules(ruleset: RuleSet, calendar: BusinessCalendar,
+                  clock: Callable[[], datetime] = _utcnow) -> CompiledRuleSet:
+    """``ruleset`` ready to evaluate, over the packaged offline data sets."""
+    from commops.verify.datasets import OfflineDatasets
+
+    return ruleset.compile(datasets=OfflineDatasets(), calendar=calendar, now=clock)
+
+
+class Runtime:
+    """The ports of one command, each built on first use and closed when the context closes.
+
+    With no account configured the gateway is the embedded sandbox's (started here, once), and the
+    verifier asks the sandbox's forge emulation, uncached.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        stack: ExitStack,
+        *,
+        notice: Callable[[str], None],
+        offline: bool = False,
+        refresh: bool = False,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._stack = stack
+        self._notice = notice
+        self._offline = offline
+        self._refresh = refresh
+        self.embedded_url: str | None = None
+
+    @cached_property
+    def gateway(self) -> ZendeskGateway:
+        """The configured account's gateway; with none configured, the embedded sandbox's (same zenpy path)."""
+        from commops.zendesk import ZendeskGateway
+
+        settings = self.settings
         if not settings.zendesk.configured:
             from commops.sandbox import start_embedded
 
             server = start_embedded(settings)
-            stack.callback(server.stop)
-            notice(f"using the embedded Zendesk sandbox at {server.url} (no account configured)")
+            self._stack.callback(server.stop)
+            self._notice(f"using the embedded Zendesk sandbox at {server.url} (no account configured)")
             settings = sandbox_settings(settings, server.url)
-            if on_embedded is not None:
-                on_embedded(server.url)
-        gateway = stack.enter_context(ZendeskGateway(settings))
-        yield gateway
+            self.embedded_url = server.url
+        return self._stack.enter_context(ZendeskGateway(settings))
+
+    @cached_property
+    def journal(self) -> Journal:
+        from commops.journal import Journal
+
+        return self._stack.enter_context(Journal.open(self.settings.state.journal))
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        from commops.services.sla import calendar_from
+
+        return calendar_from(self.settings.sla)
+
+    @cached_property
+    def ruleset(self) -> RuleSet:
+        """The configured rules, their macros checked against the account's."""
+        return load_rules(self.settings, macros=self.gateway.macros())
+
+    @cached_property
+    def evaluator(self) -> CompiledRuleSet:
+        return compile_rules(self.ruleset, self.calendar, self.clock)
+
+    @cached_property
+    def verifier(self) -> NamespaceVerifier:
+        from commops.verify import NamespaceVerifier, open_cache
+
+        verify = self.settings.verify
+        self.gateway  # noqa: B018 - opening the gateway tells whether the embedded sandbox answers
+        if self.embedded_url and not verify.forge_url:  # the embedded sandbox emulates the forges too
+            verify = verify.model_copy(update={"forge_url": self.embedded_url})
+        # Against a sandbox's forges nothing is cached: its namespaces change with every reseed, and a
+        # verdict about a made-up namespace must never answer for a real forge's.
+        cache = None if verify.forge_url else open_cache(self.settings.state.verify_cache)
+        return NamespaceVerifier(verify, cache=cache, offline=self._offline, refresh=self._refresh)
+
+    def triage_ports(self) -> TriagePorts:
+        """What a triage run talks to."""
+        from commops.services.triage import TriagePorts
+
+        return TriagePorts(
+            settings=self.settings,
+            gateway=self.gateway,
+            evaluator=self.evaluator,
+            ruleset=self.ruleset,
+            journal=self.journal,
+            calendar=self.calendar,
+            clock=self.clock,
+            verifier=self.verifier,
+        )
+
+
+@contextmanager
+def open_runtime(
+    settings: Settings,
+    *,
+    notice: Callable[[str], None],
+    offline: bool = False,
+    refresh: bool = False,
+    clock: Callable[[], datetime] = _utcnow,
+) -> Iterator[Runtime]:
+    """A lazily built runtime for one command; everything it opened is closed on exit."""
+    with ExitStack() as stack:
+        yield Runtime(settings, stack, notice=notice, offline=offline, refresh=refresh, clock=clock)
+
+
+@contextmanager
+def open_gateway(settings: Settings, *, notice: Callable[[str], None]) -> Iterator[ZendeskGateway]:
+    """The configured account's gateway, or the embedded sandbox's, for the life of the context."""
+    with open_runtime(settings, notice=notice) as runtime:
+        yield runtime.gateway
+
+
+@contextmanager
+def open_journal(settings: Settings) -> Iterator[Journal]:
+    """The journal of ``settings.home`` alone: no gateway, no rules."""
+    with open_runtime(settings, notice=lambda _m: None) as runtime:
+        yield runtime.journal
+
+
+@contextmanager
+def open_triage(
+    settings: Settings,
+    *,
+    notice: Callable[[str], None],
+    offline: bool = False,
+    refresh: bool = False,
+    clock: Callable[[], datetime] = _utcnow,
+) -> Iterator[TriagePorts]:
+    """Every port a triage run (or a plan's apply, or ``rules explain``) talks to."""
+    with open_runtime(settings, notice=notice, offline=offline, refresh=refresh, clock=clock) as runtime:
+        yield runtime.triage_ports()
+
+
+@contextmanager
+def open_stats(settings: Settings, *, notice: Callable[[str], None]) -> Iterator[tuple[ZendeskGateway, Journal]]:
+    """What statistics read: the account (or the embedded sandbox) and the journal."""
+    with open_runtime(settings, notice=notice) as runtime:
+        yield runtime.gateway, runtime.journal

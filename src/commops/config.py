@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from commops.errors import ConfigError
-from commops.paths import commops_home, config_path
+from commops.paths import StateDir, commops_home, config_path
 
 __all__ = [
     "MarkerSettings",
@@ -146,6 +146,11 @@ class Settings(BaseSettings):
             if key not in self.fields:
                 raise ValueError(f"markers name field {key!r}, which is not in [fields]")
         return self
+
+    @property
+    def state(self) -> StateDir:
+        """Every file commops keeps under ``home``."""
+        return StateDir(self.home)
 
     @property
     def rules_path(self) -> Path:

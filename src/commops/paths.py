@@ -1,13 +1,52 @@
-"""Where commops keeps its state: everything lives under one directory, ``COMMOPS_HOME``."""
+"""Where commops keeps its state: everything lives under one directory, ``COMMOPS_HOME``.
+
+:class:`StateDir` names every file in it, so no other module spells a file name under the home.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
-__all__ = ["commops_home", "config_path", "journal_path", "sandbox_db_path", "verify_cache_path"]
+__all__ = [
+    "StateDir",
+    "commops_home",
+    "config_path",
+    "journal_path",
+    "sandbox_db_path",
+    "verify_cache_path",
+]
+
+
+@dataclass(frozen=True)
+class StateDir:
+    """The files of one ``COMMOPS_HOME``: config, journal, embedded sandbox, verification cache, run lock."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
+    def journal(self) -> Path:
+        return self.root / "journal.sqlite3"
+
+    @property
+    def sandbox_db(self) -> Path:
+        return self.root / "sandbox.sqlite3"
+
+    @property
+    def verify_cache(self) -> Path:
+        return self.root / "verify-cache.sqlite3"
+
+    @property
+    def run_lock(self) -> Path:
+        """Held by every writing run, so two runs never write the same decisions at once."""
+        return self.root / "unattended.lock"
 
 
 def commops_home() -> Path:
@@ -19,16 +58,16 @@ def commops_home() -> Path:
 
 
 def config_path() -> Path:
-    return commops_home() / "config.toml"
+    return StateDir(commops_home()).config
 
 
 def sandbox_db_path() -> Path:
-    return commops_home() / "sandbox.sqlite3"
+    return StateDir(commops_home()).sandbox_db
 
 
 def journal_path() -> Path:
-    return commops_home() / "journal.sqlite3"
+    return StateDir(commops_home()).journal
 
 
 def verify_cache_path() -> Path:
-    return commops_home() / "verify-cache.sqlite3"
+    return StateDir(commops_home()).verify_cache

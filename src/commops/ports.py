@@ -8,17 +8,22 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from commops.domain import Application, Proposal, Verification
+from commops.domain import Application, Decision, Proposal, Verification
 from commops.domain.records import ProposalRecord
 
 __all__ = [
+    "AppliedDecision",
     "Clock",
     "Datasets",
+    "DecisionJournal",
+    "Evaluator",
     "Journal",
     "MacroInfo",
     "NamespaceVerifier",
     "QueuePage",
+    "RuleSetLike",
     "SpdxVerdict",
+    "StatsGateway",
     "TicketGateway",
     "Unmapped",
     "WriteResult",
@@ -143,3 +148,48 @@ class Journal(Protocol):
     def abandoned(self, ticket_ids: Sequence[int]) -> dict[int, str]: ...
     def load_proposal(self, proposal_id: int) -> Proposal: ...
     def last_applied(self, ticket_ids: Sequence[int]) -> dict[int, ProposalRecord]: ...
+
+
+class Evaluator(Protocol):
+    """A compiled rule set (commops.rules)."""
+
+    version: str
+
+    def evaluate(self, application: Application) -> Decision: ...
+
+
+class RuleSetLike(Protocol):
+    """What triage asks of a rule set beyond evaluating: which verifications an application needs."""
+
+    def verifications_needed(self, application: Application) -> set[str]: ...
+
+
+class StatsGateway(Protocol):
+    """What statistics need from Zendesk: a cursor-paginated search and a ticket's audits."""
+
+    def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]: ...
+
+    def audits(self, ticket_id: int) -> list[dict[str, Any]]: ...
+
+    def request_counts(self) -> dict[str, int]: ...
+
+
+class AppliedDecision(Protocol):
+    @property
+    def ticket_id(self) -> int: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def rules(self) -> list[str]: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def applied_at(self) -> datetime: ...
+
+
+class DecisionJournal(Protocol):
+    """What statistics need from the journal: the decisions commops applied, oldest first."""
+
+    def applied_decisions(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[AppliedDecision]: ...

@@ -38,9 +38,9 @@ def _root(
 
 
 def _register() -> None:
-    from commops.cli import doctor, rules, sandbox, stats, triage
+    from commops.cli import apply, doctor, history, init, queue, rules, sandbox, stats, triage
 
-    for module in (sandbox, rules, doctor, triage, stats):
+    for module in (sandbox, rules, doctor, init, queue, triage, apply, history, stats):
         module.register(app)
 
 

@@ -22,10 +22,9 @@ def register(app: typer.Typer) -> None:
 
 def rule_macro_titles(settings: Settings) -> list[str]:
     """Macro titles the rule files name (they must exist in the account). Raises RuleError if they do not load."""
-    from commops.rules import load_ruleset
+    from commops.bootstrap import load_rules
 
-    ruleset = load_ruleset([settings.rules_path], field_keys=set(settings.fields), programs=set(settings.programs))
-    return sorted(ruleset.macro_titles())
+    return sorted(load_rules(settings).macro_titles())
 
 
 def dataset_check() -> Check:

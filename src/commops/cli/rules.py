@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -134,14 +133,11 @@ def schema_command(ctx: typer.Context) -> None:
 
 
 def _compile(app: AppState, paths: list[Path], macros: Any = None) -> Any:
-    from commops.rules import load_ruleset
+    from commops.bootstrap import compile_rules, load_rules
     from commops.services.sla import calendar_from
-    from commops.verify.datasets import OfflineDatasets
 
-    settings = app.settings
-    ruleset = load_ruleset(paths, field_keys=set(settings.fields), programs=set(settings.programs), macros=macros)
-    return ruleset, ruleset.compile(datasets=OfflineDatasets(), calendar=calendar_from(settings.sla),
-                                    now=lambda: datetime.now(UTC))
+    ruleset = load_rules(app.settings, paths, macros=macros)
+    return ruleset, compile_rules(ruleset, calendar_from(app.settings.sla))
 
 
 @rules_app.command("test")
@@ -188,7 +184,7 @@ def explain_command(
 
     Example: commops rules explain 1042
     """
-    from commops.services.wiring import open_triage
+    from commops.bootstrap import open_triage
 
     app = state(ctx)
     # The same ports as triage: with no account configured, the embedded sandbox answers for Zendesk and

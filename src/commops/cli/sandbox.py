@@ -14,8 +14,7 @@ from rich.table import Table
 
 from commops.cli.context import state
 from commops.errors import CommopsError, ConfigError, NotFoundError, ValidationError
-from commops.paths import sandbox_db_path
-from commops.sandbox import SandboxServer, SandboxStore
+from commops.sandbox import SandboxStore, seeded_server
 from commops.sandbox.apierror import ApiError
 
 __all__ = ["register"]
@@ -25,7 +24,7 @@ group = typer.Typer(help="The embedded Zendesk sandbox: serve it, reset, seed, l
 
 
 def _db(ctx: typer.Context) -> Path:
-    return state(ctx).settings.home / sandbox_db_path().name
+    return state(ctx).settings.state.sandbox_db
 
 
 def _store(ctx: typer.Context) -> SandboxStore:
@@ -61,15 +60,8 @@ def serve(
     """
     app_state = state(ctx)
     options = app_state.settings.sandbox
-    server = SandboxServer(_db(ctx), port=port, plan=plan or options.plan,
-                           faults=options.faults if faults is None else faults,
-                           seed=options.seed if seed is None else seed, token=token or options.token,
+    server = seeded_server(app_state.settings, port=port, plan=plan, faults=faults, seed=seed, token=token,
                            limits=not no_limits, incremental_lag_s=incremental_lag)
-    if server.store.is_empty():
-        server.store.reset()
-        server.store.seed(options.seed_applications, options.seed if seed is None else seed)
-    else:
-        server.store.backfill_forges(options.seed if seed is None else seed)
 
     chosen = token or options.token
     agents = server.store.users(server.store.agent_ids())

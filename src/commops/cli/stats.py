@@ -49,8 +49,9 @@ def stats(
 
     Example: commops stats --since 2026-01-05 --format html --out stats.html --redact
     """
+    from commops.bootstrap import open_stats
     from commops.reports import render_html, render_json, render_table, write_summary_csv, write_ticket_csv
-    from commops.services.stats import build_report, collect, default_period, open_sources, sla_policy
+    from commops.services.stats import build_report, collect, default_period, sla_policy
 
     app = state(ctx)
     settings = app.settings
@@ -63,7 +64,7 @@ def stats(
     if first > last:
         raise ConfigError(f"--since {first} is after --until {last}")
 
-    with open_sources(settings, notice=app.info) as (gateway, journal):
+    with open_stats(settings, notice=app.info) as (gateway, journal):
         if fmt is Format.CSV and not aggregate:
             records = collect(gateway, journal, settings, since=first, until=last, program=program)
             if redact:

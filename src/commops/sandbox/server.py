@@ -19,7 +19,7 @@ from commops.sandbox.faults import FaultInjector, parse_faults
 from commops.sandbox.limits import RateLimiter
 from commops.sandbox.store import SandboxStore
 
-__all__ = ["SandboxServer", "start_embedded"]
+__all__ = ["SandboxServer", "seeded_server", "start_embedded"]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -138,15 +138,26 @@ class SandboxServer:
         self.stop()
 
 
-def start_embedded(settings: Settings) -> SandboxServer:
-    """Start the sandbox of ``settings.sandbox`` on an ephemeral port, seeded if empty; the caller stops it."""
+def seeded_server(settings: Settings, *, port: int = 0, plan: str | None = None, faults: str | None = None,
+                  seed: int | None = None, token: str | None = None, limits: bool = True,
+                  incremental_lag_s: float = 0.0) -> SandboxServer:
+    """The sandbox of ``settings.sandbox`` (arguments override it) in ``$COMMOPS_HOME``, seeded when empty;
+    not started. The one way every caller (embedded mode, ``sandbox serve``) gets a sandbox."""
     options = settings.sandbox
-    server = SandboxServer(settings.home / sandbox_db_path().name, plan=options.plan,
-                           faults=options.faults, seed=options.seed, token=options.token)
+    seed = options.seed if seed is None else seed
+    server = SandboxServer(settings.state.sandbox_db, port=port, plan=plan or options.plan,
+                           faults=options.faults if faults is None else faults, seed=seed,
+                           token=token or options.token, limits=limits, incremental_lag_s=incremental_lag_s)
     if server.store.is_empty():
         server.store.reset()
-        server.store.seed(options.seed_applications, options.seed)
+        server.store.seed(options.seed_applications, seed)
     else:  # a sandbox saved before the forges were emulated: give its namespaces their seeded stories
-        server.store.backfill_forges(options.seed)
+        server.store.backfill_forges(seed)
+    return server
+
+
+def start_embedded(settings: Settings) -> SandboxServer:
+    """Start the sandbox of ``settings.sandbox`` on an ephemeral port, seeded if empty; the caller stops it."""
+    server = seeded_server(settings)
     server.start()
     return server

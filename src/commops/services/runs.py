@@ -166,7 +166,7 @@ def run_unattended(
 def _write_lock(ports: TriagePorts, timeout: float, who: str) -> Iterator[None]:
     """One writing run at a time per COMMOPS_HOME: cron and a specialist's apply never resume the same
     unfinished writes at once."""
-    lock = FileLock(str(ports.settings.home / "unattended.lock"))
+    lock = FileLock(str(ports.settings.state.run_lock))
     try:
         lock.acquire(timeout=timeout)
     except Timeout as exc:

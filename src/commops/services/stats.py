@@ -9,28 +9,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from commops.config import Settings
 from commops.domain import Application, Outcome
 from commops.errors import NotFoundError
-from commops.ports import QueuePage
+from commops.ports import DecisionJournal, StatsGateway
 from commops.reports import Actor, DecisionEvent, SlaPolicy, StatsAggregator, StatsReport, TicketRecord
 from commops.services.sla import calendar_from
 
 __all__ = [
-    "AppliedDecision",
-    "DecisionJournal",
-    "StatsGateway",
     "backlog_query",
     "build_report",
     "collect",
     "decision_changes",
     "default_period",
-    "open_sources",
     "outcome_of",
     "sla_policy",
     "stats_query",
@@ -41,37 +36,6 @@ DEFAULT_WEEKS = 12
 _SAME_WRITE = timedelta(minutes=15)
 _FORM_TERM = re.compile(r'(?<!\S)(?:form|ticket_form_id):(?:"[^"]*"|\S+)')
 _DECIDED = tuple(o.value for o in Outcome if o.writes)
-
-
-class StatsGateway(Protocol):
-    """What statistics need from Zendesk: a cursor-paginated search and a ticket's audits."""
-
-    def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]: ...
-
-    def audits(self, ticket_id: int) -> list[dict[str, Any]]: ...
-
-    def request_counts(self) -> dict[str, int]: ...
-
-
-class AppliedDecision(Protocol):
-    @property
-    def ticket_id(self) -> int: ...
-    @property
-    def outcome(self) -> str: ...
-    @property
-    def rules(self) -> list[str]: ...
-    @property
-    def mode(self) -> str: ...
-    @property
-    def applied_at(self) -> datetime: ...
-
-
-class DecisionJournal(Protocol):
-    """What statistics need from the journal: the decisions commops applied, oldest first."""
-
-    def applied_decisions(
-        self, *, since: datetime | None = None, until: datetime | None = None
-    ) -> Iterator[AppliedDecision]: ...
 
 
 def default_period(since: date | None, until: date | None, today: date) -> tuple[date, date]:
@@ -285,15 +249,3 @@ def build_report(
         redacted=redact,
         requests=requests,
     )
-
-
-@contextmanager
-def open_sources(
-    settings: Settings, *, notice: Callable[[str], None]
-) -> Iterator[tuple[StatsGateway, DecisionJournal]]:
-    """The configured Zendesk (or the embedded sandbox) and the journal, for the life of the context."""
-    from commops.bootstrap import open_gateway
-    from commops.journal import Journal
-
-    with open_gateway(settings, notice=notice) as gateway, Journal.open(settings.home / "journal.sqlite3") as journal:
-        yield gateway, journal

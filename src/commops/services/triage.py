@@ -12,18 +12,17 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from commops.config import Settings
 from commops.domain import Application, Decision, Outcome, Proposal, Reason
 from commops.domain.calendar import BusinessCalendar
 from commops.domain.records import ProposalRecord
-from commops.ports import Journal, NamespaceVerifier, TicketGateway, Unmapped, WriteResult
+from commops.ports import Evaluator, Journal, NamespaceVerifier, RuleSetLike, TicketGateway, Unmapped, WriteResult
 from commops.services.sla import sla_state
 
 __all__ = [
     "MAX_ATTEMPTS",
-    "Evaluator",
     "TriageBatch",
     "TriageOptions",
     "TriagePorts",
@@ -38,21 +37,9 @@ __all__ = [
 MAX_ATTEMPTS = 3  # a write Zendesk refused this often (deleted ticket, invalid macro) is not retried again
 
 
-class Evaluator(Protocol):
-    """A compiled rule set (commops.rules)."""
-
-    version: str
-
-    def evaluate(self, application: Application) -> Decision: ...
-
-
-class RuleSetLike(Protocol):
-    def verifications_needed(self, application: Application) -> set[str]: ...
-
-
 @dataclass
 class TriagePorts:
-    """Everything a triage run talks to; built once by ``commops.services.wiring``."""
+    """Everything a triage run talks to; built once by ``commops.bootstrap``."""
 
     settings: Settings
     gateway: TicketGateway

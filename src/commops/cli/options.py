@@ -1,0 +1,41 @@
+"""What the daily commands share: options, formats, filter checks and the exit code of a run with failed writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from commops.errors import ConfigError
+
+__all__ = ["EXIT_WRITE_ERRORS", "STATUSES", "Format", "FormatOpt", "ProgramOpt", "TicketOpt", "check_choices"]
+
+EXIT_WRITE_ERRORS = 15
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ProgramOpt = Annotated[
+    list[str] | None, typer.Option("--program", "-p", metavar="PROGRAM", help="Only this program (repeatable).")
+]
+TicketOpt = Annotated[
+    list[int] | None, typer.Option("--ticket", "-t", metavar="ID", help="Only this ticket id (repeatable).")
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (terminal), json (JSON Lines) or csv.")]
+
+
+STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+
+
+def check_choices(what: str, given: list[str] | None, known: Iterable[str]) -> None:
+    """A filter value nothing can match is a mistake: say so instead of printing an empty queue."""
+    allowed = list(known)
+    wrong = [g for g in given or [] if g not in allowed]
+    if wrong:
+        raise ConfigError(f"unknown {what} {', '.join(map(repr, wrong))}; one of: {', '.join(allowed)}")

@@ -1,0 +1,98 @@
+"""`commops queue`: the inbound applications, soonest deadline first."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from commops.cli.context import AppState, state
+from commops.cli.options import STATUSES, Format, FormatOpt, ProgramOpt, check_choices
+from commops.cli.progress import progress_bar
+from commops.cli.render import write_jsonl, write_rows
+from commops.domain import SlaState
+from commops.services.queue import QueueRow
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("queue")(queue)
+
+
+def queue(
+    ctx: typer.Context,
+    program: ProgramOpt = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", metavar="STATUS", help="Only this ticket status (repeatable).")
+    ] = None,
+    sla: Annotated[
+        list[str] | None, typer.Option("--sla", metavar="STATE", help="ok, at_risk or breached (repeatable).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The inbound applications, soonest deadline first: program, status, age, SLA, last decision.
+
+    Example: commops queue --sla at_risk --sla breached
+    """
+    from datetime import UTC, datetime
+
+    from commops.bootstrap import open_runtime
+    from commops.services.queue import list_queue
+
+    app = state(ctx)
+    settings = app.settings
+    check_choices("program", program, settings.programs)
+    check_choices("status", status, STATUSES)
+    check_choices("SLA state", sla, [s.value for s in SlaState])
+    with open_runtime(settings, notice=app.info) as runtime, progress_bar(app, "reading the queue") as advance:
+        rows = list_queue(
+            runtime.gateway,
+            runtime.journal,
+            settings,
+            runtime.calendar,
+            datetime.now(UTC),
+            programs=program or (),
+            statuses=status or (),
+            sla=sla or (),
+            progress=advance,
+        )
+    records = [json.loads(r.model_dump_json()) for r in rows]
+    if fmt is Format.json:
+        write_jsonl(records)
+        return
+    if fmt is Format.csv:
+        write_rows(records)
+        return
+    queue_table(app, rows)
+
+
+def queue_table(app: AppState, rows: list[QueueRow]) -> None:
+    from rich.table import Table
+
+    if not app.out.is_terminal:
+        for r in rows:
+            app.out.print(
+                f"{r.ticket_id}\t{r.program}\t{r.status}\t{r.age_business_days}\t{r.sla.value}\t{r.due}\t"
+                f"{r.requester or '-'}\t{r.last_decision or '-'}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        return
+    style = {"ok": "green", "at_risk": "yellow", "breached": "red"}
+    table = Table(title=f"{len(rows)} applications in the queue")
+    for column in ("ticket", "program", "status", "age (bd)", "SLA", "due", "requester", "last decision"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            str(r.ticket_id),
+            r.program,
+            r.status,
+            str(r.age_business_days),
+            f"[{style[r.sla.value]}]{r.sla.value}[/]",
+            str(r.due),
+            r.requester or "-",
+            r.last_decision or "-",
+        )
+    app.out.print(table)

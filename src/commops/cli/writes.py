@@ -1,0 +1,92 @@
+"""How the daily commands show proposals and writes: one table/JSON/CSV emitter, counts, what failed and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from commops.cli.context import AppState
+from commops.cli.options import Format
+from commops.cli.progress import progress_bar
+from commops.cli.render import proposal_record, write_csv, write_jsonl, write_table
+from commops.domain import Proposal
+from commops.ports import WriteResult
+from commops.services.runs import RunSummary
+from commops.services.triage import TriageBatch
+
+__all__ = ["confirm_and_write", "emit", "footer", "report_writes", "show_requests"]
+
+
+def confirm_and_write(
+    app: AppState, yes: bool, question: str, count: int, write: Callable[[Callable[[int], None]], RunSummary]
+) -> RunSummary | None:
+    """One confirmation (unless --yes), then the write with a progress bar; None when declined."""
+    if not yes and not typer.confirm(question, default=False, err=True):
+        app.info("nothing written")
+        return None
+    with progress_bar(app, "writing", total=count) as advance:
+        return write(advance)
+
+
+def show_requests(app: AppState, counts: dict[str, int]) -> None:
+    """With --verbose: what the run cost in Zendesk requests (the rate limit is the real ceiling)."""
+    if app.verbose:
+        detail = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+        app.info(f"Zendesk requests: {sum(counts.values())} ({detail})")
+
+
+def emit(app: AppState, fmt: Format, proposals: list[Proposal], results: dict[int, WriteResult]) -> None:
+    records = [proposal_record(p, results.get(p.ticket_id)) for p in proposals]
+    if fmt is Format.json:
+        write_jsonl(records)
+    elif fmt is Format.csv:
+        write_csv(records)
+    else:
+        write_table(app.out, records, title=f"{len(records)} applications")
+
+
+def report_writes(
+    app: AppState,
+    fmt: Format,
+    proposals: list[Proposal],
+    results: list[WriteResult],
+    resumed: list[WriteResult] | None = None,
+) -> None:
+    by_ticket = {r.ticket_id: r for r in results}
+    emit(app, fmt, proposals, by_ticket)
+    resumed = resumed or []
+    if resumed:
+        done = sum(1 for r in resumed if r.status in ("applied", "already_applied"))
+        app.info(f"also finished {done} of {len(resumed)} writes left by an earlier run")
+    results = [*resumed, *results]
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    app.info("writes: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    for r in results:
+        if r.status == "failed":
+            app.err.print(
+                f"ticket {r.ticket_id}: write failed: {r.error} (recorded; later runs retry it, up to 3 attempts)",
+                highlight=False,
+                markup=False,
+            )
+        elif r.status == "conflict":
+            app.info(f"ticket {r.ticket_id}: changed since it was evaluated; left for the next triage")
+
+
+def footer(app: AppState, batch: TriageBatch, *, written: bool, explain: bool = False) -> None:
+    """Counts on stderr; why tickets were passed over with --verbose, or when they were asked for by id."""
+    counts = ", ".join(f"{k} {v}" for k, v in batch.counts().items()) or "no applications"
+    extra = []
+    if batch.skipped:
+        extra.append(f"{len(batch.skipped)} already decided")
+    if batch.unmapped:
+        extra.append(f"{len(batch.unmapped)} could not be read")
+    tail = "" if written else " — dry run, nothing written"
+    app.info(f"{counts}" + (f" ({'; '.join(extra)})" if extra else "") + tail)
+    for bad in batch.unmapped:
+        app.err.print(f"ticket {bad.ticket_id} skipped: {bad.reason}", highlight=False, markup=False)
+    if app.verbose or explain:
+        for skipped in batch.skipped:
+            app.info(f"ticket {skipped.ticket_id} not evaluated: {skipped.reason}")
