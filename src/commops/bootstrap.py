@@ -21,7 +21,7 @@ from commops.domain.calendar import BusinessCalendar
 from commops.ports import MacroInfo
 
 if TYPE_CHECKING:
-    from commops.journal import Journal
+    from commops.journal import SqliteJournal
     from commops.rules import CompiledRuleSet, RuleSet
     from commops.services.triage import TriagePorts
     from commops.verify import NamespaceVerifier
@@ -125,10 +125,10 @@ class Runtime:
         return self._stack.enter_context(ZendeskGateway(settings))
 
     @cached_property
-    def journal(self) -> Journal:
-        from commops.journal import Journal
+    def journal(self) -> SqliteJournal:
+        from commops.journal import SqliteJournal
 
-        return self._stack.enter_context(Journal.open(self.settings.state.journal))
+        return self._stack.enter_context(SqliteJournal.open(self.settings.state.journal))
 
     @cached_property
     def calendar(self) -> BusinessCalendar:
@@ -196,7 +196,7 @@ def open_gateway(settings: Settings, *, notice: Callable[[str], None]) -> Iterat
 
 
 @contextmanager
-def open_journal(settings: Settings) -> Iterator[Journal]:
+def open_journal(settings: Settings) -> Iterator[SqliteJournal]:
     """The journal of ``settings.home`` alone: no gateway, no rules."""
     with open_runtime(settings, notice=lambda _m: None) as runtime:
         yield runtime.journal
@@ -217,7 +217,7 @@ def open_triage(
 
 
 @contextmanager
-def open_stats(settings: Settings, *, notice: Callable[[str], None]) -> Iterator[tuple[ZendeskGateway, Journal]]:
+def open_stats(settings: Settings, *, notice: Callable[[str], None]) -> Iterator[tuple[ZendeskGateway, SqliteJournal]]:
     """What statistics read: the account (or the embedded sandbox) and the journal."""
     with open_runtime(settings, notice=notice) as runtime:
         yield runtime.gateway, runtime.journal

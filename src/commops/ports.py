@@ -15,6 +15,7 @@ __all__ = [
     "AppliedDecision",
     "Clock",
     "Datasets",
+    "DecisionHistory",
     "DecisionJournal",
     "Evaluator",
     "Journal",
@@ -22,10 +23,12 @@ __all__ = [
     "NamespaceVerifier",
     "QueuePage",
     "RuleSetLike",
+    "RunLog",
     "SpdxVerdict",
     "StatsGateway",
     "TicketGateway",
     "Unmapped",
+    "WriteLog",
     "WriteResult",
 ]
 
@@ -121,18 +124,22 @@ class TicketGateway(Protocol):
     def request_counts(self) -> dict[str, int]: ...
 
 
-class Journal(Protocol):
-    """The record of runs, proposals and write attempts (``commops.journal`` keeps it in SQLite).
-
-    Triage records the intent of a write before sending it, the job id when Zendesk accepts it and the
-    result after, so a run killed anywhere leaves what the next run needs to finish exactly once.
-    """
+class RunLog(Protocol):
+    """Runs and the proposals each one made (what ``commops history`` shows)."""
 
     def start_run(self, mode: str, ruleset_version: str | None) -> str: ...
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None: ...
     def record_proposals(
         self, run_id: str, proposals: Sequence[Proposal], state: str = "proposed"
     ) -> dict[int, int]: ...
+
+
+class WriteLog(Protocol):
+    """The write-ahead log of writes: intent before sending, job id when accepted, result after.
+
+    A run killed anywhere leaves what the next run needs to finish exactly once.
+    """
+
     def set_state(self, proposal_ids: Sequence[int], state: str) -> None: ...
     def begin_writes(self, proposal_ids: Sequence[int], *, batch: bool = False) -> dict[int, int]: ...
     def record_job(self, attempt_ids: Sequence[int], job_id: str) -> None: ...
@@ -147,7 +154,19 @@ class Journal(Protocol):
     def failed_attempts(self, proposal_id: int) -> int: ...
     def abandoned(self, ticket_ids: Sequence[int]) -> dict[int, str]: ...
     def load_proposal(self, proposal_id: int) -> Proposal: ...
+
+
+class DecisionHistory(Protocol):
+    """What was decided before: the last applied decision per ticket (re-triage), and the record shown by
+    ``commops history``."""
+
     def last_applied(self, ticket_ids: Sequence[int]) -> dict[int, ProposalRecord]: ...
+    def history(self, ticket_id: int | None = None, limit: int = 200) -> list[ProposalRecord]: ...
+    def attempts(self, proposal_id: int) -> list[dict[str, Any]]: ...
+
+
+class Journal(RunLog, WriteLog, DecisionHistory, Protocol):
+    """The whole journal (``commops.journal.SqliteJournal`` keeps it in SQLite): what a triage run uses."""
 
 
 class Evaluator(Protocol):
@@ -175,6 +194,8 @@ class StatsGateway(Protocol):
 
 
 class AppliedDecision(Protocol):
+    """An applied decision as statistics read it (``commops.domain.records.JournalEntry`` is one)."""
+
     @property
     def ticket_id(self) -> int: ...
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -29,14 +28,11 @@ def history(
     Example: commops history 4211
     """
     from commops.bootstrap import open_journal
+    from commops.services.history import history_rows
 
     app = state(ctx)
     with open_journal(app.settings) as journal:
-        records = journal.history(ticket, limit=limit)
-        rows = []
-        for r in records:
-            attempts = journal.attempts(r.id)
-            rows.append({**json.loads(r.model_dump_json()), "attempts": len(attempts)})
+        rows = history_rows(journal, ticket, limit=limit)
     if fmt is Format.json:
         write_jsonl(rows)
         return

@@ -8,8 +8,8 @@ import webbrowser
 import typer
 
 from commops.cli.context import AppState
-from commops.domain import Application, Decision, MacroRef, Outcome, Proposal, Reason
-from commops.services.triage import OVERRIDE_RULE
+from commops.domain import Application, Decision, MacroRef, Outcome, Proposal
+from commops.domain.overrides import OVERRIDE_OUTCOMES, override_problem, parse_macro_titles
 
 __all__ = ["review"]
 
@@ -62,7 +62,7 @@ def review(
 
 
 def _override(app: AppState, proposal: Proposal, macro_titles: set[str]) -> Proposal:
-    outcomes = [o.value for o in Outcome if o is not Outcome.SKIP]
+    outcomes = [o.value for o in OVERRIDE_OUTCOMES]
     while True:
         value = typer.prompt(f"  outcome ({'/'.join(outcomes)})", err=True).strip().lower()
         if value in outcomes:
@@ -71,24 +71,13 @@ def _override(app: AppState, proposal: Proposal, macro_titles: set[str]) -> Prop
     outcome = Outcome(value)
     macros: list[MacroRef] = []
     while outcome.writes:
-        titles = typer.prompt("  macro titles (separate with ';')", err=True)
-        macros = [MacroRef(title=t.strip()) for t in titles.split(";") if t.strip()]
-        unknown = [m.title for m in macros if m.title not in macro_titles]
-        if macros and not unknown:
+        macros = parse_macro_titles(typer.prompt("  macro titles (separate with ';')", err=True))
+        problem = override_problem(outcome, macros, macro_titles)
+        if problem is None:
             break
-        app.err.print(
-            f"  {'no such macro: ' + ', '.join(unknown) if unknown else 'an override that writes needs a macro'}",
-            highlight=False,
-            markup=False,
-        )
+        app.err.print(f"  {problem}", highlight=False, markup=False)
     note = typer.prompt("  reason for the override", default="specialist override", err=True)
-    reasons = [Reason(rule=OVERRIDE_RULE, message=note, outcome=outcome, macro=m) for m in macros] or [
-        Reason(rule=OVERRIDE_RULE, message=note, outcome=outcome)
-    ]
-    decision: Decision = proposal.decision.model_copy(
-        update={"outcome": outcome, "reasons": reasons, "other_reasons": proposal.decision.reasons}
-    )
-    return proposal.model_copy(update={"decision": decision})
+    return proposal.model_copy(update={"decision": proposal.decision.overridden(outcome, macros, note)})
 
 
 def _show_trace(app: AppState, decision: Decision) -> None:

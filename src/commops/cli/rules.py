@@ -12,7 +12,6 @@ from rich.tree import Tree
 
 from commops.cli.context import AppState, state
 from commops.domain import ConditionTrace, Decision, Truth
-from commops.errors import NotFoundError
 
 __all__ = ["register", "render_trace"]
 
@@ -185,20 +184,13 @@ def explain_command(
     Example: commops rules explain 1042
     """
     from commops.bootstrap import open_triage
+    from commops.services.explain import explain_ticket
 
     app = state(ctx)
     # The same ports as triage: with no account configured, the embedded sandbox answers for Zendesk and
     # for the forges (its forge emulation, uncached); with an account, the configured forges.
     with open_triage(app.settings, notice=app.info, offline=offline) as ports:
-        found = ports.gateway.get_applications([ticket])
-        if not found:
-            raise NotFoundError(f"ticket {ticket} was not found or is not readable as an application")
-        application = found[0]
-        if ports.verifier is not None and ports.ruleset.verifications_needed(application):
-            from commops.verify import verify_applications  # imports httpx: only when a lookup is needed
-
-            application = verify_applications([application], ports.verifier, ports.ruleset.verifications_needed)[0]
-        decision = ports.evaluator.evaluate(application)
+        decision = explain_ticket(ports, ticket)
     if as_json:
         typer.echo(decision.model_dump_json(indent=2))
         return

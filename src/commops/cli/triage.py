@@ -8,13 +8,15 @@ from typing import Annotated
 
 import typer
 
-from commops.cli.context import state
+from commops.cli.context import AppState, state
 from commops.cli.options import EXIT_WRITE_ERRORS, Format, FormatOpt, ProgramOpt, TicketOpt, check_choices
 from commops.cli.progress import progress_bar
 from commops.cli.review import review
 from commops.cli.writes import confirm_and_write, emit, footer, report_writes, show_requests
-from commops.errors import ConfigError, GuardRailError
+from commops.domain.states import RunMode, RunStatus
+from commops.errors import GuardRailError
 from commops.services.runs import RunSummary
+from commops.services.triage import TriageOptions, TriagePorts
 
 __all__ = ["register"]
 
@@ -58,78 +60,92 @@ def triage(
       commops triage --apply --unattended  # from cron
     """
     from commops.bootstrap import open_triage
-    from commops.services.runs import record_dry_run, run_apply, run_unattended, write_plan
-    from commops.services.triage import TriageOptions, evaluate_queue
+    from commops.services.runs import TriageFlags, resolve_mode
 
     app = state(ctx)
-    settings = app.settings
-    if unattended and not do_apply:
-        raise ConfigError(
-            "--unattended writes decisions: combine it with --apply", hint="commops triage --apply --unattended"
-        )
-    if plan is not None and (do_apply or unattended or interactive):
-        raise ConfigError("--plan writes a plan to review instead of applying: drop --apply/--unattended/--interactive")
-    if interactive and unattended:
-        raise ConfigError("--interactive cannot be combined with --unattended")
-    check_choices("program", program, settings.programs)
+    mode = resolve_mode(TriageFlags(apply=do_apply, interactive=interactive, plan=plan is not None,
+                                    unattended=unattended))
+    check_choices("program", program, app.settings.programs)
     options = TriageOptions(programs=program or (), ticket_ids=ticket or (), limit=limit)
-    with open_triage(settings, notice=app.info, offline=offline, refresh=refresh) as ports:
-        if unattended:
-            try:
-                with progress_bar(app, "triaging") as advance:
-                    summary = run_unattended(
-                        ports,
-                        options,
-                        max_writes=settings.unattended.max_writes if max_writes is None else max_writes,
-                        max_reject_share=settings.unattended.max_reject_share,
-                        min_decisions=settings.unattended.reject_share_min_decisions,
-                        progress=advance,
-                    )
-            except GuardRailError as stopped:  # cron still gets its summary on stdout
-                if isinstance(stopped.summary, RunSummary):
-                    print(json.dumps(stopped.summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
-                raise
-            print(json.dumps(summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
-            if summary.status == "errors":
-                raise typer.Exit(EXIT_WRITE_ERRORS)
-            return
-        if not (do_apply or interactive):
-            with progress_bar(app, "triaging") as advance:
-                summary = record_dry_run(ports, options, progress=advance)
-            batch = summary.batch
-            if plan is not None:
-                write_plan(batch, ports.evaluator.version, plan)
-                app.info(f"wrote a plan of {len(batch.proposals)} proposals to {plan}")
-                app.info(f"review it, then apply it with `commops apply {plan}`")
-            emit(app, fmt, batch.proposals, {})
-            footer(app, batch, written=False, explain=bool(ticket))
-            show_requests(app, ports.gateway.request_counts())
-            return
-        with progress_bar(app, "triaging") as advance:
-            batch = evaluate_queue(ports, options, progress=advance)
-        if interactive:
-            titles = {m.title for m in ports.gateway.macros() if m.active}
-            chosen = review(app, batch.proposals, batch.applications, titles)
+    with open_triage(app.settings, notice=app.info, offline=offline, refresh=refresh) as ports:
+        if mode is RunMode.UNATTENDED:
+            _unattended(app, ports, options, max_writes)
+        elif mode in (RunMode.DRY_RUN, RunMode.PLAN):
+            _dry_run(app, ports, options, plan, fmt)
         else:
-            chosen = [p for p in batch.proposals if p.decision.outcome.writes]
-            if not yes and fmt is Format.table:
-                emit(app, fmt, batch.proposals, {})  # what the confirmation is about
-        writable = [p for p in chosen if p.decision.outcome.writes]
-        footer(app, batch, written=True, explain=bool(ticket))
-        if not writable:
-            app.info("nothing to write")
-            return
-        mode = "interactive" if interactive else "apply"
-        done = confirm_and_write(
-            app,
-            yes,
-            f"Write {len(writable)} decisions to Zendesk?",
-            len(writable),
-            lambda advance: run_apply(ports, batch, chosen, mode=mode, progress=advance),
-        )
-        if done is None:
-            return
-        report_writes(app, fmt, chosen, done.results, done.resumed)
-        show_requests(app, ports.gateway.request_counts())
-        if done.status == "errors":
-            raise typer.Exit(EXIT_WRITE_ERRORS)
+            _write(app, ports, options, mode, yes=yes, fmt=fmt)
+
+
+def _unattended(app: AppState, ports: TriagePorts, options: TriageOptions, max_writes: int | None) -> None:
+    """Cron: a JSON summary on stdout, also when a guard-rail stops the run."""
+    from commops.services.runs import run_unattended
+
+    limits = app.settings.unattended
+    try:
+        with progress_bar(app, "triaging") as advance:
+            summary = run_unattended(
+                ports,
+                options,
+                max_writes=limits.max_writes if max_writes is None else max_writes,
+                max_reject_share=limits.max_reject_share,
+                min_decisions=limits.reject_share_min_decisions,
+                progress=advance,
+            )
+    except GuardRailError as stopped:  # cron still gets its summary on stdout
+        if isinstance(stopped.summary, RunSummary):
+            print(json.dumps(stopped.summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
+        raise
+    print(json.dumps(summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
+    if summary.status == RunStatus.ERRORS:
+        raise typer.Exit(EXIT_WRITE_ERRORS)
+
+
+def _dry_run(app: AppState, ports: TriagePorts, options: TriageOptions, plan: Path | None, fmt: Format) -> None:
+    """Proposals journaled and shown (and written to a plan file with --plan); nothing sent to Zendesk."""
+    from commops.services.runs import record_dry_run, write_plan
+
+    with progress_bar(app, "triaging") as advance:
+        summary = record_dry_run(ports, options, progress=advance)
+    batch = summary.batch
+    if plan is not None:
+        write_plan(batch, ports.evaluator.version, plan)
+        app.info(f"wrote a plan of {len(batch.proposals)} proposals to {plan}")
+        app.info(f"review it, then apply it with `commops apply {plan}`")
+    emit(app, fmt, batch.proposals, {})
+    footer(app, batch, written=False, explain=bool(options.ticket_ids))
+    show_requests(app, ports.gateway.request_counts())
+
+
+def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunMode, *, yes: bool,
+           fmt: Format) -> None:
+    """--apply (one confirmation) or --interactive (one by one), then the write."""
+    from commops.services.runs import run_apply
+    from commops.services.triage import evaluate_queue
+
+    with progress_bar(app, "triaging") as advance:
+        batch = evaluate_queue(ports, options, progress=advance)
+    if mode is RunMode.INTERACTIVE:
+        titles = {m.title for m in ports.gateway.macros() if m.active}
+        chosen = review(app, batch.proposals, batch.applications, titles)
+    else:
+        chosen = [p for p in batch.proposals if p.decision.outcome.writes]
+        if not yes and fmt is Format.table:
+            emit(app, fmt, batch.proposals, {})  # what the confirmation is about
+    writable = [p for p in chosen if p.decision.outcome.writes]
+    footer(app, batch, written=True, explain=bool(options.ticket_ids))
+    if not writable:
+        app.info("nothing to write")
+        return
+    done = confirm_and_write(
+        app,
+        yes,
+        f"Write {len(writable)} decisions to Zendesk?",
+        len(writable),
+        lambda advance: run_apply(ports, batch, chosen, mode=mode, progress=advance),
+    )
+    if done is None:
+        return
+    report_writes(app, fmt, chosen, done.results, done.resumed)
+    show_requests(app, ports.gateway.request_counts())
+    if done.status == RunStatus.ERRORS:
+        raise typer.Exit(EXIT_WRITE_ERRORS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 
 __all__ = [
     "OUTCOME_PRECEDENCE",
+    "OVERRIDE_RULE",
     "ConditionTrace",
     "Decision",
     "MacroRef",
@@ -17,6 +19,9 @@ __all__ = [
     "RuleTrace",
     "Truth",
 ]
+
+
+OVERRIDE_RULE = "override"  # the rule id a specialist's override carries
 
 
 class Outcome(StrEnum):
@@ -128,3 +133,18 @@ class Decision(BaseModel):
     def auto(self) -> bool:
         """Unattended runs may apply this decision only if every rule behind it says so."""
         return bool(self.reasons) and all(r.auto for r in self.reasons)
+
+    @property
+    def overridden_by_person(self) -> bool:
+        return any(r.rule == OVERRIDE_RULE for r in self.reasons)
+
+    def overridden(self, outcome: Outcome, macros: Sequence[MacroRef], note: str) -> Decision:
+        """A specialist's decision in place of this one: their outcome and macros, carrying ``note``
+        under the ``override`` rule, with what the rules said kept as the other reasons.
+
+        Re-triage reads the ``override`` rule as "a person decided" and never overrules it.
+        """
+        reasons = [Reason(rule=OVERRIDE_RULE, message=note, outcome=outcome, macro=m) for m in macros] or [
+            Reason(rule=OVERRIDE_RULE, message=note, outcome=outcome)
+        ]
+        return self.model_copy(update={"outcome": outcome, "reasons": reasons, "other_reasons": self.reasons})

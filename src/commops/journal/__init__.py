@@ -1,5 +1,5 @@
 """The journal: a SQLite record of runs, proposals and every write attempt, so nothing is lost or repeated."""
 
-from commops.journal.store import Journal, JournalEntry, ProposalRecord, RunRecord
+from commops.journal.store import JournalEntry, ProposalRecord, RunRecord, SqliteJournal
 
-__all__ = ["Journal", "JournalEntry", "ProposalRecord", "RunRecord"]
+__all__ = ["JournalEntry", "ProposalRecord", "RunRecord", "SqliteJournal"]

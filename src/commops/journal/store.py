@@ -16,7 +16,7 @@ from commops.domain.records import JournalEntry, ProposalRecord, RunRecord
 from commops.errors import JournalError
 from commops.paths import journal_path
 
-__all__ = ["Journal", "JournalEntry", "ProposalRecord", "RunRecord"]
+__all__ = ["JournalEntry", "ProposalRecord", "RunRecord", "SqliteJournal"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -73,7 +73,7 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class Journal:
+class SqliteJournal:
     """One SQLite file (WAL, synchronous=FULL): cheap to open, safe against kill -9."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
@@ -81,7 +81,7 @@ class Journal:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Journal:
+    def open(cls, path: Path | None = None) -> SqliteJournal:
         target = path or journal_path()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +102,7 @@ class Journal:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> Journal:
+    def __enter__(self) -> SqliteJournal:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from commops.config import Settings
 from commops.domain import SlaState
 from commops.domain.calendar import BusinessCalendar
-from commops.ports import Journal, TicketGateway
-from commops.services.sla import sla_state
+from commops.domain.sla import sla_state
+from commops.ports import DecisionHistory, TicketGateway
+from commops.services.sla import sla_terms
 
 __all__ = ["QueueRow", "list_queue"]
 
@@ -31,7 +32,7 @@ class QueueRow(BaseModel):
 
 def list_queue(
     gateway: TicketGateway,
-    journal: Journal,
+    journal: DecisionHistory,
     settings: Settings,
     calendar: BusinessCalendar,
     now: datetime,
@@ -53,7 +54,7 @@ def list_queue(
                 continue
             if statuses and app.status not in statuses:
                 continue
-            age, state = sla_state(app.created_at, now, calendar, settings.sla)
+            age, state = sla_state(app.created_at, now, calendar, sla_terms(settings.sla))
             if sla and state.value not in sla:
                 continue
             record = last.get(app.ticket_id)

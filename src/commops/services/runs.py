@@ -12,7 +12,9 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
-from commops.domain import Outcome, Plan, Proposal
+from commops.domain import Plan, Proposal
+from commops.domain.guardrail import reject_share
+from commops.domain.states import ProposalState, RunMode, RunStatus, WriteStatus
 from commops.errors import ConfigError, GuardRailError, LockedError
 from commops.ports import WriteResult
 from commops.services.triage import (
@@ -31,24 +33,59 @@ SPECIALIST_LOCK_WAIT_S = 120.0  # a specialist's apply waits this long for a cro
 __all__ = [
     "SPECIALIST_LOCK_WAIT_S",
     "RunSummary",
+    "TriageFlags",
     "apply_plan",
     "load_plan",
     "record_dry_run",
+    "resolve_mode",
     "run_apply",
     "run_unattended",
     "write_plan",
 ]
 
 
+@dataclass(frozen=True)
+class TriageFlags:
+    """The writing flags of ``commops triage``, as given."""
+
+    apply: bool = False
+    interactive: bool = False
+    plan: bool = False
+    unattended: bool = False
+
+
+def resolve_mode(flags: TriageFlags) -> RunMode:
+    """The one run mode a combination of flags means; a combination that means none is a ConfigError.
+
+    Dry-run unless asked: ``--plan`` writes a file, ``--interactive`` and ``--apply`` write after a review
+    or a confirmation, ``--apply --unattended`` is cron's.
+    """
+    if flags.unattended and not flags.apply:
+        raise ConfigError(
+            "--unattended writes decisions: combine it with --apply", hint="commops triage --apply --unattended"
+        )
+    if flags.plan and (flags.apply or flags.unattended or flags.interactive):
+        raise ConfigError("--plan writes a plan to review instead of applying: drop --apply/--unattended/--interactive")
+    if flags.interactive and flags.unattended:
+        raise ConfigError("--interactive cannot be combined with --unattended")
+    if flags.unattended:
+        return RunMode.UNATTENDED
+    if flags.interactive:
+        return RunMode.INTERACTIVE
+    if flags.apply:
+        return RunMode.APPLY
+    return RunMode.PLAN if flags.plan else RunMode.DRY_RUN
+
+
 @dataclass
 class RunSummary:
     run_id: str
-    mode: str
+    mode: RunMode
     batch: TriageBatch
     results: list[WriteResult] = field(default_factory=list)
     resumed: list[WriteResult] = field(default_factory=list)
     not_written: int = 0  # proposals left as proposals (not auto, over --max-writes, manual)
-    status: str = "ok"
+    status: RunStatus = RunStatus.OK
 
     def as_dict(self, request_counts: dict[str, int]) -> dict[str, Any]:
         data = summary_counts(self.batch, [*self.resumed, *self.results])
@@ -69,11 +106,11 @@ class RunSummary:
 def record_dry_run(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], None] | None = None
                    ) -> RunSummary:
     """Evaluate and journal the proposals; nothing is written to Zendesk."""
-    run_id = ports.journal.start_run("dry-run", ports.evaluator.version)
+    run_id = ports.journal.start_run(RunMode.DRY_RUN, ports.evaluator.version)
     batch = evaluate_queue(ports, options, progress=progress)
     ports.journal.record_proposals(run_id, batch.proposals)
-    summary = RunSummary(run_id, "dry-run", batch, not_written=len(batch.proposals))
-    ports.journal.finish_run(run_id, "ok", summary_counts(batch, []))
+    summary = RunSummary(run_id, RunMode.DRY_RUN, batch, not_written=len(batch.proposals))
+    ports.journal.finish_run(run_id, RunStatus.OK, summary_counts(batch, []))
     return summary
 
 
@@ -82,7 +119,7 @@ def run_apply(
     batch: TriageBatch,
     chosen: Sequence[Proposal],
     *,
-    mode: str,
+    mode: RunMode,
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Write the proposals a specialist accepted (``chosen``); the rest of the batch is journaled as proposed."""
@@ -95,7 +132,7 @@ def _run_apply(
     batch: TriageBatch,
     chosen: Sequence[Proposal],
     *,
-    mode: str,
+    mode: RunMode,
     progress: Callable[[int], None] | None,
 ) -> RunSummary:
     run_id = ports.journal.start_run(mode, ports.evaluator.version)
@@ -107,10 +144,11 @@ def _run_apply(
     writable = [p for p in chosen if p.decision.outcome.writes]
     held = [p for p in chosen if not p.decision.outcome.writes]  # e.g. overridden to manual: journaled too
     ports.journal.record_proposals(run_id, [*others, *held])
-    ids = ports.journal.record_proposals(run_id, writable, state="approved")
+    ids = ports.journal.record_proposals(run_id, writable, state=ProposalState.APPROVED)
     results = apply_proposals(ports, ids, writable, progress=progress)
     summary = RunSummary(run_id, mode, batch, results, resumed, not_written=len(batch.proposals) - len(writable))
-    summary.status = "ok" if all(r.status != "failed" for r in [*resumed, *results]) else "errors"
+    failed = any(r.status == WriteStatus.FAILED for r in [*resumed, *results])
+    summary.status = RunStatus.ERRORS if failed else RunStatus.OK
     ports.journal.finish_run(run_id, summary.status, summary_counts(batch, results))
     return summary
 
@@ -125,8 +163,8 @@ def run_unattended(
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """The cron job: locked, resumes unfinished writes, applies only ``auto`` decisions, within guard-rails."""
-    with _write_lock(ports, ports.settings.unattended.lock_timeout_s, "unattended"):
-        run_id = ports.journal.start_run("unattended", ports.evaluator.version)
+    with _write_lock(ports, ports.settings.unattended.lock_timeout_s, RunMode.UNATTENDED):
+        run_id = ports.journal.start_run(RunMode.UNATTENDED, ports.evaluator.version)
         resumed = resume_unfinished(ports)
         batch = evaluate_queue(ports, options, progress=progress)
         auto = [p for p in batch.proposals if p.decision.outcome.writes and p.decision.auto]
@@ -135,29 +173,28 @@ def run_unattended(
         ports.journal.record_proposals(run_id, held)
         # The share is over everything this run would write, before --max-writes slices it: a small
         # --max-writes must not let a run of rejects through a few at a time.
-        rejects = sum(1 for p in auto if p.decision.outcome is Outcome.REJECT)
-        share = rejects / len(auto) if auto else 0.0
-        if len(auto) >= min_decisions and share > max_reject_share:
+        verdict = reject_share((p.decision.outcome for p in auto), ceiling=max_reject_share,
+                               min_decisions=min_decisions)
+        if verdict.tripped:
             ports.journal.record_proposals(run_id, auto)
-            summary = RunSummary(run_id, "unattended", batch, [], resumed, not_written=len(batch.proposals))
-            summary.status = "guard-rail"
-            ports.journal.finish_run(run_id, "guard-rail", summary_counts(batch, resumed))
+            summary = RunSummary(run_id, RunMode.UNATTENDED, batch, [], resumed, not_written=len(batch.proposals))
+            summary.status = RunStatus.GUARD_RAIL
+            ports.journal.finish_run(run_id, RunStatus.GUARD_RAIL, summary_counts(batch, resumed))
             error = GuardRailError(
-                f"{rejects} of {len(auto)} decisions to write are rejects ({share:.0%}), above the "
-                f"ceiling of {max_reject_share:.0%}: nothing was written",
+                verdict.message(),
                 hint="review with `commops triage`; raise [unattended] max_reject_share if this is expected",
             )
             error.summary = summary
             raise error
         to_write, over = auto[:max_writes], auto[max_writes:]
         ports.journal.record_proposals(run_id, over)
-        ids = ports.journal.record_proposals(run_id, to_write, state="approved")
+        ids = ports.journal.record_proposals(run_id, to_write, state=ProposalState.APPROVED)
         results = apply_proposals(ports, ids, to_write, progress=progress)
         summary = RunSummary(
-            run_id, "unattended", batch, results, resumed, not_written=len(batch.proposals) - len(to_write)
+            run_id, RunMode.UNATTENDED, batch, results, resumed, not_written=len(batch.proposals) - len(to_write)
         )
-        failed = any(r.status == "failed" for r in [*results, *resumed])
-        summary.status = "errors" if failed else ("capped" if over else "ok")
+        failed = any(r.status == WriteStatus.FAILED for r in [*results, *resumed])
+        summary.status = RunStatus.ERRORS if failed else (RunStatus.CAPPED if over else RunStatus.OK)
         ports.journal.finish_run(run_id, summary.status, summary_counts(batch, results))
         return summary
 
@@ -207,4 +244,4 @@ def apply_plan(
 ) -> RunSummary:
     """Apply a reviewed plan as written. The gateway refuses tickets changed since the plan was made."""
     batch = TriageBatch(proposals=list(plan.proposals))
-    return run_apply(ports, batch, plan.proposals, mode="plan", progress=progress)
+    return run_apply(ports, batch, plan.proposals, mode=RunMode.PLAN, progress=progress)

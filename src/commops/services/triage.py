@@ -15,22 +15,29 @@ from datetime import datetime
 from typing import Any
 
 from commops.config import Settings
-from commops.domain import Application, Decision, Outcome, Proposal, Reason
+from commops.domain import Application, Decision, Outcome, Proposal
 from commops.domain.calendar import BusinessCalendar
+from commops.domain.decision import OVERRIDE_RULE
 from commops.domain.records import ProposalRecord
+from commops.domain.retriage import REPLY_RULE, Previous, Why, after_reply, agrees, why_evaluate
+from commops.domain.sla import sla_state
 from commops.ports import Evaluator, Journal, NamespaceVerifier, RuleSetLike, TicketGateway, Unmapped, WriteResult
-from commops.services.sla import sla_state
+from commops.services.sla import sla_terms
+from commops.services.verification import verify_applications
 
 __all__ = [
     "MAX_ATTEMPTS",
+    "OVERRIDE_RULE",
     "TriageBatch",
     "TriageOptions",
     "TriagePorts",
     "apply_proposals",
+    "decide",
     "evaluate_queue",
     "fields_digest",
     "resume_unfinished",
     "settle_jobs",
+    "verify",
 ]
 
 
@@ -110,178 +117,100 @@ def _pull(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], 
         yield page.applications, page.unmapped
 
 
-OVERRIDE_RULE = "override"  # the rule id a specialist's override carries (see the interactive review)
+def verify(ports: TriagePorts, applications: list[Application]) -> list[Application]:
+    """The forge lookups the rules will read, through the verifier port (none offline)."""
+    if ports.verifier is None:
+        return applications
+    return verify_applications(applications, ports.verifier, ports.ruleset.verifications_needed)
 
 
-@dataclass(frozen=True)
-class Previous:
-    """The last decision on a ticket: what commops wrote (journal), or what the ticket says (markers).
-
-    ``by_person`` is a decision a specialist made — an override in commops, or a macro applied in Zendesk
-    after (or instead of) commops' own write. The rules never overrule a person: such a ticket is left
-    alone while it stays settled, and goes to manual when the applicant comes back.
-    """
-
-    outcome: str
-    rules: tuple[str, ...]
-    macros: tuple[str, ...] | None  # None: not known (the markers do not carry macro titles)
-    ruleset: str | None
-    digest: str | None  # None: not known (decided in Zendesk, from another machine, or by an older commops)
-    by_person: bool
-
-    @classmethod
-    def of(cls, app: Application, record: ProposalRecord | None) -> Previous | None:
-        marker = app.marker if app.marker is not None and app.marker.outcome else None
-        if record is not None:
-            ours = marker is None or (
-                marker.outcome == record.outcome and marker.ruleset == record.ruleset_version
-            )
-            if ours:
-                return cls(
-                    record.outcome,
-                    tuple(record.rules),
-                    tuple(record.macros),
-                    record.ruleset_version,
-                    record.fields_digest,
-                    by_person=OVERRIDE_RULE in record.rules,
-                )
-        if marker is not None and marker.outcome:
-            # No ruleset on the marker: a person applied a macro that sets the decision field.
-            return cls(
-                marker.outcome.removeprefix("commops_"), marker.rules, None, marker.ruleset, None,
-                by_person=marker.ruleset is None or OVERRIDE_RULE in marker.rules,
-            )
-        return None
-
-
-def _retriage(app: Application, previous: Previous | None, version: str) -> tuple[str, str | None]:
-    """Why a ticket is evaluated: ``new``, ``came_back`` (the applicant answered or the ticket was reopened),
-    ``rules`` (the rules changed, the ticket did not) — or ``skip`` with the reason.
-
-    The ticket's status says whether the applicant came back (Zendesk reopens a pending or solved ticket
-    on a reply); its ``updated_at`` does not, since triggers and internal notes move it too.
-    """
+def decide(
+    ports: TriagePorts, application: Application, *, why: Why = Why.NEW, previous: Previous | None = None
+) -> Decision | None:
+    """The decision the rules reach for a (verified) application now, with re-triage applied: None when
+    new rules agree with what the applicant was already told; manual when a reply needs a person."""
+    decision = ports.evaluator.evaluate(application)
     if previous is None:
-        return "new", None
-    if previous.outcome == Outcome.ESCALATE.value:
-        return "skip", "escalated earlier; a specialist owns it"
-    settled = {Outcome.ASK.value: ("pending",)}.get(previous.outcome, ("solved", "closed"))
-    if app.status not in settled:
-        return "came_back", None
-    if previous.by_person:
-        return "skip", f"decided by a specialist ({previous.outcome})"
-    if previous.ruleset != version:
-        return "rules", None
-    if app.status == "pending":
-        return "skip", "waiting for the applicant's answer"
-    return "skip", f"decided ({previous.outcome}) and unchanged since"
-
-
-def _agrees(decision: Decision, previous: Previous) -> bool:
-    """New rules that say what the applicant was already told: nothing to write again.
-
-    Compared by what the applicant sees (outcome and macros), so renaming a rule re-asks nobody.
-    """
-    if decision.outcome.value != previous.outcome:
-        return False
-    if previous.macros is not None:
-        return {m.title for m in decision.macros} <= set(previous.macros)
-    return {r.rule for r in decision.reasons} == set(previous.rules)
-
-
-def _after_reply(decision: Decision, previous: Previous, digest: str) -> Decision:
-    """The applicant came back. If nothing the rules read has changed — or a person made the last
-    decision — a person has to read the answer: manual, with a note."""
-    if previous.outcome not in (Outcome.ASK.value, Outcome.QUALIFY.value, Outcome.REJECT.value):
         return decision
-    if previous.by_person:
-        unchanged = True
-    elif previous.digest is not None:
-        unchanged = previous.digest == digest
-    else:
-        unchanged = _agrees(decision, previous)
-    if not unchanged:
-        return decision
-    if previous.by_person:
-        message = f"the applicant came back after a specialist's {previous.outcome} decision: read the reply"
-    elif previous.outcome == Outcome.ASK.value:
-        message = "the applicant replied, but nothing the rules read has changed: read the reply"
-    else:
-        message = f"the ticket was reopened after a {previous.outcome} decision"
-    reason = Reason(rule="commops.reply-needs-reading", message=message, outcome=Outcome.MANUAL)
-    return decision.model_copy(
-        update={
-            "outcome": Outcome.MANUAL,
-            "reasons": [reason],
-            "other_reasons": [*decision.reasons, *decision.other_reasons],
-        }
+    if why is Why.RULES and agrees(decision, previous):
+        return None
+    if why is Why.CAME_BACK:
+        return after_reply(decision, previous, fields_digest(application, _marker_keys(ports)))
+    return decision
+
+
+def _marker_keys(ports: TriagePorts) -> set[str]:
+    return {ports.settings.markers.decision_field, ports.settings.markers.ruleset_field}
+
+
+def _passed_over(app: Application, pending: set[int], given_up: dict[int, str]) -> str | None:
+    """Why a write already in the journal keeps this ticket out of the run, if it does."""
+    if app.ticket_id in pending:
+        return "a write from an earlier run is pending; it goes first"
+    if given_up.get(app.ticket_id) == app.updated_stamp:
+        return "Zendesk refused this write 3 times; a person must act (commops history)"
+    return None
+
+
+def _select(
+    ports: TriagePorts, selected: list[Application], options: TriageOptions, room: int | None, batch: TriageBatch
+) -> list[tuple[Application, Why, Previous | None]]:
+    """The applications of one page to evaluate, with why; the rest go to ``batch.skipped``."""
+    ids = [a.ticket_id for a in selected]
+    history = ports.journal.last_applied(ids)
+    pending = ports.journal.pending_tickets(ids)
+    given_up = ports.journal.abandoned(ids)
+    version = ports.evaluator.version
+    chosen: list[tuple[Application, Why, Previous | None]] = []
+    for app in selected:
+        if room is not None and len(chosen) >= room:
+            break  # the limit counts applications evaluated, not those passed over as decided
+        held = None if options.include_decided else _passed_over(app, pending, given_up)
+        if held is not None:
+            batch.skipped.append(Skipped(app.ticket_id, held))
+            continue
+        previous = Previous.of(app, history.get(app.ticket_id))
+        why, reason = (Why.NEW, None) if app.program is None else why_evaluate(app, previous, version)
+        if why is Why.SKIP and not options.include_decided:
+            batch.skipped.append(Skipped(app.ticket_id, reason or "decided"))
+            continue
+        chosen.append((app, why, previous))
+    return chosen
+
+
+def _proposal(ports: TriagePorts, app: Application, decision: Decision, now: datetime) -> Proposal:
+    age, sla = sla_state(app.created_at, now, ports.calendar, sla_terms(ports.settings.sla))
+    first = decision.reasons[0] if decision.reasons else None
+    return Proposal(
+        decision=decision,
+        updated_stamp=app.updated_stamp or app.updated_at.isoformat(),
+        age_business_days=age,
+        sla=sla if decision.outcome is not Outcome.SKIP else None,
+        note=first.message if first is not None and first.rule == REPLY_RULE else None,
+        answers_digest=fields_digest(app, _marker_keys(ports)),
     )
 
 
 def evaluate_queue(
     ports: TriagePorts, options: TriageOptions, *, progress: Callable[[int], None] | None = None
 ) -> TriageBatch:
-    """Pull → skip decided → verify → evaluate. Writes nothing to Zendesk."""
+    """Pull → skip decided → verify → decide. Writes nothing to Zendesk."""
     batch = TriageBatch()
     now = ports.clock()
     wanted_programs = set(options.programs)
-    version = ports.evaluator.version
-    markers = {ports.settings.markers.decision_field, ports.settings.markers.ruleset_field}
     for applications, unmapped in _pull(ports, options, progress):
         batch.unmapped.extend(unmapped)
         selected = [a for a in applications if not wanted_programs or a.program in wanted_programs]
-        if not selected:
-            continue
-        ids = [a.ticket_id for a in selected]
-        history = ports.journal.last_applied(ids)
-        pending = ports.journal.pending_tickets(ids)
-        given_up = ports.journal.abandoned(ids)
-        fresh: list[Application] = []
-        why_evaluated: dict[int, tuple[str, Previous | None]] = {}
-        for app in selected:
-            if options.limit is not None and len(batch.proposals) + len(fresh) >= options.limit:
-                break  # the limit counts applications evaluated, not those passed over as decided
-            if app.ticket_id in pending and not options.include_decided:
-                batch.skipped.append(Skipped(app.ticket_id, "a write from an earlier run is pending; it goes first"))
-                continue
-            if given_up.get(app.ticket_id) == app.updated_stamp and not options.include_decided:
-                batch.skipped.append(
-                    Skipped(app.ticket_id, "Zendesk refused this write 3 times; a person must act (commops history)")
-                )
-                continue
-            previous = Previous.of(app, history.get(app.ticket_id))
-            kind, why = ("new", None) if app.program is None else _retriage(app, previous, version)
-            if kind == "skip" and not options.include_decided:
-                batch.skipped.append(Skipped(app.ticket_id, why or "decided"))
-                continue
-            fresh.append(app)
-            why_evaluated[app.ticket_id] = (kind, previous)
-        if ports.verifier is not None:
-            from commops.verify import verify_applications  # imports httpx: only when a verifier is used
-
-            fresh = verify_applications(fresh, ports.verifier, ports.ruleset.verifications_needed)
-        for app in fresh:
-            decision = ports.evaluator.evaluate(app)
-            digest = fields_digest(app, markers)
-            kind, previous = why_evaluated[app.ticket_id]
-            if kind == "rules" and previous is not None and _agrees(decision, previous):
+        room = None if options.limit is None else options.limit - len(batch.proposals)
+        chosen = _select(ports, selected, options, room, batch) if selected else []
+        why_of = {app.ticket_id: (why, previous) for app, why, previous in chosen}
+        for app in verify(ports, [app for app, _, _ in chosen]):
+            why, previous = why_of[app.ticket_id]
+            decision = decide(ports, app, why=why, previous=previous)
+            if decision is None:
                 batch.skipped.append(Skipped(app.ticket_id, "decided; the new rules agree"))
                 continue
-            if kind == "came_back" and previous is not None:
-                decision = _after_reply(decision, previous, digest)
-            age, sla = sla_state(app.created_at, now, ports.calendar, ports.settings.sla)
-            batch.proposals.append(
-                Proposal(
-                    decision=decision,
-                    updated_stamp=app.updated_stamp or app.updated_at.isoformat(),
-                    age_business_days=age,
-                    sla=sla if decision.outcome is not Outcome.SKIP else None,
-                    note=decision.reasons[0].message
-                    if decision.reasons and decision.reasons[0].rule == "commops.reply-needs-reading"
-                    else None,
-                    answers_digest=digest,
-                )
-            )
+            batch.proposals.append(_proposal(ports, app, decision, now))
             batch.applications[app.ticket_id] = app
         if options.limit is not None and len(batch.proposals) >= options.limit:
             break

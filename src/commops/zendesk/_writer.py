@@ -8,17 +8,16 @@ dropped connection, a 5xx or a lost job the tickets are re-read and the write_id
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from commops.domain import Proposal
 from commops.errors import AuthError, ConflictError, RateBudgetError, UnreachableError, ZendeskError
 from commops.ports import WriteResult
+from commops.zendesk._client import ZendeskHttp
 from commops.zendesk._compose import ComposedUpdate
 
-if TYPE_CHECKING:
-    from commops.zendesk.gateway import ZendeskGateway
-
-__all__ = ["Writer", "update_many_body"]
+__all__ = ["WriteSide", "Writer", "update_many_body"]
 
 CHUNK = 100
 _CONFIRM_DELAYS = (0.0, 0.5, 1.5)  # re-reads after an unconfirmed write: the job may still be running
@@ -42,9 +41,30 @@ def update_many_body(chunk: Sequence[tuple[Proposal, ComposedUpdate]]) -> dict[s
     }
 
 
+Ready = list[tuple[Proposal, ComposedUpdate]]
+
+
+@dataclass(frozen=True)
+class WriteSide:
+    """What the writer needs of the account, handed over by the gateway (the writer never imports it).
+
+    ``prepare`` re-reads the tickets and sorts proposals into ready (with the composed update) and done
+    (already applied, conflict, not found); ``fetch`` re-reads tickets by id; ``written`` reads a
+    ticket's write_id marker.
+    """
+
+    http: ZendeskHttp
+    prepare: Callable[[Sequence[Proposal]], tuple[Ready, dict[int, WriteResult]]]
+    fetch: Callable[[list[int]], dict[int, dict[str, Any]]]
+    written: Callable[[dict[str, Any]], str | None]
+    now: Callable[[], float]
+    pause: Callable[[float], None]
+    job_wait_s: float
+
+
 class Writer:
-    def __init__(self, gateway: ZendeskGateway, on_job: JobCallback | None = None) -> None:
-        self.gw = gateway
+    def __init__(self, side: WriteSide, on_job: JobCallback | None = None) -> None:
+        self.gw = side
         self._on_job = on_job
         self._conflicted: list[tuple[Proposal, ComposedUpdate]] = []
 
@@ -60,7 +80,7 @@ class Writer:
             else:
                 writing.append(proposal)
         if writing:
-            ready, done = self.gw._prepare(writing)
+            ready, done = self.gw.prepare(writing)
             results.update(done)
             if len(writing) == 1 and ready:
                 results.update(self._single(*ready[0]))
@@ -132,7 +152,7 @@ class Writer:
     ) -> list[tuple[Proposal, ComposedUpdate]]:
         """Poll every open job in one show_many call per round, with backoff, until done or job_wait_s."""
         lost: list[tuple[Proposal, ComposedUpdate]] = []
-        deadline = self.gw.now() + self.gw.settings.zendesk.job_wait_s
+        deadline = self.gw.now() + self.gw.job_wait_s
         delay = 0.25
         while jobs:
             self.gw.pause(min(delay, max(deadline - self.gw.now(), 0.0)))
@@ -198,7 +218,7 @@ class Writer:
             if delay:
                 self.gw.pause(delay)
             try:
-                tickets, _ = self.gw._fetch(list(pending))
+                tickets = self.gw.fetch(list(pending))
             except (RateBudgetError, AuthError):
                 raise
             except ZendeskError:

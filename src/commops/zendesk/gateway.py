@@ -16,6 +16,7 @@ from commops.zendesk._client import ZendeskHttp, build_zenpy
 from commops.zendesk._compose import ComposedUpdate, compose_update, write_id
 from commops.zendesk._mapping import custom_values, map_ticket, parse_marker, parse_time
 from commops.zendesk._transport import ZendeskSession
+from commops.zendesk._writer import Writer, WriteSide
 
 __all__ = ["ZendeskGateway"]
 
@@ -246,9 +247,16 @@ class ZendeskGateway:
         caller can record it: a run killed while the job is queued leaves its id behind for the next run
         to :meth:`settle_jobs` before it looks at the tickets again.
         """
-        from commops.zendesk._writer import Writer
-
-        return Writer(self, on_job=on_job).write(proposals)
+        side = WriteSide(
+            http=self.http,
+            prepare=self._prepare,
+            fetch=lambda ids: self._fetch(ids)[0],
+            written=self.written,
+            now=self.now,
+            pause=self.pause,
+            job_wait_s=self.settings.zendesk.job_wait_s,
+        )
+        return Writer(side, on_job=on_job).write(proposals)
 
     def active_jobs(self) -> list[str]:
         """The account's queued or working jobs (one request): what may still land when a job id was lost."""
@@ -292,7 +300,7 @@ class ZendeskGateway:
                 delay = min(delay * 2, 5.0)
         return final
 
-    # helpers the writer uses
+    # what the writer is handed (WriteSide)
     def _prepare(
         self, proposals: Sequence[Proposal]
     ) -> tuple[list[tuple[Proposal, ComposedUpdate]], dict[int, WriteResult]]:

@@ -37,7 +37,7 @@ from typer.testing import CliRunner
 from commops.cli.app import app
 from commops.config import Settings, load_settings
 from commops.domain import Decision, Outcome, Proposal, Reason
-from commops.journal import Journal
+from commops.journal import SqliteJournal
 from commops.sandbox import SandboxStore
 
 STATUS_AFTER = {"qualify": "solved", "reject": "solved", "ask": "pending", "escalate": "open"}
@@ -78,7 +78,7 @@ DECISIONS: list[tuple[int, str, str, str, list[str]]] = [
 
 
 def _journal_decision(
-    journal: Journal, ticket: int, program: str, outcome: str, mode: str, rules: list[str], when: datetime
+    journal: SqliteJournal, ticket: int, program: str, outcome: str, mode: str, rules: list[str], when: datetime
 ) -> None:
     decision = Decision(
         ticket_id=ticket,
@@ -119,7 +119,7 @@ def _seed(home: Path, settings: Settings) -> None:
         tickets.append(ticket)
     store.load({"users": users, "tickets": tickets})
     agent = store.agent_ids()[0]
-    with Journal.open(home / "journal.sqlite3") as journal:
+    with SqliteJournal.open(home / "journal.sqlite3") as journal:
         for ticket_id, outcome, when, who, rules in DECISIONS:
             clock[0] = ts(when).timestamp()
             changes = {

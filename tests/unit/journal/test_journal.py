@@ -7,7 +7,7 @@ import pytest
 
 from commops.domain import Decision, Outcome, Proposal, Reason
 from commops.errors import JournalError
-from commops.journal import Journal
+from commops.journal import SqliteJournal
 
 
 def proposal(ticket_id: int, outcome: Outcome = Outcome.QUALIFY, stamp: str = "2026-11-20T10:00:00Z") -> Proposal:
@@ -18,7 +18,7 @@ def proposal(ticket_id: int, outcome: Outcome = Outcome.QUALIFY, stamp: str = "2
     return Proposal(decision=decision, updated_stamp=stamp, answers_digest="d1")
 
 
-def apply(journal: Journal, mode: str, p: Proposal, result: str) -> int:
+def apply(journal: SqliteJournal, mode: str, p: Proposal, result: str) -> int:
     run = journal.start_run(mode, "v1")
     ids = journal.record_proposals(run, [p], state="approved")
     attempts = journal.begin_writes([ids[p.ticket_id]])
@@ -27,7 +27,7 @@ def apply(journal: Journal, mode: str, p: Proposal, result: str) -> int:
 
 
 def test_a_write_found_already_applied_is_not_a_second_decision(tmp_path: Path) -> None:
-    journal = Journal.open(tmp_path / "j.sqlite3")
+    journal = SqliteJournal.open(tmp_path / "j.sqlite3")
     apply(journal, "plan", proposal(1), "applied")
     apply(journal, "plan", proposal(1), "already_applied")  # the same plan applied twice
     apply(journal, "unattended", proposal(2), "already_applied")  # landed in a run that was killed
@@ -41,7 +41,7 @@ def test_a_write_found_already_applied_is_not_a_second_decision(tmp_path: Path) 
 
 
 def test_digest_travels_with_the_proposal_and_unknown_results_are_refused(tmp_path: Path) -> None:
-    journal = Journal.open(tmp_path / "j.sqlite3")
+    journal = SqliteJournal.open(tmp_path / "j.sqlite3")
     pid = apply(journal, "apply", proposal(7), "applied")
     record = journal.last_applied([7])[7]
     assert record.fields_digest == "d1" and record.id == pid
@@ -51,7 +51,7 @@ def test_digest_travels_with_the_proposal_and_unknown_results_are_refused(tmp_pa
 
 
 def test_applied_decisions_filters_by_time(tmp_path: Path) -> None:
-    journal = Journal.open(tmp_path / "j.sqlite3")
+    journal = SqliteJournal.open(tmp_path / "j.sqlite3")
     apply(journal, "apply", proposal(1), "applied")
     future = datetime(2100, 1, 1, tzinfo=UTC)
     assert list(journal.applied_decisions(since=future)) == []

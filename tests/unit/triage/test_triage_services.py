@@ -9,7 +9,7 @@ from commops.config import load_settings
 from commops.domain import MacroRef, Outcome, Proposal, Reason
 from commops.domain.calendar import BusinessCalendar
 from commops.errors import GuardRailError, LockedError
-from commops.journal import Journal
+from commops.journal import SqliteJournal
 from commops.services.runs import record_dry_run, run_apply, run_unattended
 from commops.services.triage import TriageOptions, TriagePorts, evaluate_queue, resume_unfinished
 
@@ -23,7 +23,7 @@ def make_ports(gateway: FakeGateway, home: Path) -> TriagePorts:
         gateway=gateway,
         evaluator=evaluator,
         ruleset=evaluator,
-        journal=Journal.open(home / "journal.sqlite3"),
+        journal=SqliteJournal.open(home / "journal.sqlite3"),
         calendar=BusinessCalendar(),
         clock=lambda: datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
     )
