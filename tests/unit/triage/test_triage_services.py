@@ -9,29 +9,36 @@ from commops.config import load_settings
 from commops.domain import MacroRef, Outcome, Proposal, Reason
 from commops.domain.calendar import BusinessCalendar
 from commops.errors import GuardRailError, LockedError
-from commops.journal import SqliteJournal
+from commops.ports import Journal
 from commops.services.runs import record_dry_run, run_apply, run_unattended
 from commops.services.triage import TriageOptions, TriagePorts, evaluate_queue, resume_unfinished
 
 from .fakes import FakeGateway, FieldEvaluator, application
+from .memory_journal import MemoryJournal
 
 
-def make_ports(gateway: FakeGateway, home: Path) -> TriagePorts:
+@pytest.fixture
+def journal() -> Journal:
+    """In memory here; tests/integration/triage runs these tests again over SqliteJournal."""
+    return MemoryJournal()
+
+
+def make_ports(gateway: FakeGateway, journal: Journal) -> TriagePorts:
     evaluator = FieldEvaluator()
     return TriagePorts(
         settings=load_settings(),
         gateway=gateway,
         evaluator=evaluator,
         ruleset=evaluator,
-        journal=SqliteJournal.open(home / "journal.sqlite3"),
+        journal=journal,
         calendar=BusinessCalendar(),
         clock=lambda: datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
     )
 
 
-def test_dry_run_writes_nothing_and_journals_proposals(commops_home: Path) -> None:
+def test_dry_run_writes_nothing_and_journals_proposals(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1), application(2, "reject"), application(3, program=None)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     summary = record_dry_run(ports, TriageOptions())
     assert gateway.written == []
     assert {p.ticket_id: p.decision.outcome for p in summary.batch.proposals} == {
@@ -41,9 +48,9 @@ def test_dry_run_writes_nothing_and_journals_proposals(commops_home: Path) -> No
     assert summary.batch.proposals[0].age_business_days == 3  # Fri 20 → Wed 25 Nov 2026
 
 
-def test_apply_then_retriage_skips_decided_and_unchanged(commops_home: Path) -> None:
+def test_apply_then_retriage_skips_decided_and_unchanged(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1, "ask"), application(2, "escalate")])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
     run_apply(ports, batch, batch.proposals, mode="apply")
     assert sorted(gateway.written) == [(1, "ask"), (2, "escalate")]
@@ -52,9 +59,9 @@ def test_apply_then_retriage_skips_decided_and_unchanged(commops_home: Path) -> 
     assert {s.ticket_id for s in again.skipped} == {1, 2}
 
 
-def test_reply_with_new_fields_is_triaged_again_and_text_only_goes_to_manual(commops_home: Path) -> None:
+def test_reply_with_new_fields_is_triaged_again_and_text_only_goes_to_manual(journal: Journal) -> None:
     gateway = FakeGateway([application(1, "ask"), application(2, "ask")])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
     run_apply(ports, batch, batch.proposals, mode="apply")
     gateway.reply(1, verdict="qualify")  # the applicant filled the form in
@@ -65,9 +72,9 @@ def test_reply_with_new_fields_is_triaged_again_and_text_only_goes_to_manual(com
     assert again[2].note and "replied" in again[2].note
 
 
-def test_unattended_applies_only_auto_rules_and_resumes_after_a_crash(commops_home: Path) -> None:
+def test_unattended_applies_only_auto_rules_and_resumes_after_a_crash(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1), application(2, manual_only=True), application(3)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     gateway.fail_next_write = ConnectionError("killed mid-write")
     with pytest.raises(ConnectionError):
         run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
@@ -83,24 +90,24 @@ def test_unattended_applies_only_auto_rules_and_resumes_after_a_crash(commops_ho
     assert resume_unfinished(ports) == []
 
 
-def test_reject_ceiling_aborts_before_writing(commops_home: Path) -> None:
+def test_reject_ceiling_aborts_before_writing(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1, "reject"), application(2, "reject"), application(3)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     with pytest.raises(GuardRailError, match="2 of 3"):
         run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=0.5)
     assert gateway.written == []
 
 
-def test_reject_ceiling_needs_a_minimum_sample(commops_home: Path) -> None:
+def test_reject_ceiling_needs_a_minimum_sample(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1, "reject"), application(2)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=0.2, min_decisions=3)
     assert sorted(gateway.written) == [(1, "reject"), (2, "qualify")]
 
 
-def test_a_specialists_choice_supersedes_an_older_failed_write(commops_home: Path) -> None:
+def test_a_specialists_choice_supersedes_an_older_failed_write(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     first = evaluate_queue(ports, TriageOptions())
     gateway.fail_next_write = ConnectionError("network down")
     with pytest.raises(ConnectionError):
@@ -114,11 +121,11 @@ def test_a_specialists_choice_supersedes_an_older_failed_write(commops_home: Pat
     assert gateway.written == [(1, "reject")]
 
 
-def test_refused_writes_are_abandoned_after_three_attempts(commops_home: Path) -> None:
+def test_refused_writes_are_abandoned_after_three_attempts(commops_home: Path, journal: Journal) -> None:
     from commops.ports import WriteResult
 
     gateway = FakeGateway([application(1)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     def refuse(proposals: list[Proposal], on_job: object = None) -> list[WriteResult]:
         return [WriteResult(ticket_id=p.ticket_id, status="failed", error="RecordInvalid") for p in proposals]
 
@@ -131,9 +138,9 @@ def test_refused_writes_are_abandoned_after_three_attempts(commops_home: Path) -
     assert [r.state for r in ports.journal.history(1)] == ["abandoned"]
 
 
-def test_new_rules_that_agree_write_nothing_again(commops_home: Path) -> None:
+def test_new_rules_that_agree_write_nothing_again(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1, "ask")])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
     run_apply(ports, batch, batch.proposals, mode="apply")
     ports.evaluator.version = "v2"  # type: ignore[misc]
@@ -141,24 +148,24 @@ def test_new_rules_that_agree_write_nothing_again(commops_home: Path) -> None:
     assert again.proposals == [] and again.skipped[0].reason == "decided; the new rules agree"
 
 
-def test_max_writes_caps_and_leaves_the_rest_as_proposals(commops_home: Path) -> None:
+def test_max_writes_caps_and_leaves_the_rest_as_proposals(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(i) for i in range(1, 6)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     summary = run_unattended(ports, TriageOptions(), max_writes=2, max_reject_share=1.0)
     assert len(gateway.written) == 2 and summary.status == "capped"
 
 
-def test_second_unattended_run_is_locked_out(commops_home: Path) -> None:
+def test_second_unattended_run_is_locked_out(commops_home: Path, journal: Journal) -> None:
     from filelock import FileLock
 
-    ports = make_ports(FakeGateway([application(1)]), commops_home)
+    ports = make_ports(FakeGateway([application(1)]), journal)
     with FileLock(str(commops_home / "unattended.lock")), pytest.raises(LockedError):
         run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
 
 
-def test_changed_ticket_is_a_conflict_not_overwritten(commops_home: Path) -> None:
+def test_changed_ticket_is_a_conflict_not_overwritten(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
     gateway.reply(1)  # someone changed it after evaluation
     summary = run_apply(ports, batch, batch.proposals, mode="apply")
@@ -166,9 +173,9 @@ def test_changed_ticket_is_a_conflict_not_overwritten(commops_home: Path) -> Non
     assert gateway.written == []
 
 
-def test_limit_counts_evaluated_applications_not_decided_ones(commops_home: Path) -> None:
+def test_limit_counts_evaluated_applications_not_decided_ones(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(i, "ask") for i in range(1, 7)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     first = evaluate_queue(ports, TriageOptions(limit=2))
     run_apply(ports, first, first.proposals, mode="apply")
     second = evaluate_queue(ports, TriageOptions(limit=2))
@@ -176,9 +183,9 @@ def test_limit_counts_evaluated_applications_not_decided_ones(commops_home: Path
     assert {s.ticket_id for s in second.skipped} == {1, 2}
 
 
-def test_a_write_whose_job_id_was_lost_waits_for_all_running_jobs(commops_home: Path) -> None:
+def test_a_write_whose_job_id_was_lost_waits_for_all_running_jobs(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1), application(2)])  # two writes: an update_many job
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     gateway.lose_job_answer = True
     gateway.fail_next_write = TimeoutError("no answer to update_many")
     with pytest.raises(TimeoutError):
@@ -189,9 +196,9 @@ def test_a_write_whose_job_id_was_lost_waits_for_all_running_jobs(commops_home: 
     assert sorted(gateway.written) == [(1, "qualify"), (2, "qualify")]
 
 
-def test_a_single_write_that_failed_does_not_wait_for_the_accounts_jobs(commops_home: Path) -> None:
+def test_a_single_write_that_failed_does_not_wait_for_the_accounts_jobs(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     gateway.lose_job_answer = True
     gateway.fail_next_write = TimeoutError("no answer to the PUT")
     with pytest.raises(TimeoutError):
@@ -199,9 +206,9 @@ def test_a_single_write_that_failed_does_not_wait_for_the_accounts_jobs(commops_
     assert not ports.journal.lost_job_ids()  # a single write is a PUT: no job can be in flight
 
 
-def test_a_specialists_override_is_never_overruled_by_the_rules(commops_home: Path) -> None:
+def test_a_specialists_override_is_never_overruled_by_the_rules(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1, "qualify")])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
     proposal = batch.proposals[0]
     ask = Reason(rule="override", message="need proof", outcome=Outcome.ASK, macro=MacroRef(title="ask macro"))
@@ -216,9 +223,9 @@ def test_a_specialists_override_is_never_overruled_by_the_rules(commops_home: Pa
     assert again[0].decision.outcome is Outcome.MANUAL and "specialist" in (again[0].note or "")
 
 
-def test_a_decision_made_in_zendesk_after_ours_wins(commops_home: Path) -> None:
+def test_a_decision_made_in_zendesk_after_ours_wins(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1, "ask")])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
     run_apply(ports, batch, batch.proposals, mode="apply")
     gateway.reply(1, verdict="qualify")
@@ -227,18 +234,18 @@ def test_a_decision_made_in_zendesk_after_ours_wins(commops_home: Path) -> None:
     assert again.proposals == [] and again.skipped[0].reason.startswith("escalated earlier")
 
 
-def test_an_ask_made_by_hand_in_zendesk_is_not_asked_again(commops_home: Path) -> None:
+def test_an_ask_made_by_hand_in_zendesk_is_not_asked_again(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1, "ask")])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     gateway.decide_in_zendesk(1, "ask", status="pending")
     assert evaluate_queue(ports, TriageOptions()).skipped[0].reason == "decided by a specialist (ask)"
     gateway.reply(1)
     assert evaluate_queue(ports, TriageOptions()).proposals[0].decision.outcome is Outcome.MANUAL
 
 
-def test_renaming_a_rule_re_asks_nobody(commops_home: Path) -> None:
+def test_renaming_a_rule_re_asks_nobody(commops_home: Path, journal: Journal) -> None:
     gateway = FakeGateway([application(1, "ask")])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
     run_apply(ports, batch, batch.proposals, mode="apply")
 
@@ -255,11 +262,11 @@ def test_renaming_a_rule_re_asks_nobody(commops_home: Path) -> None:
     assert again.proposals == [] and again.skipped[0].reason == "decided; the new rules agree"
 
 
-def test_abandoned_writes_are_not_proposed_again_until_the_ticket_changes(commops_home: Path) -> None:
+def test_abandoned_writes_are_not_proposed_again_until_the_ticket_changes(commops_home: Path, journal: Journal) -> None:
     from commops.ports import WriteResult
 
     gateway = FakeGateway([application(1)])
-    ports = make_ports(gateway, commops_home)
+    ports = make_ports(gateway, journal)
 
     def refuse(proposals: list[Proposal], on_job: object = None) -> list[WriteResult]:
         return [WriteResult(ticket_id=p.ticket_id, status="failed", error="RecordInvalid") for p in proposals]
