@@ -103,6 +103,7 @@ class SandboxSettings(_Section):
     seed: int = 0
     token: str = "sandbox"
     seed_applications: int = 60
+    pessimistic: bool = False  # update_many ignores safe_update, as Zendesk may (docs/sandbox.md)
 
 
 class Settings(BaseSettings):

@@ -8,6 +8,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from commops.config import load_settings
 
 from .cli import commops_process, field, seeded, store
@@ -43,7 +45,13 @@ def _kill_after_first_write(home: Path, delay: float) -> bool:
     return process.returncode == -signal.SIGKILL
 
 
-def test_kill_9_mid_apply_then_rerun_applies_every_decision_exactly_once(commops_home: Path) -> None:
+@pytest.mark.parametrize("mode", ["optimistic", "pessimistic"])
+def test_kill_9_mid_apply_then_rerun_applies_every_decision_exactly_once(
+    commops_home: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Also where update_many ignores safe_update (pessimistic): the journal's job ids and the account's
+    running jobs are waited for before anything is resent."""
+    monkeypatch.setenv("COMMOPS_SANDBOX_PESSIMISTIC", str(mode == "pessimistic").lower())
     seeded(commops_home, applications=300, seed=5)
     killed = [_kill_after_first_write(commops_home, delay) for delay in (0.0, 0.02, 0.15)]
     assert any(killed), "at least one run was killed mid-apply"

@@ -53,6 +53,9 @@ def serve(
     no_limits: Annotated[bool, typer.Option("--no-limits", help="Send rate-limit headers but never 429.")] = False,
     incremental_lag: Annotated[float, typer.Option(
         help="Seconds the incremental export leaves out (Zendesk: 60; the sandbox defaults to 0).", min=0)] = 0.0,
+    pessimistic: Annotated[bool | None, typer.Option(
+        "--pessimistic/--optimistic",
+        help="update_many ignores safe_update, as Zendesk may (default: [sandbox] pessimistic).")] = None,
 ) -> None:
     """Run the sandbox in the foreground until Ctrl-C.
 
@@ -61,7 +64,7 @@ def serve(
     app_state = state(ctx)
     options = app_state.settings.sandbox
     server = seeded_server(app_state.settings, port=port, plan=plan, faults=faults, seed=seed, token=token,
-                           limits=not no_limits, incremental_lag_s=incremental_lag)
+                           limits=not no_limits, incremental_lag_s=incremental_lag, pessimistic=pessimistic)
 
     chosen = token or options.token
     agents = server.store.users(server.store.agent_ids())

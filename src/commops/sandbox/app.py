@@ -36,14 +36,15 @@ _UNAUTHORIZED = {"error": "Couldn't authenticate you"}
 
 class SandboxApp:
     def __init__(self, store: SandboxStore, *, token: str, limiter: RateLimiter, faults: FaultInjector,
-                 slow_s: float = 3.0, incremental_lag_s: float = 0.0, job_delay_s: float = 1.0) -> None:
+                 slow_s: float = 3.0, incremental_lag_s: float = 0.0, job_delay_s: float = 1.0,
+                 pessimistic: bool = False) -> None:
         self.store = store
         self.token = token
         self.limiter = limiter
         self.faults = faults
         self.slow_s = slow_s
         self.incremental_lag_s = incremental_lag_s
-        self.jobs = JobRunner(store, delay_s=job_delay_s)
+        self.jobs = JobRunner(store, delay_s=job_delay_s, pessimistic=pessimistic)
         self.log: list[tuple[str, str, int]] = []
         self._log_lock = threading.Lock()
 

@@ -38,13 +38,15 @@ class SandboxServer:
     ``incremental_lag_s`` > 0 makes the incremental export leave out the last that many seconds, as real
     Zendesk does with the last minute; the sandbox defaults to 0 so fresh changes are visible at once.
     ``job_delay_s``: how long an update_many job waits for its first poll before running anyway.
+    ``pessimistic``: update_many ignores ``safe_update`` (Zendesk does not promise it there).
     """
 
     def __init__(self, db_path: Path | None = None, *, port: int = 0, plan: str = "enterprise",
                  faults: str = "", seed: int = 0, token: str = "sandbox", limits: bool = True,
                  clock: Callable[[], float] | None = None, slow_s: float = 3.0,
-                 incremental_lag_s: float = 0.0, job_delay_s: float = 1.0) -> None:
+                 incremental_lag_s: float = 0.0, job_delay_s: float = 1.0, pessimistic: bool = False) -> None:
         self.port = port
+        self.pessimistic = pessimistic
         self.url = ""
         try:
             limiter = RateLimiter(plan, enabled=limits, clock=clock)
@@ -53,7 +55,8 @@ class SandboxServer:
         injector = FaultInjector(parse_faults(faults), seed)  # a bad spec fails before anything opens
         self.store = SandboxStore(db_path or sandbox_db_path(), clock=clock)
         self.app = SandboxApp(self.store, token=token, limiter=limiter, faults=injector, slow_s=slow_s,
-                              incremental_lag_s=incremental_lag_s, job_delay_s=job_delay_s)
+                              incremental_lag_s=incremental_lag_s, job_delay_s=job_delay_s,
+                              pessimistic=pessimistic)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._ticker: threading.Thread | None = None
@@ -140,14 +143,15 @@ class SandboxServer:
 
 def seeded_server(settings: Settings, *, port: int = 0, plan: str | None = None, faults: str | None = None,
                   seed: int | None = None, token: str | None = None, limits: bool = True,
-                  incremental_lag_s: float = 0.0) -> SandboxServer:
+                  incremental_lag_s: float = 0.0, pessimistic: bool | None = None) -> SandboxServer:
     """The sandbox of ``settings.sandbox`` (arguments override it) in ``$COMMOPS_HOME``, seeded when empty;
     not started. The one way every caller (embedded mode, ``sandbox serve``) gets a sandbox."""
     options = settings.sandbox
     seed = options.seed if seed is None else seed
     server = SandboxServer(settings.state.sandbox_db, port=port, plan=plan or options.plan,
                            faults=options.faults if faults is None else faults, seed=seed,
-                           token=token or options.token, limits=limits, incremental_lag_s=incremental_lag_s)
+                           token=token or options.token, limits=limits, incremental_lag_s=incremental_lag_s,
+                           pessimistic=options.pessimistic if pessimistic is None else pessimistic)
     if server.store.is_empty():
         server.store.reset()
         server.store.seed(options.seed_applications, seed)

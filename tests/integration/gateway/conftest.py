@@ -11,7 +11,14 @@ from commops.sandbox import SandboxServer
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "sandbox.sqlite3", limits=False, slow_s=1.5, job_delay_s=0.2) as server:
+def sandbox_mode(request: pytest.FixtureRequest) -> str:
+    """``optimistic`` (update_many honours safe_update) unless a module parametrizes it with ``both_modes``."""
+    return str(getattr(request, "param", "optimistic"))
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, sandbox_mode: str) -> Iterator[SandboxServer]:
+    with SandboxServer(tmp_path / "sandbox.sqlite3", limits=False, slow_s=1.5, job_delay_s=0.2,
+                       pessimistic=sandbox_mode == "pessimistic") as server:
         server.store.reset()
         yield server

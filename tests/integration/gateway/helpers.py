@@ -14,6 +14,10 @@ from commops.sandbox import SandboxServer
 from commops.sandbox.faults import FaultInjector, FaultSpec
 from commops.zendesk import ZendeskGateway, ZendeskSession
 
+# Run a module's tests against both sandboxes: update_many honouring safe_update, and ignoring it (Zendesk
+# does not promise it there). ``pytestmark = both_modes`` at the top of a module.
+both_modes = pytest.mark.parametrize("sandbox_mode", ["optimistic", "pessimistic"], indirect=True)
+
 FIRST_ID = 5000
 REQUESTER = 880001
 

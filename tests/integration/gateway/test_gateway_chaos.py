@@ -7,6 +7,7 @@ from tests.integration.gateway.helpers import (
     FIRST_ID,
     ScriptedFaults,
     applicants,
+    both_modes,
     commops_comments,
     gateway_for,
     proposals_for,
@@ -15,6 +16,8 @@ from tests.integration.gateway.helpers import (
 from commops.sandbox import SandboxServer
 from commops.sandbox.faults import FaultInjector, parse_faults
 from commops.zendesk import ZendeskSession
+
+pytestmark = both_modes
 
 
 def test_refused_single_write_is_checked_then_resent_once(

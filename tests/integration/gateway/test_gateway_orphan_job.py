@@ -26,11 +26,20 @@ class ClockJump(FaultInjector):
         return None
 
 
+ISSUE_14 = pytest.mark.xfail(
+    strict=True,
+    reason="issue 14: where update_many ignores safe_update, an orphan job landing between the re-check and "
+    "the retry's own update_many is doubled (the writer must detect or prevent that window)",
+)
+
+
+@pytest.mark.parametrize("pessimistic", [False, pytest.param(True, marks=ISSUE_14)], ids=["optimistic", "pessimistic"])
 def test_orphan_job_landing_between_recheck_and_write_is_not_doubled(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pessimistic: bool
 ) -> None:
     now = [1_800_000_000.0]
-    with SandboxServer(tmp_path / "sb.sqlite3", limits=False, clock=lambda: now[0], job_delay_s=30) as sandbox:
+    with SandboxServer(tmp_path / "sb.sqlite3", limits=False, clock=lambda: now[0], job_delay_s=30,
+                       pessimistic=pessimistic) as sandbox:
         sandbox.store.reset()
         sandbox.store.load(applicants(3))
         with gateway_for(sandbox.url, monkeypatch) as killed:
@@ -49,11 +58,12 @@ def test_orphan_job_landing_between_recheck_and_write_is_not_doubled(
         assert retry.request_counts()["PUT /tickets/update_many"] == 1  # its own job: refused by safe update
 
 
+@pytest.mark.parametrize("pessimistic", [False, True], ids=["optimistic", "pessimistic"])
 def test_settle_jobs_waits_for_an_orphan_job_then_the_markers_show_it_landed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pessimistic: bool
 ) -> None:
     """The journal recorded the killed run's job id: the next run waits for it instead of resending."""
-    with SandboxServer(tmp_path / "sb.sqlite3", limits=False, job_delay_s=0.3) as sandbox:
+    with SandboxServer(tmp_path / "sb.sqlite3", limits=False, job_delay_s=0.3, pessimistic=pessimistic) as sandbox:
         sandbox.store.reset()
         sandbox.store.load(applicants(2))
         with gateway_for(sandbox.url, monkeypatch) as killed:

@@ -7,6 +7,7 @@ from tests.integration.gateway.helpers import (
     FIRST_ID,
     ScriptedFaults,
     applicants,
+    both_modes,
     commops_comments,
     decision,
     gateway_for,
@@ -16,6 +17,8 @@ from tests.integration.gateway.helpers import (
 from commops.domain import Outcome, Proposal
 from commops.sandbox import SandboxServer
 from commops.zendesk import ZendeskGateway
+
+pytestmark = both_modes
 
 
 def _warm(gw: ZendeskGateway) -> None:
