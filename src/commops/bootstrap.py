@@ -160,6 +160,7 @@ class Runtime:
 
     def triage_ports(self) -> TriagePorts:
         """What a triage run talks to."""
+        from commops.journal import FileRunLock
         from commops.services.triage import TriagePorts
 
         return TriagePorts(
@@ -170,6 +171,7 @@ class Runtime:
             journal=self.journal,
             calendar=self.calendar,
             clock=self.clock,
+            lock=FileRunLock(self.settings.state.run_lock),
             verifier=self.verifier,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,6 +24,7 @@ __all__ = [
     "NamespaceVerifier",
     "QueuePage",
     "RuleSetLike",
+    "RunLock",
     "RunLog",
     "SpdxVerdict",
     "StatsGateway",
@@ -167,6 +169,14 @@ class DecisionHistory(Protocol):
 
 class Journal(RunLog, WriteLog, DecisionHistory, Protocol):
     """The whole journal (``commops.journal.SqliteJournal`` keeps it in SQLite): what a triage run uses."""
+
+
+class RunLock(Protocol):
+    """One writing run at a time: cron and a specialist's apply never resume the same writes at once."""
+
+    def hold(self, timeout: float, who: str) -> AbstractContextManager[None]:
+        """Held for the ``with`` block; raises LockedError after ``timeout`` seconds of waiting."""
+        ...
 
 
 class Evaluator(Protocol):

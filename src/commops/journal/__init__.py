@@ -1,5 +1,6 @@
 """The journal: a SQLite record of runs, proposals and every write attempt, so nothing is lost or repeated."""
 
+from commops.journal.lock import FileRunLock
 from commops.journal.store import JournalEntry, ProposalRecord, RunRecord, SqliteJournal
 
-__all__ = ["JournalEntry", "ProposalRecord", "RunRecord", "SqliteJournal"]
+__all__ = ["FileRunLock", "JournalEntry", "ProposalRecord", "RunRecord", "SqliteJournal"]

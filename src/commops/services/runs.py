@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from commops.domain import Plan, Proposal
 from commops.domain.guardrail import reject_share
 from commops.domain.states import ProposalState, RunMode, RunStatus, WriteStatus
-from commops.errors import ConfigError, GuardRailError, LockedError
+from commops.errors import ConfigError, GuardRailError
 from commops.ports import WriteResult
 from commops.services.triage import (
     TriageBatch,
@@ -123,7 +121,7 @@ def run_apply(
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Write the proposals a specialist accepted (``chosen``); the rest of the batch is journaled as proposed."""
-    with _write_lock(ports, SPECIALIST_LOCK_WAIT_S, mode):
+    with ports.lock.hold(SPECIALIST_LOCK_WAIT_S, mode):
         return _run_apply(ports, batch, chosen, mode=mode, progress=progress)
 
 
@@ -163,7 +161,7 @@ def run_unattended(
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """The cron job: locked, resumes unfinished writes, applies only ``auto`` decisions, within guard-rails."""
-    with _write_lock(ports, ports.settings.unattended.lock_timeout_s, RunMode.UNATTENDED):
+    with ports.lock.hold(ports.settings.unattended.lock_timeout_s, RunMode.UNATTENDED):
         run_id = ports.journal.start_run(RunMode.UNATTENDED, ports.evaluator.version)
         resumed = resume_unfinished(ports)
         batch = evaluate_queue(ports, options, progress=progress)
@@ -197,24 +195,6 @@ def run_unattended(
         summary.status = RunStatus.ERRORS if failed else (RunStatus.CAPPED if over else RunStatus.OK)
         ports.journal.finish_run(run_id, summary.status, summary_counts(batch, results))
         return summary
-
-
-@contextmanager
-def _write_lock(ports: TriagePorts, timeout: float, who: str) -> Iterator[None]:
-    """One writing run at a time per COMMOPS_HOME: cron and a specialist's apply never resume the same
-    unfinished writes at once."""
-    lock = FileLock(str(ports.settings.state.run_lock))
-    try:
-        lock.acquire(timeout=timeout)
-    except Timeout as exc:
-        raise LockedError(
-            f"another commops run is writing (lock held); this {who} run did nothing",
-            hint=f"lock file: {lock.lock_file}",
-        ) from exc
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def write_plan(batch: TriageBatch, version: str, path: Path) -> Plan:

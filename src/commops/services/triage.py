@@ -21,7 +21,16 @@ from commops.domain.decision import OVERRIDE_RULE
 from commops.domain.records import ProposalRecord
 from commops.domain.retriage import REPLY_RULE, Previous, Why, after_reply, agrees, why_evaluate
 from commops.domain.sla import sla_state
-from commops.ports import Evaluator, Journal, NamespaceVerifier, RuleSetLike, TicketGateway, Unmapped, WriteResult
+from commops.ports import (
+    Evaluator,
+    Journal,
+    NamespaceVerifier,
+    RuleSetLike,
+    RunLock,
+    TicketGateway,
+    Unmapped,
+    WriteResult,
+)
 from commops.services.sla import sla_terms
 from commops.services.verification import verify_applications
 
@@ -55,6 +64,7 @@ class TriagePorts:
     journal: Journal
     calendar: BusinessCalendar
     clock: Callable[[], datetime]
+    lock: RunLock
     verifier: NamespaceVerifier | None = None  # None: offline, verification outcomes are "unknown"
 
 

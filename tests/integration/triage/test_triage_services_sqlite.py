@@ -11,7 +11,7 @@ from tests.unit.triage.test_triage_services import *  # noqa: F403 - the same te
 from commops.journal import SqliteJournal
 
 
-@pytest.fixture
+@pytest.fixture  # type: ignore[no-redef]  # replaces the in-memory journal of the imported tests
 def journal(commops_home: Path) -> Iterator[SqliteJournal]:
     with SqliteJournal.open(commops_home / "journal.sqlite3") as real:
         yield real

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import respx
-from verify_forge_data import GH, NOW, gh_owner, gh_repo, router, settings, transport
+from tests.integration.verify.verify_forge_data import GH, NOW, gh_owner, gh_repo, router, settings, transport
 
 from commops.domain import Verification, VerificationStatus
 from commops.verify import NamespaceVerifier, VerificationCache, open_cache

@@ -6,7 +6,16 @@ from datetime import datetime
 
 import httpx
 from pydantic import SecretStr
-from verify_forge_data import GH, NOW, gh_owner, gh_rate_headers, gh_repo, router, settings, transport
+from tests.integration.verify.verify_forge_data import (
+    GH,
+    NOW,
+    gh_owner,
+    gh_rate_headers,
+    gh_repo,
+    router,
+    settings,
+    transport,
+)
 
 from commops.config import VerifySettings
 from commops.domain import VerificationStatus

@@ -5,7 +5,17 @@ from __future__ import annotations
 import httpx
 import respx
 from pydantic import SecretStr
-from verify_forge_data import GL, NOW, gl_group, gl_page_headers, gl_project, gl_user, router, settings, transport
+from tests.integration.verify.verify_forge_data import (
+    GL,
+    NOW,
+    gl_group,
+    gl_page_headers,
+    gl_project,
+    gl_user,
+    router,
+    settings,
+    transport,
+)
 
 from commops.config import VerifySettings
 from commops.domain import VerificationStatus

@@ -9,7 +9,17 @@ from collections.abc import Callable, Iterator
 import pytest
 import respx
 from pydantic import SecretStr
-from verify_forge_data import GH, GL, NOW, gh_owner, gh_repo, gl_group, gl_project, router, transport
+from tests.integration.verify.verify_forge_data import (
+    GH,
+    GL,
+    NOW,
+    gh_owner,
+    gh_repo,
+    gl_group,
+    gl_project,
+    router,
+    transport,
+)
 
 from commops.config import Settings, VerifySettings, load_settings
 from commops.domain import Application, Outcome, Requester

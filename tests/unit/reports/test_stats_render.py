@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 from rich.console import Console
-from test_stats_measures import AS_OF, at, history
+from tests.unit.reports.test_stats_measures import AS_OF, at, history
 
 from commops.domain.calendar import BusinessCalendar
 from commops.reports import (

@@ -8,7 +8,9 @@ import pytest
 from commops.config import load_settings
 from commops.domain import MacroRef, Outcome, Proposal, Reason
 from commops.domain.calendar import BusinessCalendar
+from commops.domain.states import RunMode
 from commops.errors import GuardRailError, LockedError
+from commops.journal import FileRunLock
 from commops.ports import Journal
 from commops.services.runs import record_dry_run, run_apply, run_unattended
 from commops.services.triage import TriageOptions, TriagePorts, evaluate_queue, resume_unfinished
@@ -33,6 +35,7 @@ def make_ports(gateway: FakeGateway, journal: Journal) -> TriagePorts:
         journal=journal,
         calendar=BusinessCalendar(),
         clock=lambda: datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+        lock=FileRunLock(load_settings().state.run_lock),
     )
 
 
@@ -52,7 +55,7 @@ def test_apply_then_retriage_skips_decided_and_unchanged(commops_home: Path, jou
     gateway = FakeGateway([application(1, "ask"), application(2, "escalate")])
     ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
-    run_apply(ports, batch, batch.proposals, mode="apply")
+    run_apply(ports, batch, batch.proposals, mode=RunMode.APPLY)
     assert sorted(gateway.written) == [(1, "ask"), (2, "escalate")]
     again = evaluate_queue(ports, TriageOptions())
     assert again.proposals == []
@@ -63,7 +66,7 @@ def test_reply_with_new_fields_is_triaged_again_and_text_only_goes_to_manual(jou
     gateway = FakeGateway([application(1, "ask"), application(2, "ask")])
     ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
-    run_apply(ports, batch, batch.proposals, mode="apply")
+    run_apply(ports, batch, batch.proposals, mode=RunMode.APPLY)
     gateway.reply(1, verdict="qualify")  # the applicant filled the form in
     gateway.reply(2)  # only text
     again = {p.ticket_id: p for p in evaluate_queue(ports, TriageOptions()).proposals}
@@ -111,13 +114,13 @@ def test_a_specialists_choice_supersedes_an_older_failed_write(commops_home: Pat
     first = evaluate_queue(ports, TriageOptions())
     gateway.fail_next_write = ConnectionError("network down")
     with pytest.raises(ConnectionError):
-        run_apply(ports, first, first.proposals, mode="apply")
+        run_apply(ports, first, first.proposals, mode=RunMode.APPLY)
     assert evaluate_queue(ports, TriageOptions()).skipped[0].reason.startswith("a write from an earlier run")
     batch = evaluate_queue(ports, TriageOptions(include_decided=True))
     override = batch.proposals[0].model_copy(
         update={"decision": batch.proposals[0].decision.model_copy(update={"outcome": Outcome.REJECT})}
     )
-    run_apply(ports, batch, [override], mode="interactive")
+    run_apply(ports, batch, [override], mode=RunMode.INTERACTIVE)
     assert gateway.written == [(1, "reject")]
 
 
@@ -131,7 +134,7 @@ def test_refused_writes_are_abandoned_after_three_attempts(commops_home: Path, j
 
     gateway.write_decisions = refuse  # type: ignore[method-assign,assignment]
     batch = evaluate_queue(ports, TriageOptions())
-    run_apply(ports, batch, batch.proposals, mode="apply")
+    run_apply(ports, batch, batch.proposals, mode=RunMode.APPLY)
     assert len(resume_unfinished(ports)) == 1
     assert len(resume_unfinished(ports)) == 1
     assert resume_unfinished(ports) == []  # third failure recorded: given up
@@ -142,7 +145,7 @@ def test_new_rules_that_agree_write_nothing_again(commops_home: Path, journal: J
     gateway = FakeGateway([application(1, "ask")])
     ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
-    run_apply(ports, batch, batch.proposals, mode="apply")
+    run_apply(ports, batch, batch.proposals, mode=RunMode.APPLY)
     ports.evaluator.version = "v2"  # type: ignore[misc]
     again = evaluate_queue(ports, TriageOptions())
     assert again.proposals == [] and again.skipped[0].reason == "decided; the new rules agree"
@@ -168,7 +171,7 @@ def test_changed_ticket_is_a_conflict_not_overwritten(commops_home: Path, journa
     ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
     gateway.reply(1)  # someone changed it after evaluation
-    summary = run_apply(ports, batch, batch.proposals, mode="apply")
+    summary = run_apply(ports, batch, batch.proposals, mode=RunMode.APPLY)
     assert [r.status for r in summary.results] == ["conflict"]
     assert gateway.written == []
 
@@ -177,7 +180,7 @@ def test_limit_counts_evaluated_applications_not_decided_ones(commops_home: Path
     gateway = FakeGateway([application(i, "ask") for i in range(1, 7)])
     ports = make_ports(gateway, journal)
     first = evaluate_queue(ports, TriageOptions(limit=2))
-    run_apply(ports, first, first.proposals, mode="apply")
+    run_apply(ports, first, first.proposals, mode=RunMode.APPLY)
     second = evaluate_queue(ports, TriageOptions(limit=2))
     assert [p.ticket_id for p in second.proposals] == [3, 4]
     assert {s.ticket_id for s in second.skipped} == {1, 2}
@@ -215,7 +218,7 @@ def test_a_specialists_override_is_never_overruled_by_the_rules(commops_home: Pa
     override = proposal.model_copy(
         update={"decision": proposal.decision.model_copy(update={"outcome": Outcome.ASK, "reasons": [ask]})}
     )
-    run_apply(ports, batch, [override], mode="interactive")
+    run_apply(ports, batch, [override], mode=RunMode.INTERACTIVE)
     ports.evaluator.version = "v2"  # type: ignore[misc]
     assert evaluate_queue(ports, TriageOptions()).skipped[0].reason == "decided by a specialist (ask)"
     gateway.reply(1)  # the applicant answers with text only
@@ -227,7 +230,7 @@ def test_a_decision_made_in_zendesk_after_ours_wins(commops_home: Path, journal:
     gateway = FakeGateway([application(1, "ask")])
     ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
-    run_apply(ports, batch, batch.proposals, mode="apply")
+    run_apply(ports, batch, batch.proposals, mode=RunMode.APPLY)
     gateway.reply(1, verdict="qualify")
     gateway.decide_in_zendesk(1, "escalate", status="open")  # a person escalated it by macro
     again = evaluate_queue(ports, TriageOptions())
@@ -247,7 +250,7 @@ def test_renaming_a_rule_re_asks_nobody(commops_home: Path, journal: Journal) ->
     gateway = FakeGateway([application(1, "ask")])
     ports = make_ports(gateway, journal)
     batch = evaluate_queue(ports, TriageOptions())
-    run_apply(ports, batch, batch.proposals, mode="apply")
+    run_apply(ports, batch, batch.proposals, mode=RunMode.APPLY)
 
     class Renamed(FieldEvaluator):
         version = "v2"
