@@ -10,6 +10,7 @@ import typer
 
 from commops.cli.context import AppState
 from commops.errors import CommopsError
+from commops.safe_text import clean
 
 __all__ = ["app", "main"]
 
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     except CommopsError as exc:
         if debug:
             raise
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        typer.secho(clean(f"error: {exc}"), err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.secho("interrupted", err=True)
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         typer.secho(
-            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            clean(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"),
             err=True,
             fg=typer.colors.RED,
         )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from commops.cli.console import SafeConsole
 from commops.config import Settings, load_settings
 
 __all__ = ["AppState", "state"]
@@ -22,8 +21,8 @@ class AppState:
     quiet: bool = False
     verbose: bool = False
     _settings: Settings | None = field(default=None, repr=False)
-    out: Console = field(default_factory=lambda: Console(no_color="NO_COLOR" in os.environ))
-    err: Console = field(default_factory=lambda: Console(stderr=True, no_color="NO_COLOR" in os.environ))
+    out: SafeConsole = field(default_factory=SafeConsole)
+    err: SafeConsole = field(default_factory=lambda: SafeConsole(stderr=True))
 
     @property
     def settings(self) -> Settings:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
 from commops.cli.context import state
 from commops.config import Settings
@@ -72,8 +73,8 @@ def doctor(
         checks = [*check_account(gateway, settings, titles), rules_check, dataset_check()]
     failed = 0
     for check in checks:
-        mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
-        line = f"{mark} {check.name}: {check.detail}" if check.detail else f"{mark} {check.name}"
+        mark = ("✓", "green") if check.ok else ("✗", "red")
+        line = Text.assemble(mark, f" {check.name}: {check.detail}" if check.detail else f" {check.name}")
         app.out.print(line, highlight=False, soft_wrap=True)
         if not check.ok:
             failed += 1

@@ -70,6 +70,7 @@ def queue(
 
 def queue_table(app: AppState, rows: list[QueueRow]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     if not app.out.is_terminal:
         for r in rows:
@@ -90,7 +91,7 @@ def queue_table(app: AppState, rows: list[QueueRow]) -> None:
             r.program,
             r.status,
             str(r.age_business_days),
-            f"[{style[r.sla.value]}]{r.sla.value}[/]",
+            Text(r.sla.value, style=style[r.sla.value]),
             str(r.due),
             r.requester or "-",
             r.last_decision or "-",

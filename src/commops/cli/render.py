@@ -9,11 +9,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from commops.domain import Outcome, Proposal
 from commops.ports import WriteResult
+from commops.safe_text import csv_row
 
 __all__ = ["OUTCOME_STYLE", "proposal_record", "write_csv", "write_jsonl", "write_rows", "write_table"]
 
@@ -55,14 +56,15 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO | None = None) ->
 
 
 def write_rows(rows: Sequence[dict[str, Any]], out: TextIO | None = None) -> None:
-    """Plain rows as CSV with a header; lists become ``; ``-joined text."""
+    """Plain rows as CSV with a header; lists become ``; ``-joined text; every cell is cleaned of control
+    characters and neutralised if a spreadsheet would read it as a formula."""
     out = out or sys.stdout
     if not rows:
         return
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
+        writer.writerow(csv_row({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}))
 
 
 def write_csv(records: Sequence[dict[str, Any]], out: TextIO | None = None) -> None:
@@ -96,12 +98,12 @@ def write_table(console: Console, records: Sequence[dict[str, Any]], *, title: s
         style = OUTCOME_STYLE.get(Outcome(r["outcome"]), "")
         table.add_row(
             str(r["ticket_id"]),
-            escape(r["program"] or "-"),
-            f"[{style}]{r['outcome']}[/]" if style else r["outcome"],
+            r["program"] or "-",
+            Text(r["outcome"], style=style),
             r["sla"] or "-",
             "-" if r["age_business_days"] is None else str(r["age_business_days"]),
-            escape("\n".join(r["macros"]) or "-"),
-            escape("\n".join(f"{x['rule']}: {x['message']}" for x in r["reasons"]) or "-"),
-            r["write"] or ("[dim]proposal[/]" if r["outcome"] != "skip" else "-"),
+            "\n".join(r["macros"]) or "-",
+            "\n".join(f"{x['rule']}: {x['message']}" for x in r["reasons"]) or "-",
+            r["write"] or (Text("proposal", style="dim") if r["outcome"] != "skip" else "-"),
         )
     console.print(table)

@@ -6,6 +6,7 @@ import sys
 import webbrowser
 
 import typer
+from rich.text import Text
 
 from commops.cli.context import AppState
 from commops.domain import Application, Decision, MacroRef, Outcome, Proposal
@@ -30,8 +31,12 @@ def review(
         decision = proposal.decision
         application = applications.get(proposal.ticket_id)
         app.err.print(
-            f"\n[bold]{index}/{len(reviewable)}  ticket {decision.ticket_id}[/] · {decision.program} · "
-            f"SLA {proposal.sla.value if proposal.sla else '-'} · proposed [bold]{decision.outcome.value}[/]"
+            Text.assemble(
+                "\n",
+                (f"{index}/{len(reviewable)}  ticket {decision.ticket_id}", "bold"),
+                f" · {decision.program} · SLA {proposal.sla.value if proposal.sla else '-'} · proposed ",
+                (decision.outcome.value, "bold"),
+            )
         )
         for reason in decision.reasons:
             app.err.print(f"  - {reason.rule}: {reason.message}", highlight=False, markup=False)

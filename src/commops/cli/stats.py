@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import IO, Annotated
 
 import typer
-from rich.console import Console
 
+from commops.cli.console import SafeConsole
 from commops.cli.context import state
 from commops.errors import CommopsError, ConfigError
 
@@ -81,7 +81,7 @@ def stats(
     )
     with _output(out) as stream:
         if fmt is Format.TABLE:
-            render_table(report, app.out if out is None else Console(file=stream, width=140, color_system=None))
+            render_table(report, app.out if out is None else SafeConsole(file=stream, width=140, color_system=None))
         elif fmt is Format.JSON:
             stream.write(render_json(report) + "\n")
         elif fmt is Format.CSV:

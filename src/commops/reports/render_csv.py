@@ -1,8 +1,11 @@
-"""CSV and JSON exports: one row per ticket (streamed), or the summary table (``--aggregate``)."""
+"""CSV and JSON exports: one row per ticket (streamed), or the summary table (``--aggregate``).
+
+Every CSV cell goes through :func:`commops.safe_text.csv_cell` (no control characters, no live formulas)."""
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import IO, Any
@@ -10,6 +13,7 @@ from typing import IO, Any
 from commops.reports.measures import SlaPolicy, TicketFacts, ticket_facts
 from commops.reports.model import Measures, StatsReport
 from commops.reports.records import ACTORS, TicketRecord
+from commops.safe_text import csv_row, json_safe
 
 __all__ = ["SUMMARY_COLUMNS", "TICKET_COLUMNS", "render_json", "ticket_row", "write_summary_csv", "write_ticket_csv"]
 
@@ -59,7 +63,7 @@ SUMMARY_COLUMNS = (
 
 
 def render_json(report: StatsReport) -> str:
-    return report.model_dump_json(indent=2)
+    return json_safe(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
 
 def ticket_row(facts: TicketFacts) -> dict[str, Any]:
@@ -97,7 +101,7 @@ def write_ticket_csv(
     writer.writeheader()
     rows = 0
     for record in records:
-        writer.writerow(ticket_row(ticket_facts(record, policy, as_of)))
+        writer.writerow(csv_row(ticket_row(ticket_facts(record, policy, as_of))))
         rows += 1
     return rows
 
@@ -145,6 +149,6 @@ def write_summary_csv(report: StatsReport, out: IO[str]) -> int:
     writer.writeheader()
     rows = 0
     for row in summary_rows(report):
-        writer.writerow(row)
+        writer.writerow(csv_row(row))
         rows += 1
     return rows
