@@ -21,8 +21,11 @@ from commops.domain.calendar import BusinessCalendar
 from commops.ports import MacroInfo
 
 if TYPE_CHECKING:
-    from commops.journal import SqliteJournal
+    from commops.journal import SqliteJournal, SqliteShadowLog
     from commops.rules import CompiledRuleSet, RuleSet
+    from commops.sandbox.history import Policy
+    from commops.services.impact import ImpactPorts
+    from commops.services.shadow import ShadowPorts
     from commops.services.triage import TriagePorts
     from commops.verify import NamespaceVerifier
     from commops.zendesk import ZendeskGateway
@@ -31,6 +34,7 @@ __all__ = [
     "SANDBOX_AGENT_EMAIL",
     "Runtime",
     "compile_rules",
+    "history_policy",
     "load_rules",
     "open_gateway",
     "open_journal",
@@ -158,6 +162,32 @@ class Runtime:
         cache = None if verify.forge_url else open_cache(self.settings.state.verify_cache)
         return NamespaceVerifier(verify, cache=cache, offline=self._offline, refresh=self._refresh)
 
+    @cached_property
+    def shadow_log(self) -> SqliteShadowLog:
+        """Shadow mode's tables, in the journal's file."""
+        from commops.journal import SqliteShadowLog
+
+        return self._stack.enter_context(SqliteShadowLog.open(self.settings.state.journal))
+
+    def impact_ports(self, against: str) -> ImpactPorts:
+        """The configured rules (new) against the rules of ``against`` (old: a git ref, directory or archive),
+        both checked against the account's macros."""
+        from commops.rulefiles import rules_at
+        from commops.services.impact import ImpactPorts
+
+        macros = self.gateway.macros()
+        old_dir = self._stack.enter_context(rules_at(against, self.settings.rules_path))
+        old_rules = load_rules(self.settings, [old_dir], macros=macros)
+        return ImpactPorts(gateway=self.gateway, verifier=self.verifier,
+                           old=compile_rules(old_rules, self.calendar, self.clock), new=self.evaluator,
+                           old_rules=old_rules, new_rules=self.ruleset)
+
+    def shadow_ports(self) -> ShadowPorts:
+        from commops.services.shadow import ShadowPorts
+
+        return ShadowPorts(gateway=self.gateway, verifier=self.verifier, evaluator=self.evaluator,
+                           ruleset=self.ruleset, log=self.shadow_log, clock=self.clock)
+
     def triage_ports(self) -> TriagePorts:
         """What a triage run talks to."""
         from commops.journal import FileRunLock
@@ -223,3 +253,23 @@ def open_stats(settings: Settings, *, notice: Callable[[str], None]) -> Iterator
     """What statistics read: the account (or the embedded sandbox) and the journal."""
     with open_runtime(settings, notice=notice) as runtime:
         yield runtime.gateway, runtime.journal
+
+
+def history_policy(settings: Settings) -> Policy:
+    """What the configured rules give a sandbox ticket (its JSON and requester): the macro titles, none when
+    a person must judge. Seeding a decided history uses it for specialists who mostly follow the policy."""
+    from commops.domain import Application
+    from commops.services.sla import calendar_from
+    from commops.zendesk._mapping import map_ticket
+
+    evaluator = compile_rules(load_rules(settings), calendar_from(settings.sla))
+
+    def policy(ticket: dict[str, object], requester: dict[str, object]) -> list[str]:
+        users = {int(str(requester["id"])): dict(requester)} if requester.get("id") is not None else {}
+        mapped = map_ticket(dict(ticket), users, settings, settings.zendesk.base_url)
+        if not isinstance(mapped, Application) or not mapped.is_application:
+            return []
+        decision = evaluator.evaluate(mapped)
+        return [m.title for m in decision.macros] if decision.outcome.writes else []
+
+    return policy

@@ -21,6 +21,7 @@ __all__ = [
     "QueueSettings",
     "SandboxSettings",
     "Settings",
+    "ShadowSettings",
     "SlaSettings",
     "UnattendedSettings",
     "VerifySettings",
@@ -106,6 +107,15 @@ class SandboxSettings(_Section):
     pessimistic: bool = False  # update_many ignores safe_update, as Zendesk may (docs/sandbox.md)
 
 
+class ShadowSettings(_Section):
+    """Shadow mode and the automation ladder (`commops shadow`, `commops rules promote`)."""
+
+    window_weeks: int = Field(default=12, ge=1, le=104)  # decisions compared and reported
+    replay: bool = False  # also compare the window's specialist decisions with the rules (unattended runs)
+    min_decisions: int = Field(default=50, ge=1)  # shadow decisions a rule needs before it may be promoted
+    min_lower_bound: float = Field(default=0.99, gt=0, le=1)  # Wilson 95% lower bound needed for auto
+
+
 class Settings(BaseSettings):
     """All of commops' configuration. Build it with :func:`load_settings`."""
 
@@ -128,6 +138,7 @@ class Settings(BaseSettings):
     unattended: UnattendedSettings = Field(default_factory=UnattendedSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    shadow: ShadowSettings = Field(default_factory=ShadowSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from commops.domain import Application, Decision, Proposal, Verification
+from commops.domain.operating import Comparison, PastDecision, ShadowProposal
 from commops.domain.records import ProposalRecord
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "DecisionHistory",
     "DecisionJournal",
     "Evaluator",
+    "HistoryGateway",
     "Journal",
     "MacroInfo",
     "NamespaceVerifier",
@@ -26,6 +28,7 @@ __all__ = [
     "RuleSetLike",
     "RunLock",
     "RunLog",
+    "ShadowLog",
     "SpdxVerdict",
     "StatsGateway",
     "TicketGateway",
@@ -224,3 +227,22 @@ class DecisionJournal(Protocol):
     def applied_decisions(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[AppliedDecision]: ...
+
+
+class HistoryGateway(Protocol):
+    """What operating the rules reads from Zendesk: the open queue and the decided history, in bulk."""
+
+    def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]: ...
+
+    def decided_history(self, since: datetime) -> list[PastDecision]: ...
+
+    def request_counts(self) -> dict[str, int]: ...
+
+
+class ShadowLog(Protocol):
+    """Shadow proposals and their comparisons with what people then did (``commops.journal.shadow``)."""
+
+    def record_shadow(self, run_id: str, proposals: Sequence[Decision], *, proposed_at: datetime) -> int: ...
+    def open_shadow(self) -> dict[int, ShadowProposal]: ...
+    def record_comparisons(self, comparisons: Sequence[Comparison], *, kind: str) -> int: ...
+    def comparisons(self, *, since: datetime | None = None) -> list[Comparison]: ...

@@ -39,9 +39,9 @@ def _root(
 
 
 def _register() -> None:
-    from commops.cli import apply, doctor, history, init, queue, rules, sandbox, stats, triage
+    from commops.cli import apply, doctor, history, init, queue, rules, sandbox, shadow, stats, triage
 
-    for module in (sandbox, rules, doctor, init, queue, triage, apply, history, stats):
+    for module in (sandbox, rules, doctor, init, queue, triage, apply, history, stats, shadow):
         module.register(app)
 
 

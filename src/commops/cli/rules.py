@@ -27,6 +27,9 @@ PathsArg = Annotated[
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    from commops.cli import operating
+
+    operating.register(rules_app)
     app.add_typer(rules_app, name="rules")
 
 

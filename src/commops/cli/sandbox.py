@@ -101,11 +101,28 @@ def seed_command(
     ctx: typer.Context,
     applications: Annotated[int, typer.Option("--applications", "-n", min=0, help="How many tickets.")] = 60,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same applications.")] = 0,
+    history: Annotated[int | None, typer.Option(
+        "--history", metavar="WEEKS", min=1, max=104,
+        help="Instead: WEEKS weeks of applications decided by specialists with macros (audits included).")] = None,
+    per_week: Annotated[int, typer.Option(min=1, max=5000, help="With --history: applications a week.")] = 30,
 ) -> None:
-    """Add realistic applications for the three programs (and a few non-application tickets).
+    """Add realistic applications for the three programs (and a few non-application tickets), or with
+    --history a decided past: specialists' macro decisions, mostly by the configured rules, some not,
+    some corrected later (what `rules impact`, `shadow` and `rules promote` read).
 
     Example: commops sandbox seed --applications 200 --seed 7
     """
+    if history is not None:
+        from commops.bootstrap import history_policy
+        from commops.sandbox.history import seed_history
+
+        settings = state(ctx).settings
+        summary = seed_history(_store(ctx), weeks=history, per_week=per_week, seed=seed,
+                               policy=history_policy(settings))
+        typer.echo(f"created {summary.tickets} tickets over {history} weeks: {summary.decided} decided by "
+                   f"specialists ({summary.as_policy} as the rules say, {summary.differing} otherwise, "
+                   f"{summary.by_judgement} by judgement), {summary.corrected} corrected later")
+        return
     ids = _store(ctx).seed(applications, seed)
     typer.echo(f"created {len(ids)} tickets" + (f" (#{ids[0]}..#{ids[-1]})" if ids else ""))
 

@@ -242,6 +242,7 @@ HANDLERS: dict[str, Callable[..., Answer]] = {
     "view_tickets": exports.view_tickets, "view_execute": exports.view_execute,
     "search": exports.search, "search_export": exports.search_export,
     "incremental_tickets": exports.incremental_tickets,
+    "incremental_ticket_events": exports.incremental_ticket_events,
 }
 
 _R = "/api/v2/"
@@ -281,6 +282,7 @@ URL_MAP = Map([
     Rule(f"{_R}search.json", endpoint="search", methods=["GET"]),
     Rule(f"{_R}search/export.json", endpoint="search_export", methods=["GET"]),
     Rule(f"{_R}incremental/tickets/cursor.json", endpoint="incremental_tickets", methods=["GET"]),
+    Rule(f"{_R}incremental/ticket_events.json", endpoint="incremental_ticket_events", methods=["GET"]),
 ], strict_slashes=False)
 
 
@@ -290,7 +292,7 @@ def buckets_for(endpoint: str, method: str, values: Mapping[str, Any]) -> list[t
         name, limit, seconds = limits.TICKET_UPDATE
         per_name, per_limit, per_seconds = limits.TICKET_UPDATE_PER_TICKET
         return [(name, limit, seconds), (f"{per_name}:{values.get('ticket_id')}", per_limit, per_seconds)]
-    if endpoint == "incremental_tickets":
+    if endpoint in ("incremental_tickets", "incremental_ticket_events"):
         return [limits.INCREMENTAL]
     if endpoint == "search_export":
         return [limits.SEARCH_EXPORT]

@@ -387,6 +387,32 @@ class SandboxStore:
             audit = self._record(db, new, change.events, author_id, new["updated_at"], client)
             return self.render(new), audit
 
+    def record_update(self, ticket_id: int, changes: dict[str, Any], author_id: int, *, at: float,
+                      via: dict[str, Any] | None = None, extra_events: list[dict[str, Any]] | None = None,
+                      client: str = "commops-sandbox") -> dict[str, Any]:
+        """An update made at ``at`` (seeding a past history): the audit it leaves, with ``via`` (e.g. a macro
+        applied in the agent interface) and ``extra_events`` (e.g. ``AgentMacroReference``) added to it."""
+        with self._tx() as db:
+            doc = self._doc(db, ticket_id)
+            change: Change = apply_changes(doc, changes, self.account(), author_id)
+            new = change.ticket
+            new["updated_at"] = iso(max(int(at), int(parse_iso(doc["updated_at"])) + 1))
+            events = [*change.events, *[dict(e) for e in extra_events or []]]
+            audit = self._record(db, new, events, author_id, new["updated_at"], client)
+            if via is not None:
+                audit["via"] = via
+                db.execute("UPDATE audits SET doc = ? WHERE id = ?", (json.dumps(audit), audit["id"]))
+            return audit
+
+    def audits_since(self, start: float) -> list[dict[str, Any]]:
+        """Every audit created at or after ``start`` (unix seconds), oldest first (the event export)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT a.doc FROM audits a JOIN tickets t ON t.id = a.ticket_id "
+                                      "WHERE t.deleted = 0 ORDER BY a.id").fetchall()
+        audits = [json.loads(r[0]) for r in rows]
+        chosen = [a for a in audits if parse_iso(a["created_at"]) >= start]
+        return sorted(chosen, key=lambda a: (parse_iso(a["created_at"]), a["id"]))
+
     def delete_ticket(self, ticket_id: int) -> None:
         with self._tx() as db:
             self._doc(db, ticket_id)

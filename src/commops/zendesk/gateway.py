@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
 from commops.config import Settings
 from commops.domain import Application, Proposal
+from commops.domain.operating import PastDecision
 from commops.errors import AuthError, RateBudgetError, UnreachableError, ZendeskError
 from commops.ports import MacroInfo, QueuePage, Unmapped, WriteResult
 from commops.zendesk._client import ZendeskHttp, build_zenpy
@@ -134,6 +136,38 @@ class ZendeskGateway:
     def audits(self, ticket_id: int) -> list[dict[str, Any]]:
         """A ticket's audits, oldest first (stats reads decisions made directly in Zendesk from them)."""
         return self._list(f"tickets/{int(ticket_id)}/audits.json", "audits", f"reading ticket {ticket_id}'s audits")
+
+    def ticket_events(self, start_time: int) -> Iterator[dict[str, Any]]:
+        """Every audit since ``start_time`` (unix seconds) through the time-based incremental event export,
+        1,000 a request, oldest first. Pages overlap by a second (Zendesk repeats the events of a page's
+        last second on the next): an event already yielded is not yielded again."""
+        seen: set[int] = set()
+        url: str | None = f"incremental/ticket_events.json?start_time={max(0, int(start_time))}"
+        while url:
+            data = self.http.get(url, what="reading ticket events")
+            fresh = 0
+            for event in data.get("ticket_events") or []:
+                key = int(event.get("id") or 0)
+                if key in seen:
+                    continue
+                seen.add(key)
+                fresh += 1
+                yield event
+            nxt = data.get("next_page")
+            url = None if data.get("end_of_stream") or not nxt or not fresh else str(nxt)
+
+    def tickets_with_users(
+        self, ticket_ids: Sequence[int]
+    ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+        """Tickets as Zendesk sends them and their requesters, 100 a request (show_many, users side-loaded)."""
+        tickets, users = self._fetch(ticket_ids)
+        listed = list(tickets.values())
+        every = self._users_for(listed, list(users.values()))
+        return tickets, {int(u["id"]): u for u in every if isinstance(u, dict) and "id" in u}
+
+    def numeric_keys_for(self, tickets: list[dict[str, Any]]) -> frozenset[str]:
+        """The field keys whose values are numbers, read from the account only when a value needs it."""
+        return self._numeric_keys_for(tickets)
 
     def preview_macro(self, ticket_id: int, macro_id: int) -> dict[str, Any]:
         """The macro apply endpoint: the ticket as the macro would leave it, nothing saved."""
@@ -369,3 +403,9 @@ class ZendeskGateway:
 
     def pause(self, seconds: float) -> None:
         self._sleep(seconds)
+
+    def decided_history(self, since: datetime) -> list[PastDecision]:
+        """Every decision since ``since``, with the field values it was made on (read in bulk)."""
+        from commops.zendesk.history import decided_history
+
+        return decided_history(self, since)

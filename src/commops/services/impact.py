@@ -1,0 +1,155 @@
+"""``rules impact``: what a rule change would change, before it reaches an applicant.
+
+The open queue and the decisions of the last weeks are evaluated by the old and the new rules on the
+same inputs — for a decided application, the field values it was decided on (from the audits, read in
+bulk), for an open one what it holds now; verification facts from the same verifier for both (the cache,
+offline by default). Only what differs is reported: per ticket, per program and outcome, and the
+applicants whose reply would change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from commops.domain import Application, Decision, Outcome
+from commops.domain.operating import ReplayedDecision, Seen, TicketChange, changes_between, transition_matrix
+from commops.ports import Evaluator, HistoryGateway, NamespaceVerifier, RuleSetLike
+from commops.services.verification import verify_applications
+
+__all__ = ["ImpactInput", "ImpactPorts", "ImpactReport", "fired_rules", "replay", "rule_impact", "transition_fails"]
+
+
+@dataclass(frozen=True)
+class ImpactInput:
+    """One application to replay and where it comes from."""
+
+    application: Application
+    source: str  # "queue", "specialist", "commops"
+    decided_at: datetime | None = None
+
+
+@dataclass
+class ImpactPorts:
+    gateway: HistoryGateway
+    verifier: NamespaceVerifier
+    old: Evaluator
+    new: Evaluator
+    old_rules: RuleSetLike
+    new_rules: RuleSetLike
+
+
+class ImpactReport(BaseModel):
+    """The difference two rule sets make on the same applications."""
+
+    old_version: str
+    new_version: str
+    since: datetime
+    evaluated: int
+    by_source: dict[str, int] = Field(default_factory=dict)
+    changes: list[TicketChange] = Field(default_factory=list)
+    matrix: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)
+    applicants: list[dict[str, Any]] = Field(default_factory=list)  # who would read another reply
+    traces: dict[int, list[dict[str, Any]]] = Field(default_factory=dict)  # new trace of changed tickets
+    zendesk_requests: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def fired_rules(decision: Decision) -> dict[str, str]:
+    """The rules that fired and what for: ``{rule: outcome}`` (cheap: no trace is built)."""
+    return {r.rule: r.outcome.value for r in (*decision.reasons, *decision.other_reasons)}
+
+
+def replay(inputs: Iterable[ImpactInput], old: Evaluator, new: Evaluator,
+           on_change: Callable[[ImpactInput, Decision], None] | None = None) -> list[ReplayedDecision]:
+    """Each input through both rule sets. ``on_change`` sees the new decision of each ticket whose reply
+    changes (to keep its trace)."""
+    out: list[ReplayedDecision] = []
+    for item in inputs:
+        a, b = old.evaluate(item.application), new.evaluate(item.application)
+        replayed = ReplayedDecision(
+            ticket_id=item.application.ticket_id, program=item.application.program, source=item.source,
+            decided_at=item.decided_at, old=Seen.of(a), new=Seen.of(b), old_trace=fired_rules(a),
+            new_trace=fired_rules(b))
+        if on_change is not None and not replayed.old.same_reply(replayed.new):
+            on_change(item, b)
+        out.append(replayed)
+    return out
+
+
+def _inputs(ports: ImpactPorts, since: datetime, queue: bool, history: bool, program: str | None
+            ) -> list[ImpactInput]:
+    items: list[ImpactInput] = []
+    if history:
+        for past in ports.gateway.decided_history(since):
+            items.append(ImpactInput(past.application, past.actor, past.decided_at))
+    decided = {i.application.ticket_id for i in items}
+    if queue:
+        for page in ports.gateway.pull_queue():
+            for app in page.applications:
+                # an open ticket decided in the window (an ask, an escalation) is replayed as decided
+                if app.is_application and app.ticket_id not in decided:
+                    items.append(ImpactInput(app, "queue"))
+    if program is not None:
+        items = [i for i in items if i.application.program == program]
+    # The same verification facts for both rule sets: what either set reads, looked up once.
+    needed = lambda app: ports.old_rules.verifications_needed(app) | ports.new_rules.verifications_needed(app)  # noqa: E731
+    verified = verify_applications([i.application for i in items], ports.verifier, needed)
+    return [ImpactInput(app, i.source, i.decided_at) for app, i in zip(verified, items, strict=True)]
+
+
+def rule_impact(ports: ImpactPorts, *, since: datetime, queue: bool = True, history: bool = True,
+                program: str | None = None) -> ImpactReport:
+    """Replay the window and the queue through both rule sets; report what changes."""
+    before = sum(ports.gateway.request_counts().values())
+    items = _inputs(ports, since, queue, history, program)
+    traces: dict[int, list[dict[str, Any]]] = {}
+    people: dict[int, Application] = {}
+
+    def keep(item: ImpactInput, decision: Decision) -> None:
+        traces[item.application.ticket_id] = [t.model_dump(mode="json") for t in decision.trace]
+        people[item.application.ticket_id] = item.application
+
+    replayed = replay(items, ports.old, ports.new, keep)
+    changes = changes_between(replayed)
+    applicants = [
+        {"ticket_id": c.ticket_id, "program": c.program, "name": people[c.ticket_id].requester.name,
+         "email": people[c.ticket_id].requester.email, "old": c.old.outcome.value, "new": c.new.outcome.value,
+         "old_macros": list(c.old.macros), "new_macros": list(c.new.macros)}
+        for c in changes if c.applicant_sees_change and c.new.outcome is not Outcome.MANUAL
+    ]
+    return ImpactReport(
+        old_version=ports.old.version, new_version=ports.new.version, since=since, evaluated=len(replayed),
+        by_source=dict(Counter(r.source for r in replayed)), changes=changes,
+        matrix=transition_matrix(replayed), applicants=applicants, traces=traces,
+        zendesk_requests=sum(ports.gateway.request_counts().values()) - before,
+    )
+
+
+def transition_fails(report: ImpactReport, gates: Sequence[str]) -> list[TicketChange]:
+    """The changes a CI gate refuses. A gate is an outcome (``qualify``: any ticket that would newly
+    qualify), a transition (``reject->qualify``, ``*->qualify``, ``ask->*``) or ``any``."""
+    failing: list[TicketChange] = []
+    for change in report.changes:
+        old, new = change.old.outcome.value, change.new.outcome.value
+        for gate in gates:
+            text = gate.replace(" ", "").lower()
+            if text == "any":
+                hit = True
+            elif "->" in text:
+                want_old, _, want_new = text.partition("->")
+                hit = want_old in ("*", old) and want_new in ("*", new) and old != new
+            else:
+                hit = new == text and old != text
+            if hit:
+                failing.append(change)
+                break
+    return failing
