@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.e2e.cli import cli
+
 from commops.config import load_settings
 from commops.domain.operating import wilson_interval
 from commops.sandbox import SandboxStore
 from commops.sandbox.history import apply_macros
-from tests.e2e.cli import cli
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 SEED = "Startups::Qualified - seed stage"
