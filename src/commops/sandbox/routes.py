@@ -189,19 +189,18 @@ def show_macro(ctx: Ctx, macro_id: int) -> Answer:
 
 
 def apply_macro(ctx: Ctx, ticket_id: int, macro_id: int) -> Answer:
-    """The ticket as it would be after the macro, comment placeholders rendered; nothing is saved."""
+    """The ticket as it would be after the macro, its comment rendered as Liquid; nothing is saved."""
     macro = resource_item(ctx, "macros", macro_id)
     store = ctx.store
     before = store.ticket(ticket_id)
-    changes, comment = macro_changes(macro)
+    changes, comment = macro_changes(macro, int(ctx.user["id"]))
     doc = store.ticket_doc(ticket_id)
     change = apply_changes(doc, changes, store.account(), int(ctx.user["id"]))
     ticket = store.render(change.ticket)
     ticket["updated_at"] = before["updated_at"]
     result: dict[str, Any] = {"ticket": ticket}
     if comment is not None:
-        context = {"ticket": before, "requester": store.user(int(before["requester_id"])) or {},
-                   "current_user": ctx.user, "ticket_fields": store.account().fields}
+        context = placeholder_context(ctx, before)
         body = render_placeholders(comment.get("body", ""), context)
         html_body = render_placeholders(comment["html_body"], context) if "html_body" in comment else None
         rendered = {"body": body, "html_body": html_body or comment_html(body), "public": comment.get("public", True),
@@ -209,6 +208,55 @@ def apply_macro(ctx: Ctx, ticket_id: int, macro_id: int) -> Answer:
         ticket["comment"] = rendered
         result["comment"] = dict(rendered)
     return 200, {"result": result}
+
+
+def placeholder_context(ctx: Ctx, ticket: dict[str, Any]) -> dict[str, Any]:
+    """What Zendesk's placeholders can refer to for ``ticket`` (see :mod:`commops.sandbox.placeholders`)."""
+    store = ctx.store
+    assignee = store.user(int(ticket["assignee_id"])) if ticket.get("assignee_id") else None
+    return {
+        "ticket": ticket,
+        "requester": store.user(int(ticket["requester_id"])) or {},
+        "assignee": assignee,
+        "current_user": ctx.user,
+        "ticket_fields": store.account().fields,
+        "brands": store.account().brands,
+        "groups": store.account().groups,
+        "locales": {item["id"]: item for item in store.resource("locales")},
+        "dynamic_content": {item["name"]: item for item in store.resource("dynamic_content")},
+        "base_url": ctx.base,
+    }
+
+
+def custom_statuses(ctx: Ctx) -> Answer:
+    """``GET /custom_statuses``: filters ``status_categories`` (comma-separated), ``active``, ``default``;
+    no pagination, as Zendesk documents."""
+    items = ctx.store.resource("custom_statuses")
+    categories = {c.strip() for c in ctx.args.get("status_categories", "").split(",") if c.strip()}
+    if categories:
+        items = [s for s in items if s.get("status_category") in categories]
+    for flag in ("active", "default"):
+        if flag in ctx.args:
+            wanted = ctx.args[flag].lower() == "true"
+            items = [s for s in items if bool(s.get(flag)) == wanted]
+    return 200, {"custom_statuses": items}
+
+
+def dynamic_content(ctx: Ctx) -> Answer:
+    return list_page(ctx, ctx.store.resource("dynamic_content"), "dynamic_content/items.json", "items")
+
+
+def account_settings(ctx: Ctx) -> Answer:
+    """The parts of ``GET /account/settings`` commops reads: features, locales, the default brand."""
+    account = ctx.store.account()
+    locales = ctx.store.resource("locales")
+    default_locale = next((item["id"] for item in locales if item.get("default")), 1)
+    return 200, {"settings": {
+        "active_features": {"custom_ticket_statuses": len(account.statuses) > 5, "ticket_forms": True},
+        "localization": {"locale_ids": [item["id"] for item in locales], "default_locale_id": default_locale},
+        "brands": {"default_brand_id": account.default_brand(), "require_brand_on_new_tickets": False},
+        "tickets": {"custom_statuses_enabled": True},
+    }}
 
 
 def resource_list(kind: str) -> Callable[[Ctx], Answer]:
@@ -238,6 +286,11 @@ HANDLERS: dict[str, Callable[..., Answer]] = {
     "ticket_fields": resource_list("ticket_fields"), "ticket_field": resource_show("ticket_fields", "ticket_field"),
     "ticket_forms": resource_list("ticket_forms"), "ticket_form": resource_show("ticket_forms", "ticket_form"),
     "groups": resource_list("groups"), "group": resource_show("groups", "group"),
+    "brands": resource_list("brands"), "brand": resource_show("brands", "brand"),
+    "locales": resource_list("locales"), "custom_statuses": custom_statuses,
+    "custom_status": resource_show("custom_statuses", "custom_status"),
+    "dynamic_content": dynamic_content, "dynamic_content_item": resource_show("dynamic_content", "item"),
+    "account_settings": account_settings,
     "views": exports.list_views, "active_views": exports.active_views, "view": resource_show("views", "view"),
     "view_tickets": exports.view_tickets, "view_execute": exports.view_execute,
     "search": exports.search, "search_export": exports.search_export,
@@ -274,6 +327,14 @@ URL_MAP = Map([
     Rule(f"{_R}ticket_forms/<int:item_id>.json", endpoint="ticket_form", methods=["GET"]),
     Rule(f"{_R}groups.json", endpoint="groups", methods=["GET"]),
     Rule(f"{_R}groups/<int:item_id>.json", endpoint="group", methods=["GET"]),
+    Rule(f"{_R}brands.json", endpoint="brands", methods=["GET"]),
+    Rule(f"{_R}brands/<int:item_id>.json", endpoint="brand", methods=["GET"]),
+    Rule(f"{_R}locales.json", endpoint="locales", methods=["GET"]),
+    Rule(f"{_R}custom_statuses.json", endpoint="custom_statuses", methods=["GET"]),
+    Rule(f"{_R}custom_statuses/<int:item_id>.json", endpoint="custom_status", methods=["GET"]),
+    Rule(f"{_R}dynamic_content/items.json", endpoint="dynamic_content", methods=["GET"]),
+    Rule(f"{_R}dynamic_content/items/<int:item_id>.json", endpoint="dynamic_content_item", methods=["GET"]),
+    Rule(f"{_R}account/settings.json", endpoint="account_settings", methods=["GET"]),
     Rule(f"{_R}views.json", endpoint="views", methods=["GET"]),
     Rule(f"{_R}views/active.json", endpoint="active_views", methods=["GET"]),
     Rule(f"{_R}views/<int:item_id>.json", endpoint="view", methods=["GET"]),

@@ -48,7 +48,10 @@ CREATE TABLE IF NOT EXISTS forge_namespaces (forge TEXT NOT NULL, key TEXT NOT N
                                              doc TEXT NOT NULL, PRIMARY KEY (forge, key));
 """
 _RESOURCE_FILES = {"ticket_fields": "ticket_fields.json", "ticket_forms": "ticket_forms.json",
-                   "groups": "groups.json", "macros": "macros.json", "views": "views.json"}
+                   "groups": "groups.json", "macros": "macros.json", "views": "views.json",
+                   "brands": "brands.json", "locales": "locales.json", "custom_statuses": "custom_statuses.json",
+                   "dynamic_content": "dynamic_content.json"}
+_DOCUMENT_KEYS = {"dynamic_content": "items"}  # the list's key in the file, where it differs from the kind
 FIRST_USER_ID = 900_000_000_001
 FIRST_EVENT_ID = 500_000_000_001
 FIRST_FORGE_ID = 1_001
@@ -146,12 +149,22 @@ class SandboxStore:
         for kind, name in _RESOURCE_FILES.items():
             if kind not in kinds:
                 continue
-            items = reference_document(name)[kind]
+            items = reference_document(name)[_DOCUMENT_KEYS.get(kind, kind)]
             for item in items:
                 if kind == "views":
                     _view_doc(item, self.clock())
-                item["url"] = f"/api/v2/{kind}/{item['id']}.json"
+                path = "dynamic_content/items" if kind == "dynamic_content" else kind
+                item["url"] = f"/api/v2/{path}/{item['id']}.json"
             db.execute("INSERT OR REPLACE INTO resources VALUES (?, ?)", (kind, json.dumps(items)))
+
+    def put_resource(self, kind: str, items: list[dict[str, Any]]) -> None:
+        """Replace an account resource (``macros``, ``dynamic_content``, ``custom_statuses``, ...), as an
+        admin editing the account in Zendesk would."""
+        if kind not in _RESOURCE_FILES:
+            raise invalid("kind", f"{kind!r} is not an account resource")
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO resources VALUES (?, ?)", (kind, json.dumps(items)))
+        self._account = None
 
     def resource(self, kind: str) -> list[dict[str, Any]]:
         """``ticket_fields``, ``ticket_forms``, ``groups`` or ``macros`` (links relative to the API root)."""
@@ -171,6 +184,8 @@ class SandboxStore:
                 forms={f["id"]: f for f in self.resource("ticket_forms")},
                 groups={g["id"]: g for g in self.resource("groups")},
                 user=self.user,
+                statuses={s["id"]: s for s in self.resource("custom_statuses")},
+                brands={b["id"]: b for b in self.resource("brands")},
             )
         return self._account
 
@@ -257,7 +272,7 @@ class SandboxStore:
         return doc
 
     def render(self, doc: dict[str, Any]) -> dict[str, Any]:
-        return render_ticket(doc, self.base_url, self.account().fields)
+        return render_ticket(doc, self.base_url, self.account())
 
     def ticket(self, ticket_id: int) -> dict[str, Any]:
         """The ticket JSON as the API returns it; ApiError(404) when missing or deleted."""

@@ -17,7 +17,7 @@ PRIORITIES = (None, "low", "normal", "high", "urgent")
 TYPES = (None, "problem", "incident", "question", "task")
 CUSTOM_TYPES = ("text", "textarea", "tagger", "checkbox", "integer", "decimal", "date", "regexp", "multiselect")
 _SIMPLE = ("subject", "status", "priority", "type", "group_id", "assignee_id", "requester_id", "submitter_id",
-           "ticket_form_id", "external_id", "due_at")
+           "ticket_form_id", "external_id", "due_at", "brand_id")
 # Keys a client may send on update; read-only ones are accepted and ignored, anything else is a 422.
 KNOWN_KEYS = frozenset({
     *_SIMPLE, "raw_subject", "description", "tags", "additional_tags", "remove_tags", "custom_fields", "fields",
@@ -27,7 +27,6 @@ KNOWN_KEYS = frozenset({
     "forum_topic_id", "from_messaging_channel", "problem_id", "recipient", "satisfaction_rating",
     "generated_timestamp", "requester", "metadata", "email_ccs", "followers", "collaborators", "macro_ids",
 })
-STATUS_IDS = {name: 1000 + i for i, name in enumerate(STATUS_ORDER)}
 BRAND_ID = 1000001
 
 
@@ -39,6 +38,19 @@ class Account:
     forms: dict[int, dict[str, Any]] = field(default_factory=dict)
     groups: dict[int, dict[str, Any]] = field(default_factory=dict)
     user: Callable[[int], dict[str, Any] | None] = lambda _id: None
+    statuses: dict[int, dict[str, Any]] = field(default_factory=dict)  # custom ticket statuses by id
+    brands: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def default_status(self, category: str) -> int | None:
+        """The default custom status of a category (closed tickets sit in ``solved``)."""
+        category = "solved" if category == "closed" else category
+        for sid, status in self.statuses.items():
+            if status.get("status_category") == category and status.get("default"):
+                return sid
+        return None
+
+    def default_brand(self) -> int:
+        return next((bid for bid, b in self.brands.items() if b.get("default")), next(iter(self.brands), BRAND_ID))
 
 
 @dataclass
@@ -56,11 +68,12 @@ def comment_html(body: str) -> str:
     return f'<div class="zd-comment" dir="auto">{paragraphs}</div>'
 
 
-def render_ticket(doc: Mapping[str, Any], base_url: str, fields: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+def render_ticket(doc: Mapping[str, Any], base_url: str, account: Account) -> dict[str, Any]:
     """The ticket as the API answers it: every key real Zendesk sends, links to the sandbox itself.
 
     Every custom field of the account is listed; an unset checkbox reads ``false``, anything else unset
     reads ``null``, as Zendesk answers."""
+    fields = account.fields
     values = {entry["id"]: entry.get("value") for entry in doc.get("custom_fields") or []}
     custom = [{"id": fid, "value": values.get(fid, False if f.get("type") == "checkbox" else None)}
               for fid, f in fields.items()]
@@ -69,17 +82,17 @@ def render_ticket(doc: Mapping[str, Any], base_url: str, fields: Mapping[int, Ma
         "allow_attachments": True,
         "allow_channelback": False,
         "assignee_id": doc.get("assignee_id"),
-        "brand_id": doc.get("brand_id", BRAND_ID),
+        "brand_id": doc.get("brand_id") or account.default_brand(),
         "collaborator_ids": [],
         "created_at": doc["created_at"],
         "custom_fields": custom,
-        "custom_status_id": STATUS_IDS.get(str(doc.get("status")), 1000),
+        "custom_status_id": doc.get("custom_status_id") or account.default_status(str(doc.get("status"))),
         "description": doc.get("description"),
         "due_at": doc.get("due_at"),
         "email_cc_ids": [],
         "external_id": doc.get("external_id"),
         "fields": [dict(entry) for entry in custom],
-        "follower_ids": [],
+        "follower_ids": list(doc.get("follower_ids") or []),
         "followup_ids": [],
         "forum_topic_id": None,
         "from_messaging_channel": False,
@@ -180,6 +193,8 @@ def _check_reference(account: Account, key: str, value: Any) -> Any:
         raise invalid(key, f"group {value} does not exist")
     if key == "ticket_form_id" and value not in account.forms:
         raise invalid(key, f"ticket form {value} does not exist")
+    if key == "brand_id" and account.brands and value not in account.brands:
+        raise invalid(key, f"brand {value} does not exist")
     if key in ("assignee_id", "requester_id", "submitter_id"):
         user = account.user(value)
         if user is None:
@@ -204,7 +219,7 @@ def _simple_value(account: Account, key: str, value: Any, current: str) -> Any:
         if not isinstance(value, str):
             raise invalid("subject", "subject must be a string")
         return value
-    if key in ("group_id", "assignee_id", "requester_id", "submitter_id", "ticket_form_id"):
+    if key in ("group_id", "assignee_id", "requester_id", "submitter_id", "ticket_form_id", "brand_id"):
         return _check_reference(account, key, value)
     return value
 
@@ -235,10 +250,13 @@ def apply_changes(doc: Mapping[str, Any], changes: Mapping[str, Any], account: A
     events: list[dict[str, Any]] = []
     if doc.get("status") == "closed":
         raise invalid("status", "closed prevents ticket update")
-    explicit_status = "status" in changes
+    explicit_status = "status" in changes or "custom_status_id" in changes
     for key in _SIMPLE:
         if key in changes:
             new[key] = _simple_value(account, key, changes[key], str(doc.get("status")))
+    _apply_custom_status(account, doc, new, changes)
+    if "followers" in changes or "follower_ids" in changes:
+        new["follower_ids"] = _followers(account, doc, changes)
     old_tags = list(doc.get("tags") or [])
     tags = list(old_tags)
     if "tags" in changes:
@@ -287,7 +305,8 @@ def apply_changes(doc: Mapping[str, Any], changes: Mapping[str, Any], account: A
         if (comment["public"] and author.get("role") == "end-user" and not explicit_status
                 and new.get("status") in ("pending", "hold", "solved")):
             new["status"] = "open"
-    for key in _SIMPLE:
+            new["custom_status_id"] = account.default_status("open")
+    for key in (*_SIMPLE, "custom_status_id", "follower_ids"):
         if new.get(key) != doc.get(key):
             events.append(_change(key, new.get(key), doc.get(key)))
     if tags != old_tags:
@@ -296,6 +315,54 @@ def apply_changes(doc: Mapping[str, Any], changes: Mapping[str, Any], account: A
         if value != old_values.get(fid) and not (value in (None, False) and old_values.get(fid) in (None, False)):
             events.append(_change(str(fid), value, old_values.get(fid)))
     return Change(new, events, comment)
+
+
+def _apply_custom_status(account: Account, doc: Mapping[str, Any], new: dict[str, Any],
+                         changes: Mapping[str, Any]) -> None:
+    """``custom_status_id`` sets the status and its category; ``status`` alone moves the ticket to the
+    category's *default* custom status (even within the same category), as Zendesk documents."""
+    if "custom_status_id" in changes and changes["custom_status_id"] is not None:
+        raw = changes["custom_status_id"]
+        sid = int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+        status = account.statuses.get(sid) if isinstance(sid, int) and not isinstance(sid, bool) else None
+        if status is None:
+            raise invalid("custom_status_id", f"custom status {raw!r} does not exist")
+        if not status.get("active", True):
+            raise invalid("custom_status_id", f"custom status {status.get('agent_label')!r} is not active")
+        category = str(status.get("status_category"))
+        if "status" in changes and changes["status"] != category:
+            raise invalid("status", f"status {changes['status']!r} does not match the custom status's "
+                                    f"category {category!r}")
+        if category == "new" and doc.get("status") not in ("new", None):
+            raise invalid("custom_status_id", "Status: new is not valid once a ticket has been opened")
+        new["status"] = category
+        new["custom_status_id"] = sid
+    elif "status" in changes:
+        new["custom_status_id"] = account.default_status(str(new.get("status")))
+
+
+def _followers(account: Account, doc: Mapping[str, Any], changes: Mapping[str, Any]) -> list[int]:
+    """``followers: [{user_id, action: put|delete}]`` or ``follower_ids``; followers must be agents."""
+    current = list(doc.get("follower_ids") or [])
+    if "follower_ids" in changes:
+        entries = [{"user_id": u, "action": "put"} for u in changes["follower_ids"] or []]
+        current = []
+    elif isinstance(changes["followers"], list):
+        entries = list(changes["followers"])
+    else:
+        raise invalid("followers", "followers must be a list of {user_id, action}")
+    for entry in entries:
+        uid = entry.get("user_id") if isinstance(entry, dict) else None
+        if isinstance(uid, str) and uid.isdigit():
+            uid = int(uid)
+        user = account.user(uid) if isinstance(uid, int) and not isinstance(uid, bool) else None
+        if user is None or user.get("role") not in ("agent", "admin"):
+            raise invalid("followers", f"follower {uid!r} is not an agent")
+        if entry.get("action", "put") == "delete":
+            current = [u for u in current if u != uid]
+        elif uid not in current:
+            current.append(uid)
+    return current
 
 
 def _change(name: str, value: Any, previous: Any) -> dict[str, Any]:
@@ -334,8 +401,12 @@ def _comment(raw: Any, account: Account, author_id: int) -> dict[str, Any] | Non
     }
 
 
-def macro_changes(macro: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """A macro's actions as a ticket update body, and its comment (``body``/``html_body``/``public``)."""
+def macro_changes(macro: Mapping[str, Any], current_user: int | None = None
+                  ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A macro's actions as a ticket update body, and its comment (``body``/``html_body``/``public``).
+
+    ``current_user`` stands for the agent applying it (``assignee_id``/``follower`` = ``current_user``).
+    An action Zendesk's macros do not have is a 422, as Zendesk refuses to save such a macro."""
     changes: dict[str, Any] = {}
     comment: dict[str, Any] = {}
     for action in macro.get("actions") or []:
@@ -344,8 +415,14 @@ def macro_changes(macro: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, A
             value = value[-1]
         if name in ("status", "priority", "type", "subject"):
             changes[name] = value
-        elif name in ("group_id", "assignee_id"):
-            changes[name] = int(value) if value not in (None, "") and str(value).isdigit() else None
+        elif name in ("group_id", "assignee_id", "ticket_form_id", "brand_id", "custom_status_id"):
+            if name == "assignee_id" and value == "current_user":
+                changes[name] = current_user
+            else:
+                changes[name] = int(value) if value not in (None, "") and str(value).isdigit() else None
+        elif name == "follower":
+            uid = current_user if value == "current_user" else int(value) if str(value).isdigit() else value
+            changes.setdefault("followers", []).append({"user_id": uid, "action": "put"})
         elif name == "set_tags":
             changes["tags"] = value
         elif name == "current_tags":
@@ -361,4 +438,6 @@ def macro_changes(macro: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, A
             comment["html_body"] = str(value)
         elif name == "comment_mode_is_public":
             comment["public"] = str(value).lower() != "false"
+        else:
+            raise invalid("actions", f"{name!r} is not a macro action")
     return changes, (comment or None)

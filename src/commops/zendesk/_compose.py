@@ -16,10 +16,18 @@ from typing import Any
 from commops.config import Settings
 from commops.domain import Decision
 from commops.errors import NotFoundError, ValidationError
-from commops.zendesk._mapping import custom_values, ruleset_marker_text
-from commops.zendesk._render import RenderContext, merge_public_bodies, render
+from commops.zendesk._mapping import ruleset_marker_text
+from commops.zendesk._render import RenderContext, merge_public_bodies, raw_template_left, render
 
-__all__ = ["SUPPORTED_ACTIONS", "ComposedUpdate", "compose_update", "explanation", "write_id"]
+__all__ = [
+    "SUPPORTED_ACTIONS",
+    "ApplyFallback",
+    "ComposedUpdate",
+    "RawTemplateError",
+    "compose_update",
+    "explanation",
+    "write_id",
+]
 
 SUPPORTED_ACTIONS = frozenset(
     {
@@ -35,8 +43,17 @@ SUPPORTED_ACTIONS = frozenset(
         "comment_value",
         "comment_value_html",
         "comment_mode_is_public",
+        "custom_status_id",
+        "ticket_form_id",
+        "brand_id",
+        "follower",
     }
 )
+_SINGLE_IDS = ("group_id", "custom_status_id", "ticket_form_id", "brand_id")
+
+
+class RawTemplateError(ValidationError):
+    """The last guard: a public comment that would still show template text to the applicant."""
 
 # (ticket id, macro id) → the apply endpoint's rendered comment {"body"/"html_body", "public"}.
 ApplyFallback = Callable[[int, int], dict[str, Any]]
@@ -90,14 +107,13 @@ def compose_update(
     decision: Decision,
     updated_stamp: str,
     *,
-    ticket: dict[str, Any],
-    requester_name: str | None,
-    agent: dict[str, Any],
+    context: RenderContext,
     macros: Mapping[str, dict[str, Any]],
-    option_names: Mapping[int, Mapping[str, str]],
     settings: Settings,
     apply_fallback: ApplyFallback,
 ) -> ComposedUpdate:
+    """One ticket update for ``decision``; comments rendered locally where commops renders exactly
+    (``context``), else through ``apply_fallback`` (Zendesk's macro apply endpoint)."""
     ticket_id = decision.ticket_id
     wid = write_id(ticket_id, updated_stamp, decision)
     body: dict[str, Any] = {}
@@ -105,14 +121,9 @@ def compose_update(
     remove_tags: list[str] = []
     set_tags: list[str] | None = None
     custom: dict[int, Any] = {}
-    comments: list[tuple[str, bool, bool]] = []  # (text, public, is_html)
-    ctx = RenderContext(
-        ticket_id=ticket_id,
-        requester_name=requester_name,
-        agent_name=agent.get("name"),
-        field_values=custom_values(ticket),
-        option_names=option_names,
-    )
+    followers: list[Any] = []
+    comments: list[tuple[str, bool, bool, str]] = []  # (text, public, is_html, macro title)
+    agent = context.current_user
     used_apply: list[int] = []
 
     for ref in decision.macros:
@@ -126,10 +137,12 @@ def compose_update(
             # the graver checks first (a trade-compliance escalation must not be re-routed to Sales).
             if name in ("status", "priority", "type", "subject"):
                 body.setdefault(name, value)
-            elif name == "group_id":
-                body.setdefault("group_id", _as_int(value))
+            elif name in _SINGLE_IDS:
+                body.setdefault(str(name), _as_int(value))
             elif name == "assignee_id":
                 body.setdefault("assignee_id", agent.get("id") if value == "current_user" else _as_int(value))
+            elif name == "follower":
+                followers.append(agent.get("id") if value == "current_user" else _as_int(value))
             elif name == "current_tags":
                 add_tags += str(value).split()
             elif name == "set_tags":
@@ -152,13 +165,25 @@ def compose_update(
         source, is_html = (text, False) if text is not None else (html, True)
         if source is None:
             continue
-        rendered, unknown = render(source, ctx)
-        if unknown:
+        try:
+            outcome = render(source, context)
+        except LookupError as exc:
+            raise ValidationError(f"macro {macro.get('title')!r}: {exc}",
+                                  hint="add the dynamic content item in Zendesk or fix the macro") from None
+        rendered = outcome.text
+        if rendered is None:
             effect = apply_fallback(ticket_id, int(macro["id"]))
-            fallback = effect.get("html_body") if is_html else effect.get("body")
-            rendered = str(fallback if fallback is not None else rendered)
+            rendered = str((effect.get("html_body") if is_html else effect.get("body")) or "")
             used_apply.append(int(macro["id"]))
-        comments.append((rendered, public, is_html))
+        if public and raw_template_left(rendered):
+            raise RawTemplateError(
+                f"macro {macro.get('title')!r} would post template text to the applicant of ticket {ticket_id} "
+                f"({', '.join(raw_template_left(rendered))} left after rendering); nothing was sent",
+                hint="fix the macro's Liquid in Zendesk (`commops doctor` lists the macros it cannot render)",
+            )
+        comments.append((rendered, public, is_html, str(macro.get("title"))))
+    if "custom_status_id" in body and "status" in body:
+        body.pop("status")  # the custom status carries its category; both could only disagree
 
     markers = settings.markers
     decision_field = settings.fields[markers.decision_field]
@@ -168,12 +193,16 @@ def compose_update(
     add_tags.append(markers.tag)
 
     note = explanation(decision, markers.author_note_prefix, wid)
-    if comments and all(public for _, public, _ in comments):
-        merged = merge_public_bodies([c for c, _, _ in comments])
-        key = "html_body" if all(h for _, _, h in comments) else "body"
+    if comments and all(public for _, public, _, _ in comments):
+        merged = merge_public_bodies([c for c, _, _, _ in comments])
+        key = "html_body" if all(h for _, _, h, _ in comments) else "body"
+        if raw_template_left(merged):
+            titles = ", ".join(repr(t) for *_, t in comments)
+            raise RawTemplateError(f"the reply to ticket {ticket_id} from {titles} still holds template text; "
+                                   "nothing was sent", hint="fix the macros' Liquid in Zendesk")
         body["comment"] = {key: merged, "public": True}
-    elif comments and not any(public for _, public, _ in comments):
-        body["comment"] = {"body": "\n\n".join([*(c for c, _, _ in comments), note]), "public": False}
+    elif comments and not any(public for _, public, _, _ in comments):
+        body["comment"] = {"body": "\n\n".join([*(c for c, _, _, _ in comments), note]), "public": False}
     elif comments:
         raise ValidationError(
             f"the macros for ticket {ticket_id} mix a public reply and an internal note; Zendesk takes one comment",
@@ -189,4 +218,6 @@ def compose_update(
         if remove_tags:
             body["remove_tags"] = list(dict.fromkeys(remove_tags))
     body["custom_fields"] = [{"id": fid, "value": value} for fid, value in custom.items()]
+    if followers:
+        body["followers"] = [{"user_id": uid, "action": "put"} for uid in dict.fromkeys(followers)]
     return ComposedUpdate(ticket_id=ticket_id, write_id=wid, body=body, used_apply_endpoint=used_apply)

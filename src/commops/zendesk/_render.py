@@ -1,78 +1,233 @@
-"""Macro placeholders rendered locally, so a batch needs no per-ticket macro preview.
+"""Macro comments rendered locally as Zendesk renders them: Liquid over Zendesk's placeholders.
 
-As Zendesk does: ``{{ticket.ticket_field_<id>}}`` is the stored value (a drop-down's tag),
-``{{ticket.ticket_field_option_title_<id>}}`` the option's name, a checkbox ``true``/``false``,
-``first_name`` the first word of the name. Only the placeholders our macros use are rendered;
-:func:`render` reports any other one, and the caller falls back to Zendesk's macro apply endpoint.
+Zendesk treats a macro comment as a Liquid template: ``{{ ... }}`` outputs with filters and the tags
+``if``/``unless``/``case``/``for``/``assign``/``capture``. Dynamic content ``{{dc.<name>}}`` is replaced
+first by the item's variant in the requester's locale (else the item's default variant); an unknown
+placeholder renders as empty text.
+
+Only what commops can render *exactly* is rendered here (:data:`LOCAL_PLACEHOLDERS`,
+:data:`LOCAL_FILTERS`, :data:`LOCAL_TAGS`, docs/zendesk.md lists them). A template using anything else
+(``{{satisfaction.rating_url}}``, ``{{ticket.organization.name}}``, an ``include``) is reported by
+:func:`render` and the caller asks Zendesk's macro apply endpoint instead. A dynamic-content
+placeholder naming no item is refused outright: it would post a hole to the applicant.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RenderContext", "merge_public_bodies", "placeholders", "render"]
+from liquid import Environment
+from liquid.exceptions import LiquidError
 
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
-_TICKET_FIELD = re.compile(r"^ticket\.ticket_field_(option_title_)?(\d+)$")
+__all__ = [
+    "LOCAL_FILTERS",
+    "LOCAL_PLACEHOLDERS",
+    "LOCAL_TAGS",
+    "RenderContext",
+    "Rendered",
+    "dynamic_content_names",
+    "merge_public_bodies",
+    "raw_template_left",
+    "render",
+]
+
+USER_ATTRIBUTES = ("id", "name", "first_name", "last_name", "email", "phone", "language")
+LOCAL_PLACEHOLDERS = (
+    "ticket.id",
+    "ticket.title",
+    "ticket.description",
+    "ticket.external_id",
+    "ticket.ticket_field_<id>",
+    "ticket.ticket_field_option_title_<id>",
+    "ticket.brand.name",
+    "ticket.group.name",
+    *(f"ticket.requester.{a}" for a in USER_ATTRIBUTES),
+    *(f"ticket.assignee.{a}" for a in USER_ATTRIBUTES),
+    *(f"current_user.{a}" for a in USER_ATTRIBUTES),
+    "dc.<name>",
+)
+# Shopify Liquid's standard filters (Zendesk's Liquid); python-liquid's own extras are not Zendesk's.
+LOCAL_FILTERS = frozenset({
+    "abs", "append", "at_least", "at_most", "capitalize", "ceil", "compact", "concat", "date", "default",
+    "divided_by", "downcase", "escape", "escape_once", "first", "floor", "join", "last", "lstrip", "map",
+    "minus", "modulo", "newline_to_br", "plus", "prepend", "remove", "remove_first", "replace",
+    "replace_first", "reverse", "round", "rstrip", "size", "slice", "sort", "sort_natural", "split", "strip",
+    "strip_html", "strip_newlines", "times", "truncate", "truncatewords", "uniq", "upcase", "url_decode",
+    "url_encode", "where",
+})
+LOCAL_TAGS = frozenset({
+    "if", "unless", "case", "for", "assign", "capture", "comment", "raw", "break", "continue", "cycle",
+    "increment", "decrement", "echo", "liquid",
+})
+
+_DC = re.compile(r"\{\{\s*dc\.([A-Za-z0-9_]+)\s*\}\}")
+_FIELD = re.compile(r"^ticket_field_(?:option_title_)?\d+$")
+_LEFTOVER = ("{{", "}}", "{%", "%}")
+_ENV = Environment()
 
 
 @dataclass(frozen=True)
 class RenderContext:
-    ticket_id: int
-    requester_name: str | None
-    agent_name: str | None
-    field_values: Mapping[int, Any]
-    option_names: Mapping[int, Mapping[str, str]]  # tagger field id → {option value: option name}
+    """What a comment can refer to, as the API answers it (JSON objects)."""
+
+    ticket: Mapping[str, Any]
+    requester: Mapping[str, Any] = field(default_factory=dict)
+    current_user: Mapping[str, Any] = field(default_factory=dict)
+    assignee: Mapping[str, Any] | None = None
+    ticket_fields: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # by id
+    dynamic_content: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # items by name
+    locales: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # by locale id
+    brands: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # by id
+    groups: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # by id
+    default_locale_id: int | None = None
 
 
-def _first(name: str | None) -> str:
-    return name.split()[0] if name and name.split() else ""
+@dataclass(frozen=True)
+class Rendered:
+    """The rendered text, or why it cannot be rendered here (``text`` is then None)."""
+
+    text: str | None
+    unsupported: tuple[str, ...] = ()
 
 
-def placeholders(text: str) -> list[str]:
-    return [m.group(1) for m in _PLACEHOLDER.finditer(text)]
+def dynamic_content_names(text: str) -> list[str]:
+    return [m.group(1) for m in _DC.finditer(text)]
 
 
-def _value(name: str, ctx: RenderContext) -> str | None:
-    simple = {
-        "ticket.id": str(ctx.ticket_id),
-        "ticket.requester.name": ctx.requester_name or "",
-        "ticket.requester.first_name": _first(ctx.requester_name),
-        "current_user.name": ctx.agent_name or "",
-        "current_user.first_name": _first(ctx.agent_name),
+def raw_template_left(text: str) -> list[str]:
+    """The template delimiters still in ``text`` (the last guard before a public comment)."""
+    return [mark for mark in _LEFTOVER if mark in text]
+
+
+def _variant(item: Mapping[str, Any], locale_id: int | None) -> str:
+    variants = [v for v in item.get("variants") or [] if v.get("active", True)]
+    for variant in variants:
+        if locale_id is not None and variant.get("locale_id") == locale_id:
+            return str(variant.get("content") or "")
+    for variant in variants:
+        if variant.get("default"):
+            return str(variant.get("content") or "")
+    for variant in variants:
+        if variant.get("locale_id") == item.get("default_locale_id"):
+            return str(variant.get("content") or "")
+    return ""
+
+
+def _expand_dynamic_content(text: str, ctx: RenderContext) -> str:
+    locale_id = ctx.requester.get("locale_id")
+    for _ in range(5):  # an item's content may hold another item's placeholder
+        names = dynamic_content_names(text)
+        if not names:
+            return text
+        missing = [n for n in names if n not in ctx.dynamic_content]
+        if missing:
+            raise LookupError(f"dynamic content {{{{dc.{missing[0]}}}}} does not exist in the account")
+        text = _DC.sub(lambda m: _variant(ctx.dynamic_content[m.group(1)], locale_id), text)
+    raise LookupError("dynamic content refers to itself")
+
+
+def _user(user: Mapping[str, Any] | None, locales: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    if not user:
+        return {}
+    name = str(user.get("name") or "").strip()
+    words = name.split()
+    locale = locales.get(int(user.get("locale_id") or 0)) or {}
+    return {
+        "id": user.get("id"),
+        "name": name,
+        "first_name": words[0] if words else "",
+        "last_name": words[-1] if words else "",
+        "email": user.get("email"),
+        "phone": user.get("phone"),
+        "language": locale.get("name") or "",
     }
-    if name in simple:
-        return simple[name]
-    match = _TICKET_FIELD.match(name)
-    if not match:
-        return None
-    field_id = int(match.group(2))
-    raw = ctx.field_values.get(field_id)
-    if raw is None:
-        return ""
-    options = ctx.option_names.get(field_id)
-    if match.group(1):  # option_title_: a drop-down's option name
-        return options.get(str(raw), "") if options else ""
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    return str(raw)
 
 
-def render(text: str, ctx: RenderContext) -> tuple[str, list[str]]:
-    """The text with known placeholders filled, and the placeholders left unrendered (empty if none)."""
-    unknown: list[str] = []
+def _text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
-    def fill(match: re.Match[str]) -> str:
-        value = _value(match.group(1), ctx)
-        if value is None:
-            unknown.append(match.group(1))
-            return match.group(0)
-        return value
 
-    return _PLACEHOLDER.sub(fill, text), unknown
+def _ticket(ctx: RenderContext) -> dict[str, Any]:
+    ticket = ctx.ticket
+    out: dict[str, Any] = {
+        "id": ticket.get("id"),
+        "title": ticket.get("subject"),
+        "description": ticket.get("description"),
+        "external_id": ticket.get("external_id"),
+        "requester": _user(ctx.requester, ctx.locales),
+        "assignee": _user(ctx.assignee, ctx.locales),
+        "brand": {"name": (ctx.brands.get(int(ticket.get("brand_id") or 0)) or {}).get("name")},
+        "group": {"name": (ctx.groups.get(int(ticket.get("group_id") or 0)) or {}).get("name")},
+    }
+    for entry in ticket.get("custom_fields") or []:
+        fid, value = entry.get("id"), entry.get("value")
+        definition = ctx.ticket_fields.get(int(fid)) or {}
+        options = {str(o.get("value")): str(o.get("name")) for o in definition.get("custom_field_options") or []}
+        out[f"ticket_field_{fid}"] = _text(value)
+        out[f"ticket_field_option_title_{fid}"] = options.get(str(value), "") if value is not None else ""
+    return out
+
+
+def _unsupported(template: Any, ctx: RenderContext) -> list[str]:
+    analysis = template.analyze(include_partials=False)
+    problems: list[str] = []
+    for uses in analysis.globals.values():
+        for use in uses:
+            path = [str(s) if not isinstance(s, str) else s for s in use.segments]
+            if not _supported_path(path, ctx):
+                problems.append(".".join(path))
+    problems += [f"filter {f}" for f in analysis.filters if f not in LOCAL_FILTERS]
+    problems += [f"tag {t}" for t in analysis.tags if t not in LOCAL_TAGS]
+    return list(dict.fromkeys(problems))
+
+
+def _supported_path(path: list[str], ctx: RenderContext) -> bool:
+    head, rest = path[0], path[1:]
+    if head == "current_user":
+        return len(rest) <= 1 and (not rest or rest[0] in USER_ATTRIBUTES)
+    if head != "ticket" or not rest:
+        return False
+    if rest[0] in ("requester", "assignee"):
+        return len(rest) == 2 and rest[1] in USER_ATTRIBUTES
+    if rest[0] in ("brand", "group"):
+        return rest[1:] == ["name"]
+    if _FIELD.match(rest[0]):
+        return len(rest) == 1 and _field_renders_exactly(rest[0], ctx)
+    return len(rest) == 1 and rest[0] in ("id", "title", "description", "external_id")
+
+
+def _field_renders_exactly(name: str, ctx: RenderContext) -> bool:
+    """A multi-select list is left to Zendesk; a drop-down's title needs the field's options."""
+    field_id = int(name.rsplit("_", 1)[1])
+    definition = ctx.ticket_fields.get(field_id)
+    value = next((e.get("value") for e in ctx.ticket.get("custom_fields") or [] if e.get("id") == field_id), None)
+    if isinstance(value, list) or (definition or {}).get("type") == "multiselect":
+        return False
+    return not (name.startswith("ticket_field_option_title_") and definition is None and value is not None)
+
+
+def render(text: str, ctx: RenderContext) -> Rendered:
+    """``text`` as Zendesk would render it for this ticket, or what stops commops from rendering it.
+
+    Raises LookupError for a dynamic-content placeholder naming no item of the account."""
+    expanded = _expand_dynamic_content(text, ctx)
+    try:
+        template = _ENV.from_string(expanded)
+    except LiquidError as exc:
+        return Rendered(None, (f"Liquid syntax: {exc}",))
+    unsupported = _unsupported(template, ctx)
+    if unsupported:
+        return Rendered(None, tuple(unsupported))
+    try:
+        out = template.render(ticket=_ticket(ctx), current_user=_user(ctx.current_user, ctx.locales))
+    except LiquidError as exc:
+        return Rendered(None, (f"Liquid: {exc}",))
+    return Rendered(out)
 
 
 def merge_public_bodies(bodies: list[str]) -> str:

@@ -7,14 +7,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from liquid import Environment
+from liquid.exceptions import LiquidError
+
 from commops.config import Settings
 from commops.errors import AuthError, ZendeskError
 from commops.zendesk._compose import SUPPORTED_ACTIONS
+from commops.zendesk._render import RenderContext, dynamic_content_names, render
 
 if TYPE_CHECKING:
     from commops.zendesk.gateway import ZendeskGateway
 
-__all__ = ["Check", "ExtraCheck", "check_account"]
+__all__ = ["Check", "ExtraCheck", "check_account", "macro_problem"]
+
+_LIQUID = Environment()
 
 WRITING_OUTCOMES = ("escalate", "reject", "ask", "qualify")
 
@@ -136,5 +142,60 @@ def _macros(gateway: ZendeskGateway, titles: Iterable[str]) -> list[Check]:
                       "remove those actions from the macro")
             )
         else:
-            checks.append(Check(f"macro {title}", True, f"id {macro['id']}"))
+            problem = macro_problem(gateway, macro)
+            if problem:
+                checks.append(Check(f"macro {title}", False, problem, "fix the macro in Zendesk"))
+            else:
+                checks.append(Check(f"macro {title}", True, f"id {macro['id']}{_rendering(macro)}"))
     return checks
+
+
+def _rendering(macro: dict[str, Any]) -> str:
+    for text in _comments(macro):
+        rendered = render(_without_dc(text), RenderContext(ticket={}))
+        if rendered.text is None:
+            return f"; its reply is rendered by Zendesk's apply endpoint ({', '.join(rendered.unsupported)})"
+    return ""
+
+
+def _without_dc(text: str) -> str:
+    for name in dynamic_content_names(text):
+        text = text.replace(f"{{{{dc.{name}}}}}", "").replace(f"{{{{ dc.{name} }}}}", "")
+    return text
+
+
+def _comments(macro: dict[str, Any]) -> list[str]:
+    out = []
+    for action in macro.get("actions") or []:
+        if str(action.get("field")) in ("comment_value", "comment_value_html"):
+            value = action.get("value")
+            out.append(str(value[-1] if isinstance(value, list) and value else value))
+    return out
+
+
+def macro_problem(gateway: ZendeskGateway, macro: dict[str, Any]) -> str | None:
+    """Why a macro would fail when applied (an action naming something the account lacks, a comment Liquid
+    cannot parse, dynamic content that does not exist), checked before a run rather than mid-batch."""
+    for action in macro.get("actions") or []:
+        name, value = str(action.get("field")), action.get("value")
+        known: dict[str, Callable[[], set[Any]]] = {
+            "custom_status_id": lambda: {s["id"] for s in gateway.custom_statuses() if s.get("active", True)},
+            "brand_id": lambda: {b["id"] for b in gateway.brands() if b.get("active", True)},
+            "ticket_form_id": lambda: {f["id"] for f in gateway.ticket_forms() if f.get("active", True)},
+            "group_id": lambda: {g["id"] for g in gateway.groups()},
+        }
+        if name in known and str(value).isdigit() and int(str(value)) not in known[name]():
+            return f"the action {name} names {value}, which the account does not have (or is inactive)"
+    for text in _comments(macro):
+        names = dynamic_content_names(text)
+        if names:
+            items = {i.get("name") for i in gateway.dynamic_content()}
+            missing = [n for n in names if n not in items]
+            if missing:
+                return f"the reply uses {{{{dc.{missing[0]}}}}}, which is no dynamic content item of the account"
+        if "{" in text:
+            try:
+                _LIQUID.from_string(text)
+            except LiquidError as exc:
+                return f"the reply is not valid Liquid: {str(exc).splitlines()[0]}"
+    return None

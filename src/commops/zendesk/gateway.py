@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -17,6 +18,7 @@ from commops.ports import MacroInfo, QueuePage, Unmapped, WriteResult
 from commops.zendesk._client import ZendeskHttp, build_zenpy
 from commops.zendesk._compose import ComposedUpdate, compose_update, write_id
 from commops.zendesk._mapping import custom_values, map_ticket, parse_marker, parse_time
+from commops.zendesk._render import RenderContext
 from commops.zendesk._transport import ZendeskSession
 from commops.zendesk._writer import Writer, WriteSide
 
@@ -24,6 +26,9 @@ __all__ = ["ZendeskGateway"]
 
 EXPORT_PAGE_SIZE = 1000  # search/export's maximum: one request per 1,000 queued tickets
 SHOW_MANY = 100  # tickets/show_many, users/show_many and update_many take at most 100
+# Which account data a comment needs, by what it mentions (a plain ticket_field_<id> needs none).
+_NEEDS = {"fields": r"ticket_field_option_title_", "dc": r"\bdc\.", "locales": r"\.language\b",
+          "brands": r"ticket\.brand\b", "groups": r"ticket\.group\b"}
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -109,24 +114,42 @@ class ZendeskGateway:
         )
         return result
 
-    def ticket_fields(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._cached(
-            "fields", lambda: self._list("ticket_fields.json", "ticket_fields", "reading ticket fields")
-        )
+    def _records(self, path: str, key: str, what: str, *, paged: bool = True) -> list[dict[str, Any]]:
+        """An account list read once per gateway (``paged=False``: an endpoint without pagination)."""
+        def load() -> list[dict[str, Any]]:
+            if paged:
+                return self._list(path, key, what)
+            return list(self.http.get(path, what=what).get(key) or [])
+
+        result: list[dict[str, Any]] = self._cached(path, load)
         return result
 
+    def ticket_fields(self) -> list[dict[str, Any]]:
+        return self._records("ticket_fields.json", "ticket_fields", "reading ticket fields")
+
     def ticket_forms(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._cached(
-            "forms", lambda: self._list("ticket_forms.json", "ticket_forms", "reading ticket forms")
-        )
-        return result
+        return self._records("ticket_forms.json", "ticket_forms", "reading ticket forms")
 
     def macro_records(self) -> list[dict[str, Any]]:
         """Macros with their actions, as Zendesk sends them."""
-        result: list[dict[str, Any]] = self._cached(
-            "macros", lambda: self._list("macros.json", "macros", "reading macros")
-        )
-        return result
+        return self._records("macros.json", "macros", "reading macros")
+
+    def dynamic_content(self) -> list[dict[str, Any]]:
+        """Dynamic content items with their variants (``{{dc.<name>}}``)."""
+        return self._records("dynamic_content/items.json", "items", "reading dynamic content")
+
+    def locales(self) -> list[dict[str, Any]]:
+        return self._records("locales.json", "locales", "reading locales", paged=False)
+
+    def brands(self) -> list[dict[str, Any]]:
+        return self._records("brands.json", "brands", "reading brands")
+
+    def groups(self) -> list[dict[str, Any]]:
+        return self._records("groups.json", "groups", "reading groups")
+
+    def custom_statuses(self) -> list[dict[str, Any]]:
+        """The account's ticket statuses (``GET /custom_statuses``, not paginated)."""
+        return self._records("custom_statuses.json", "custom_statuses", "reading ticket statuses", paged=False)
 
     def macros(self) -> list[MacroInfo]:
         return [
@@ -182,19 +205,12 @@ class ZendeskGateway:
         kinds = {f["id"]: f.get("type") for f in self.ticket_fields()}
         return frozenset(k for k, fid in self.settings.fields.items() if kinds.get(fid) in ("integer", "decimal"))
 
-    def _option_names(self) -> dict[int, dict[str, str]]:
-        return {
-            f["id"]: {str(o.get("value")): str(o.get("name")) for o in f["custom_field_options"]}
-            for f in self.ticket_fields()
-            if f.get("custom_field_options")
-        }
-
     # -- reading ------------------------------------------------------------------------------------
 
     def _numeric_keys_for(self, tickets: list[dict[str, Any]]) -> frozenset[str]:
         """Field types are read only when a value needs them: a number sent as a string. Zendesk validates
         integer/decimal fields, so without such strings every number already arrives as a JSON number."""
-        if "fields" in self._cache:
+        if "ticket_fields.json" in self._cache:
             return self._numeric_keys()
         ids = set(self.settings.fields.values())
         for ticket in tickets:
@@ -342,9 +358,7 @@ class ZendeskGateway:
         since evaluation (conflict), or ready with its composed update."""
         tickets, users = self._fetch([p.ticket_id for p in proposals])
         macros = {m["title"]: m for m in self.macro_records()}
-        titled = any("ticket_field_option_title_" in str(a.get("value")) for m in macros.values()
-                     for a in m.get("actions") or [])
-        options = self._option_names() if titled else {}  # spares the ticket_fields call otherwise
+        reference = self._render_reference(list(macros.values()))
         done: dict[int, WriteResult] = {}
         ready: list[tuple[Proposal, ComposedUpdate]] = []
         for proposal in proposals:
@@ -366,16 +380,12 @@ class ZendeskGateway:
                     updated_stamp=stamp,
                 )
                 continue
-            requester = users.get(int(ticket.get("requester_id") or 0)) or {}
             try:
                 composed = compose_update(
                     proposal.decision,
                     proposal.updated_stamp,
-                    ticket=ticket,
-                    requester_name=requester.get("name"),
-                    agent=self.me(),
+                    context=self._render_context(ticket, users, reference),
                     macros=macros,
-                    option_names=options,
                     settings=self.settings,
                     apply_fallback=self._apply_comment,
                 )
@@ -386,6 +396,38 @@ class ZendeskGateway:
                 continue
             ready.append((proposal, composed))
         return ready, done
+
+    def _render_reference(self, macros: list[dict[str, Any]]) -> dict[str, Any]:
+        """The account data the macros' comments refer to, read only when some comment needs it."""
+        text = " ".join(str(a.get("value")) for m in macros for a in m.get("actions") or []
+                        if str(a.get("field", "")).startswith("comment_value"))
+        need = {key: bool(re.search(pattern, text)) for key, pattern in _NEEDS.items()}
+        return {
+            "ticket_fields": {f["id"]: f for f in self.ticket_fields()} if need["fields"] else {},
+            "dynamic_content": {i["name"]: i for i in self.dynamic_content()} if need["dc"] else {},
+            "locales": {loc["id"]: loc for loc in self.locales()} if need["locales"] else {},
+            "brands": {b["id"]: b for b in self.brands()} if need["brands"] else {},
+            "groups": {g["id"]: g for g in self.groups()} if need["groups"] else {},
+        }
+
+    def _render_context(self, ticket: dict[str, Any], users: dict[int, dict[str, Any]],
+                        reference: dict[str, Any]) -> RenderContext:
+        def person(user_id: Any) -> dict[str, Any] | None:
+            if not user_id:
+                return None
+            found = users.get(int(user_id))
+            if found is None:
+                found = self.http.get(f"users/{int(user_id)}.json", what=f"reading user {user_id}")["user"]
+                users[int(user_id)] = found
+            return found
+
+        return RenderContext(
+            ticket=ticket,
+            requester=person(ticket.get("requester_id")) or {},
+            current_user=self.me(),
+            assignee=person(ticket.get("assignee_id")),
+            **reference,
+        )
 
     def _apply_comment(self, ticket_id: int, macro_id: int) -> dict[str, Any]:
         result = self.preview_macro(ticket_id, macro_id)

@@ -103,6 +103,7 @@ def test_local_rendering_matches_the_apply_endpoint_for_every_macro(
                   if any(a["field"] == "comment_value" for a in m["actions"])
                   and any(a["field"] == "custom_fields_3600290" for a in m["actions"])]
         assert len(macros) >= 20
+        reference = gw._render_reference(macros)
         for macro in macros:
             outcome = Outcome(next(a["value"] for a in macro["actions"] if a["field"] == "custom_fields_3600290")
                               .removeprefix("commops_"))
@@ -112,9 +113,8 @@ def test_local_rendering_matches_the_apply_endpoint_for_every_macro(
                 raise AssertionError(f"macro {macro_id} needed the apply endpoint")
 
             ours = compose_update(
-                d, ticket["updated_at"], ticket=ticket, requester_name=users[ticket["requester_id"]]["name"],
-                agent=gw.me(), macros={macro["title"]: macro}, option_names=gw._option_names(),
-                settings=gw.settings, apply_fallback=no_fallback,
+                d, ticket["updated_at"], context=gw._render_context(ticket, users, reference),
+                macros={macro["title"]: macro}, settings=gw.settings, apply_fallback=no_fallback,
             ).body["comment"]
             theirs = gw.preview_macro(FIRST_ID, macro["id"])["ticket"]["comment"]
             assert ours["public"] == theirs["public"], macro["title"]

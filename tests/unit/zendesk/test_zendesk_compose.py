@@ -9,8 +9,9 @@ import pytest
 from commops.config import Settings
 from commops.domain import Decision, MacroRef, Outcome, Reason
 from commops.errors import NotFoundError, ValidationError
-from commops.zendesk._compose import ComposedUpdate, compose_update, write_id
+from commops.zendesk._compose import ComposedUpdate, RawTemplateError, compose_update, write_id
 from commops.zendesk._mapping import parse_marker
+from commops.zendesk._render import RenderContext
 from tests.unit.zendesk.samples import make_ticket
 
 AGENT = {"id": 36000500003, "name": "Commops Automation"}
@@ -34,11 +35,12 @@ def compose(
     return compose_update(
         d,
         STAMP,
-        ticket=make_ticket(fields={3600211: "Univ of Cambridge"}),
-        requester_name="Ada Lovelace",
-        agent=AGENT,
+        context=RenderContext(
+            ticket=make_ticket(fields={3600211: "Univ of Cambridge"}),
+            requester={"id": 1, "name": "Ada Lovelace"},
+            current_user=AGENT,
+        ),
         macros=macros,
-        option_names={},
         settings=settings,
         apply_fallback=fallback or no_fallback,
     )
@@ -109,24 +111,24 @@ def test_unknown_placeholder_uses_the_apply_endpoint(settings: Settings, macros:
     custom = {
         "id": 77,
         "title": "Custom",
-        "actions": [{"field": "comment_value", "value": "Dear {{ticket.requester.email}}"}],
+        "actions": [{"field": "comment_value", "value": "Rate us: {{satisfaction.rating_url}}"}],
     }
     calls: list[tuple[int, int]] = []
 
     def fallback(ticket_id: int, macro_id: int) -> dict[str, Any]:
         calls.append((ticket_id, macro_id))
-        return {"body": "Dear ada@example.org", "public": True}
+        return {"body": "Rate us: https://x/requests/101/satisfaction/new", "public": True}
 
     update = compose(decision(Outcome.ASK, "Custom"), settings, {"Custom": custom}, fallback)
     assert calls == [(101, 77)] and update.used_apply_endpoint == [77]
-    assert update.body["comment"] == {"body": "Dear ada@example.org", "public": True}
+    assert update.body["comment"] == {"body": "Rate us: https://x/requests/101/satisfaction/new", "public": True}
 
 
 def test_missing_macro_and_unsupported_action_are_errors(settings: Settings) -> None:
     with pytest.raises(NotFoundError, match="Nope"):
         compose(decision(Outcome.ASK, "Nope"), settings, {})
-    odd = {"id": 5, "title": "Odd", "actions": [{"field": "brand_id", "value": "1"}]}
-    with pytest.raises(ValidationError, match="brand_id"):
+    odd = {"id": 5, "title": "Odd", "actions": [{"field": "cc", "value": "1"}]}
+    with pytest.raises(ValidationError, match="'cc'"):
         compose(decision(Outcome.ASK, "Odd"), settings, {"Odd": odd})
 
 
@@ -143,3 +145,56 @@ def test_write_id_is_deterministic_and_specific() -> None:
     assert len(write_id(101, STAMP, d)) == 12
     assert write_id(101, "2026-01-07T00:00:00Z", d) != write_id(101, STAMP, d)
     assert write_id(101, STAMP, decision(Outcome.REJECT, "EDU::Ask - institutional email")) != write_id(101, STAMP, d)
+
+
+def test_liquid_and_dynamic_content_render_locally_in_the_requesters_locale(settings: Settings) -> None:
+    macro = {"id": 80, "title": "Liquid", "actions": [
+        {"field": "comment_value", "value": "{{dc.greeting}} {{ ticket.requester.first_name | upcase }},"
+                                            "{% if ticket.requester.language == 'Español' %} gracias{% endif %}"},
+        {"field": "comment_mode_is_public", "value": "true"},
+    ]}
+    item = {"name": "greeting", "default_locale_id": 1, "variants": [
+        {"locale_id": 1, "content": "Hello", "active": True, "default": True},
+        {"locale_id": 2, "content": "Hola", "active": True, "default": False},
+    ]}
+
+    def composed(locale_id: int) -> str:
+        update = compose_update(
+            decision(Outcome.ASK, "Liquid"), STAMP,
+            context=RenderContext(ticket=make_ticket(), requester={"id": 1, "name": "ana ruiz", "locale_id": locale_id},
+                                  current_user=AGENT, dynamic_content={"greeting": item},
+                                  locales={1: {"id": 1, "name": "English"}, 2: {"id": 2, "name": "Español"}}),
+            macros={"Liquid": macro}, settings=settings, apply_fallback=lambda t, m: {})
+        return str(update.body["comment"]["body"])
+
+    assert composed(2) == "Hola ANA, gracias"
+    assert composed(1) == "Hello ANA,"
+    assert composed(9) == "Hello ANA,"  # no variant in that locale: the default one
+
+
+def test_the_last_guard_refuses_a_reply_still_holding_template_text(settings: Settings) -> None:
+    broken = {"id": 81, "title": "Broken", "actions": [
+        {"field": "comment_value", "value": "Hi {{ticket.requester.first_name"},
+        {"field": "comment_mode_is_public", "value": "true"},
+    ]}
+
+    def zendesk_leaves_it_raw(ticket_id: int, macro_id: int) -> dict[str, Any]:
+        return {"body": "Hi {{ticket.requester.first_name", "public": True}
+
+    with pytest.raises(RawTemplateError, match="'Broken' would post template text"):
+        compose(decision(Outcome.ASK, "Broken"), settings, {"Broken": broken}, zendesk_leaves_it_raw)
+    missing_dc = {"id": 82, "title": "No dc", "actions": [{"field": "comment_value", "value": "{{dc.nope}}"}]}
+    with pytest.raises(ValidationError, match=r"'No dc'.*dc\.nope"):
+        compose(decision(Outcome.ASK, "No dc"), settings, {"No dc": missing_dc})
+
+
+def test_custom_status_brand_form_and_follower_actions(settings: Settings) -> None:
+    macro = {"id": 83, "title": "Statused", "actions": [
+        {"field": "status", "value": "pending"}, {"field": "custom_status_id", "value": "7001"},
+        {"field": "ticket_form_id", "value": "42"}, {"field": "brand_id", "value": "9"},
+        {"field": "follower", "value": "current_user"},
+    ]}
+    body = compose(decision(Outcome.ASK, "Statused"), settings, {"Statused": macro}).body
+    assert body["custom_status_id"] == 7001 and "status" not in body  # the custom status carries its category
+    assert body["ticket_form_id"] == 42 and body["brand_id"] == 9
+    assert body["followers"] == [{"user_id": AGENT["id"], "action": "put"}]
