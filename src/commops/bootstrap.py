@@ -7,8 +7,10 @@ opens the journal and never a gateway, and ``commops rules explain`` never opens
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +20,7 @@ from pydantic import SecretStr
 
 from commops.config import Settings
 from commops.domain.calendar import BusinessCalendar
+from commops.errors import ConfigError
 from commops.ports import MacroInfo
 
 if TYPE_CHECKING:
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SANDBOX_AGENT_EMAIL",
+    "AccountUse",
     "Runtime",
     "compile_rules",
     "history_policy",
@@ -49,6 +53,51 @@ SANDBOX_AGENT_EMAIL = "commops-bot@sandbox.invalid"
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_CREDENTIALS = (
+    ("email", "zendesk.email", "COMMOPS_ZENDESK_EMAIL"),
+    ("token", "zendesk.token", "COMMOPS_ZENDESK_TOKEN"),
+    ("oauth_token", "zendesk.oauth_token", "COMMOPS_ZENDESK_OAUTH_TOKEN"),
+)
+
+
+@dataclass(frozen=True)
+class AccountUse:
+    """How a command may reach an account: ``sandbox`` = the embedded one, asked for (``--sandbox``);
+    ``on_behalf`` = the command writes for someone who is not watching (``--unattended``, ``apply``).
+
+    The embedded sandbox is used silently only when no account is configured at all and the command is
+    not writing on someone's behalf; a partial account configuration (credentials but no URL) is always
+    a configuration error, so a cron job missing a variable never writes to a throw-away sandbox."""
+
+    sandbox: bool = False
+    on_behalf: bool = False
+
+    def embedded(self, settings: Settings) -> bool:
+        """True for the embedded sandbox, False for the configured account; ConfigError when neither is
+        allowed (the message names what is missing)."""
+        if self.sandbox:
+            return True
+        zendesk = settings.zendesk
+        if zendesk.configured:
+            return False
+        given = [f"{key} (${env})" if env in os.environ else key
+                 for attr, key, env in _CREDENTIALS if getattr(zendesk, attr)]
+        if given:
+            raise ConfigError(
+                f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} set but no account URL: "
+                "zendesk.url ($COMMOPS_ZENDESK_URL) or zendesk.subdomain ($COMMOPS_ZENDESK_SUBDOMAIN) is missing",
+                hint="set the account's URL, or pass --sandbox to use the embedded sandbox",
+            )
+        if self.on_behalf:
+            raise ConfigError(
+                "no Zendesk account is configured (zendesk.url / $COMMOPS_ZENDESK_URL and zendesk.subdomain "
+                "are empty), and this command writes on someone's behalf: it never falls back to the "
+                "embedded sandbox",
+                hint="set the account (`commops init`), or pass --sandbox to write to the embedded sandbox",
+            )
+        return True
 
 
 def sandbox_settings(settings: Settings, url: str) -> Settings:
@@ -103,6 +152,7 @@ class Runtime:
         offline: bool = False,
         refresh: bool = False,
         clock: Callable[[], datetime] = _utcnow,
+        account: AccountUse | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -110,7 +160,15 @@ class Runtime:
         self._notice = notice
         self._offline = offline
         self._refresh = refresh
+        self._account = account or AccountUse()
         self.embedded_url: str | None = None
+
+    @property
+    def account_label(self) -> str:
+        """The account this runtime talks to, for run summaries and footers."""
+        if self.embedded_url or self._account.embedded(self.settings):
+            return f"the embedded sandbox{f' ({self.embedded_url})' if self.embedded_url else ''}"
+        return self.settings.zendesk.base_url
 
     @cached_property
     def gateway(self) -> ZendeskGateway:
@@ -118,12 +176,13 @@ class Runtime:
         from commops.zendesk import ZendeskGateway
 
         settings = self.settings
-        if not settings.zendesk.configured:
+        if self._account.embedded(settings):
             from commops.sandbox import start_embedded
 
             server = start_embedded(settings)
             self._stack.callback(server.stop)
-            self._notice(f"using the embedded Zendesk sandbox at {server.url} (no account configured)")
+            why = "asked for with --sandbox" if self._account.sandbox else "no account configured"
+            self._notice(f"using the embedded Zendesk sandbox at {server.url} ({why})")
             settings = sandbox_settings(settings, server.url)
             self.embedded_url = server.url
         return self._stack.enter_context(ZendeskGateway(settings))
@@ -203,6 +262,7 @@ class Runtime:
             clock=self.clock,
             lock=FileRunLock(self.settings.state.run_lock),
             verifier=self.verifier,
+            account=self.account_label,
         )
 
 
@@ -214,16 +274,18 @@ def open_runtime(
     offline: bool = False,
     refresh: bool = False,
     clock: Callable[[], datetime] = _utcnow,
+    account: AccountUse | None = None,
 ) -> Iterator[Runtime]:
     """A lazily built runtime for one command; everything it opened is closed on exit."""
     with ExitStack() as stack:
-        yield Runtime(settings, stack, notice=notice, offline=offline, refresh=refresh, clock=clock)
+        yield Runtime(settings, stack, notice=notice, offline=offline, refresh=refresh, clock=clock, account=account)
 
 
 @contextmanager
-def open_gateway(settings: Settings, *, notice: Callable[[str], None]) -> Iterator[ZendeskGateway]:
+def open_gateway(settings: Settings, *, notice: Callable[[str], None],
+                 account: AccountUse | None = None) -> Iterator[ZendeskGateway]:
     """The configured account's gateway, or the embedded sandbox's, for the life of the context."""
-    with open_runtime(settings, notice=notice) as runtime:
+    with open_runtime(settings, notice=notice, account=account) as runtime:
         yield runtime.gateway
 
 
@@ -242,9 +304,11 @@ def open_triage(
     offline: bool = False,
     refresh: bool = False,
     clock: Callable[[], datetime] = _utcnow,
+    account: AccountUse | None = None,
 ) -> Iterator[TriagePorts]:
     """Every port a triage run (or a plan's apply, or ``rules explain``) talks to."""
-    with open_runtime(settings, notice=notice, offline=offline, refresh=refresh, clock=clock) as runtime:
+    with open_runtime(settings, notice=notice, offline=offline, refresh=refresh, clock=clock,
+                      account=account) as runtime:
         yield runtime.triage_ports()
 
 

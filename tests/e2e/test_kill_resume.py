@@ -15,7 +15,7 @@ from commops.config import load_settings
 from .cli import commops_process, field, seeded, store
 
 DECISION_FIELD = load_settings().fields["commops_decision"]
-ARGS = ("--quiet", "triage", "--offline", "--apply", "--unattended")
+ARGS = ("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox")
 
 
 def _attempts(home: Path) -> int:

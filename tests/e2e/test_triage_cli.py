@@ -81,7 +81,7 @@ def test_plan_then_apply_refuses_tickets_changed_since(commops_home: Path, tmp_p
     writable = [p for p in proposals if p["decision"]["outcome"] not in ("manual", "skip")]
     changed = writable[0]["decision"]["ticket_id"]
     assert cli("sandbox", "reply", str(changed), "one more thing").code == 0
-    result = cli("apply", str(plan), "--yes", "--format", "json")
+    result = cli("apply", str(plan), "--yes", "--sandbox", "--format", "json")
     assert result.code == 0, result.err
     by_id = {r["ticket_id"]: r for r in result.jsonl()}
     assert by_id[changed]["write"] == "conflict" and not by_id[changed]["applied"]
@@ -118,22 +118,51 @@ def test_interactive_review_accepts_overrides_and_skips(commops_home: Path) -> N
 def test_unattended_summary_lock_and_guard_rails(commops_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seeded(commops_home, applications=40)
     with FileLock(str(commops_home / "unattended.lock")):
-        locked = cli("triage", "--offline", "--apply", "--unattended")
+        locked = cli("triage", "--offline", "--apply", "--unattended", "--sandbox")
     assert locked.code == 13 and "another commops run is writing" in locked.err
     monkeypatch.setenv("COMMOPS_UNATTENDED_MAX_REJECT_SHARE", "0.0")
     monkeypatch.setenv("COMMOPS_UNATTENDED_REJECT_SHARE_MIN_DECISIONS", "1")
-    guarded = cli("triage", "--offline", "--apply", "--unattended")
+    guarded = cli("triage", "--offline", "--apply", "--unattended", "--sandbox")
     assert guarded.code == 14 and "nothing was written" in guarded.err
     assert json.loads(guarded.out)["status"] == "guard-rail"  # cron still gets its summary
     monkeypatch.delenv("COMMOPS_UNATTENDED_MAX_REJECT_SHARE")
-    ran = cli("triage", "--offline", "--apply", "--unattended", "--max-writes", "5")
+    ran = cli("triage", "--offline", "--apply", "--unattended", "--sandbox", "--max-writes", "5")
     assert ran.code == 0, ran.err
     summary = json.loads(ran.out)
     assert summary["applied"] == 5 and summary["status"] == "capped"
     assert summary["requests"] > 0 and summary["errors"] == 0
     assert set(summary["outcomes"]) <= {"qualify", "reject", "ask", "escalate", "manual", "skip"}
-    rest = json.loads(cli("triage", "--offline", "--apply", "--unattended").out)
+    rest = json.loads(cli("triage", "--offline", "--apply", "--unattended", "--sandbox").out)
     assert rest["status"] == "ok" and rest["applied"] > 0
+
+
+def test_no_silent_sandbox_for_writes_on_someones_behalf(commops_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded(commops_home, applications=10)
+    nothing = cli("--quiet", "triage", "--offline", "--apply", "--unattended")
+    assert nothing.code == 2 and nothing.out == ""
+    assert "no Zendesk account is configured" in nothing.err and "--sandbox" in nothing.err
+    plan = commops_home / "plan.json"
+    assert cli("triage", "--offline", "--plan", str(plan)).code == 0
+    refused = cli("apply", str(plan), "--yes")
+    assert refused.code == 2 and "COMMOPS_ZENDESK_URL" in refused.err
+    monkeypatch.setenv("COMMOPS_ZENDESK_TOKEN", "a-token-but-no-url")
+    partial = cli("--quiet", "triage", "--offline", "--apply", "--unattended")
+    assert partial.code == 2 and partial.out == ""
+    assert "zendesk.token ($COMMOPS_ZENDESK_TOKEN) is set but no account URL" in partial.err
+    assert "COMMOPS_ZENDESK_URL" in partial.err and "a-token-but-no-url" not in partial.err
+    dry = cli("triage", "--offline")  # a partial configuration is refused for reading too
+    assert dry.code == 2 and "no account URL" in dry.err
+    monkeypatch.delenv("COMMOPS_ZENDESK_TOKEN")
+    asked = cli("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox", "--max-writes", "2")
+    assert asked.code == 0, asked.err
+    assert json.loads(asked.out)["account"].startswith("the embedded sandbox (http://127.0.0.1:")
+    footer = cli("triage", "--offline")
+    assert footer.code == 0 and "dry run, nothing written on the embedded sandbox" in footer.err
+    assert sandbox_notes(cli("history", "--format", "json").jsonl()) >= 2
+
+
+def sandbox_notes(history: list[dict[str, object]]) -> int:
+    return sum(1 for h in history if h.get("state") == "applied")
 
 
 def test_unattended_needs_apply(commops_home: Path) -> None:

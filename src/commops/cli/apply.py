@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from commops.cli.context import state
-from commops.cli.options import EXIT_WRITE_ERRORS, Format, FormatOpt
+from commops.cli.options import EXIT_WRITE_ERRORS, Format, FormatOpt, SandboxOpt
 from commops.cli.writes import confirm_and_write, report_writes
 
 __all__ = ["register"]
@@ -22,19 +22,21 @@ def apply(
     ctx: typer.Context,
     plan: Annotated[Path, typer.Argument(help="A plan written by `commops triage --plan`.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    sandbox: SandboxOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Apply a reviewed plan; tickets changed since the plan was made are refused (conflict).
 
     Example: commops apply plan.json --yes
     """
-    from commops.bootstrap import open_triage
+    from commops.bootstrap import AccountUse, open_triage
     from commops.services.runs import apply_plan, load_plan
 
     app = state(ctx)
     loaded = load_plan(plan)
     writable = [p for p in loaded.proposals if p.decision.outcome.writes]
-    with open_triage(app.settings, notice=app.info, offline=True) as ports:
+    with open_triage(app.settings, notice=app.info, offline=True,
+                     account=AccountUse(sandbox=sandbox, on_behalf=True)) as ports:
         if loaded.ruleset_version != ports.evaluator.version:
             app.info(
                 f"note: the plan was made with rules {loaded.ruleset_version}; the rules are now "
@@ -46,7 +48,7 @@ def apply(
         summary = confirm_and_write(
             app,
             yes,
-            f"Write {len(writable)} decisions from {plan}?",
+            f"Write {len(writable)} decisions from {plan} to {ports.account}?",
             len(writable),
             lambda advance: apply_plan(ports, loaded, progress=advance),
         )

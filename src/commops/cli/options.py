@@ -10,7 +10,16 @@ import typer
 
 from commops.errors import ConfigError
 
-__all__ = ["EXIT_WRITE_ERRORS", "STATUSES", "Format", "FormatOpt", "ProgramOpt", "TicketOpt", "check_choices"]
+__all__ = [
+    "EXIT_WRITE_ERRORS",
+    "STATUSES",
+    "Format",
+    "FormatOpt",
+    "ProgramOpt",
+    "SandboxOpt",
+    "TicketOpt",
+    "check_choices",
+]
 
 EXIT_WRITE_ERRORS = 15
 
@@ -26,6 +35,10 @@ ProgramOpt = Annotated[
 ]
 TicketOpt = Annotated[
     list[int] | None, typer.Option("--ticket", "-t", metavar="ID", help="Only this ticket id (repeatable).")
+]
+SandboxOpt = Annotated[
+    bool,
+    typer.Option("--sandbox", help="Use the embedded Zendesk sandbox, even where an account is configured."),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (terminal), json (JSON Lines) or csv.")]
 

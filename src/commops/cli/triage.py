@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from commops.cli.context import AppState, state
-from commops.cli.options import EXIT_WRITE_ERRORS, Format, FormatOpt, ProgramOpt, TicketOpt, check_choices
+from commops.cli.options import (
+    EXIT_WRITE_ERRORS,
+    Format,
+    FormatOpt,
+    ProgramOpt,
+    SandboxOpt,
+    TicketOpt,
+    check_choices,
+)
 from commops.cli.progress import progress_bar
 from commops.cli.review import review
 from commops.cli.writes import confirm_and_write, emit, footer, report_writes, show_requests
@@ -49,6 +57,7 @@ def triage(
     max_writes: Annotated[
         int | None, typer.Option("--max-writes", min=0, metavar="N", help="Unattended: write at most N.")
     ] = None,
+    sandbox: SandboxOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Pull, verify, evaluate and propose. Dry-run unless --apply, --interactive or --plan.
@@ -59,7 +68,7 @@ def triage(
       commops triage --plan plan.json && commops apply plan.json
       commops triage --apply --unattended  # from cron
     """
-    from commops.bootstrap import open_triage
+    from commops.bootstrap import AccountUse, open_triage
     from commops.services.runs import TriageFlags, resolve_mode
 
     app = state(ctx)
@@ -67,7 +76,8 @@ def triage(
                                     unattended=unattended))
     check_choices("program", program, app.settings.programs)
     options = TriageOptions(programs=program or (), ticket_ids=ticket or (), limit=limit)
-    with open_triage(app.settings, notice=app.info, offline=offline, refresh=refresh) as ports:
+    account = AccountUse(sandbox=sandbox, on_behalf=mode is RunMode.UNATTENDED)
+    with open_triage(app.settings, notice=app.info, offline=offline, refresh=refresh, account=account) as ports:
         if mode is RunMode.UNATTENDED:
             _unattended(app, ports, options, max_writes)
         elif mode in (RunMode.DRY_RUN, RunMode.PLAN):
@@ -93,9 +103,10 @@ def _unattended(app: AppState, ports: TriagePorts, options: TriageOptions, max_w
             )
     except GuardRailError as stopped:  # cron still gets its summary on stdout
         if isinstance(stopped.summary, RunSummary):
-            print(json.dumps(stopped.summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
+            print(json.dumps({**stopped.summary.as_dict(ports.gateway.request_counts()), "account": ports.account},
+                             sort_keys=True))
         raise
-    print(json.dumps(summary.as_dict(ports.gateway.request_counts()), sort_keys=True))
+    print(json.dumps({**summary.as_dict(ports.gateway.request_counts()), "account": ports.account}, sort_keys=True))
     if summary.status == RunStatus.ERRORS:
         raise typer.Exit(EXIT_WRITE_ERRORS)
 
@@ -112,7 +123,7 @@ def _dry_run(app: AppState, ports: TriagePorts, options: TriageOptions, plan: Pa
         app.info(f"wrote a plan of {len(batch.proposals)} proposals to {plan}")
         app.info(f"review it, then apply it with `commops apply {plan}`")
     emit(app, fmt, batch.proposals, {})
-    footer(app, batch, written=False, explain=bool(options.ticket_ids))
+    footer(app, batch, written=False, explain=bool(options.ticket_ids), account=ports.account)
     show_requests(app, ports.gateway.request_counts())
 
 
@@ -132,14 +143,14 @@ def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunM
         if not yes and fmt is Format.table:
             emit(app, fmt, batch.proposals, {})  # what the confirmation is about
     writable = [p for p in chosen if p.decision.outcome.writes]
-    footer(app, batch, written=True, explain=bool(options.ticket_ids))
+    footer(app, batch, written=True, explain=bool(options.ticket_ids), account=ports.account)
     if not writable:
         app.info("nothing to write")
         return
     done = confirm_and_write(
         app,
         yes,
-        f"Write {len(writable)} decisions to Zendesk?",
+        f"Write {len(writable)} decisions to {ports.account or 'Zendesk'}?",
         len(writable),
         lambda advance: run_apply(ports, batch, chosen, mode=mode, progress=advance),
     )

@@ -75,8 +75,9 @@ def report_writes(
             app.info(f"ticket {r.ticket_id}: changed since it was evaluated; left for the next triage")
 
 
-def footer(app: AppState, batch: TriageBatch, *, written: bool, explain: bool = False) -> None:
-    """Counts on stderr; why tickets were passed over with --verbose, or when they were asked for by id."""
+def footer(app: AppState, batch: TriageBatch, *, written: bool, explain: bool = False, account: str = "") -> None:
+    """Counts on stderr, with the account they are from; why tickets were passed over with --verbose, or
+    when they were asked for by id."""
     counts = ", ".join(f"{k} {v}" for k, v in batch.counts().items()) or "no applications"
     extra = []
     if batch.skipped:
@@ -84,7 +85,8 @@ def footer(app: AppState, batch: TriageBatch, *, written: bool, explain: bool = 
     if batch.unmapped:
         extra.append(f"{len(batch.unmapped)} could not be read")
     tail = "" if written else " — dry run, nothing written"
-    app.info(f"{counts}" + (f" ({'; '.join(extra)})" if extra else "") + tail)
+    where = f" on {account}" if account else ""
+    app.info(f"{counts}" + (f" ({'; '.join(extra)})" if extra else "") + tail + where)
     for bad in batch.unmapped:
         app.err.print(f"ticket {bad.ticket_id} skipped: {bad.reason}", highlight=False, markup=False)
     if app.verbose or explain:

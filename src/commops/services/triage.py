@@ -66,6 +66,7 @@ class TriagePorts:
     clock: Callable[[], datetime]
     lock: RunLock
     verifier: NamespaceVerifier | None = None  # None: offline, verification outcomes are "unknown"
+    account: str = ""  # the account's name for summaries: its URL, or "the embedded sandbox (URL)"
 
 
 @dataclass
