@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from commops.errors import ConfigError
 from commops.paths import StateDir, commops_home, config_path
+from commops.redact import remember
 
 __all__ = [
     "MarkerSettings",
@@ -235,5 +236,8 @@ def load_settings(path: Path | None = None) -> Settings:
             problems.append(f"{dotted}{where}: {err['msg']}")
         source = str(file) if file.exists() else "the environment"
         raise ConfigError(f"configuration is not valid ({source}): {'; '.join(problems)}") from exc
+    for secret in (settings.zendesk.token, settings.zendesk.oauth_token, settings.verify.gitlab_token,
+                   settings.verify.github_token):
+        remember(secret.get_secret_value() if secret is not None else None)
     settings.home.mkdir(parents=True, exist_ok=True)
     return settings

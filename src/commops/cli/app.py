@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 
 from commops.cli.context import AppState
 from commops.errors import CommopsError
+from commops.redact import redact
 from commops.safe_text import clean
 
 __all__ = ["app", "main"]
@@ -39,35 +41,45 @@ def _root(
 
 
 def _register() -> None:
-    from commops.cli import apply, doctor, history, init, queue, rules, sandbox, shadow, stats, triage
+    from commops.cli import apply, doctor, history, init, journal, queue, rules, sandbox, shadow, stats, triage
 
-    for module in (sandbox, rules, doctor, init, queue, triage, apply, history, stats, shadow):
+    for module in (sandbox, rules, doctor, init, queue, triage, apply, history, stats, shadow, journal):
         module.register(app)
 
 
 _register()
 
 
+def _say(message: str) -> None:
+    """One line on stderr, red, with control characters replaced and secrets masked."""
+    typer.secho(redact(clean(message)), err=True, fg=typer.colors.RED)
+
+
+def _traceback(exc: BaseException) -> None:
+    """``--debug``: the traceback, with secrets masked (a token in a chained pydantic error included)."""
+    text = "".join(traceback.format_exception(exc))
+    sys.stderr.write(redact(clean(text)))
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app; a CommopsError becomes its message and exit code."""
+    """Entry point: run the app; a CommopsError becomes its message and exit code (with ``--debug`` the
+    traceback comes first, and the exit code is the same)."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
         app(args=args, prog_name="commops")
     except CommopsError as exc:
         if debug:
-            raise
-        typer.secho(clean(f"error: {exc}"), err=True, fg=typer.colors.RED)
+            _traceback(exc)
+        _say(f"error: {exc}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.secho("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # the last line of defence: a sentence, not a traceback
         if debug:
-            raise
-        typer.secho(
-            clean(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"),
-            err=True,
-            fg=typer.colors.RED,
-        )
+            _traceback(exc)
+            _say(f"internal error: {type(exc).__name__}: {exc}")
+        else:
+            _say(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
         sys.exit(70)

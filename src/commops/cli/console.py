@@ -4,7 +4,8 @@ data reaches the terminal as a control character.
 Every string a renderer hands to rich, whether a table cell, a tree label or a ``Text``, ends up as a
 segment in :meth:`Console._render_buffer`; the segments rich itself marks as control (cursor moves of
 the progress bar) and the styles it renders are left alone, every other segment's text goes through
-:func:`commops.safe_text.clean`. Styling is done with ``Text`` objects, never with markup in strings.
+:func:`commops.safe_text.clean`, and what is printed goes through :func:`commops.redact.redact` (no
+secret in any message). Styling is done with ``Text`` objects, never with markup in strings.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.segment import Segment
 
+from commops.redact import redact
 from commops.safe_text import clean
 
 __all__ = ["SafeConsole"]
@@ -37,4 +39,4 @@ class SafeConsole(Console):
             segment if segment.control else Segment(clean(segment.text), segment.style, segment.control)
             for segment in buffer
         )
-        return super()._render_buffer(safe)
+        return redact(super()._render_buffer(safe))

@@ -54,10 +54,19 @@ def init(
         assert isinstance(zendesk, tomlkit.items.Table)
         zendesk["token"] = token
         text = tomlkit.dumps(document)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    if store_token:
-        target.chmod(0o600)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # With the token inside, the file is private from the moment it exists (not chmod-ed afterwards).
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if store_token else 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        if store_token:
+            target.chmod(0o600)  # an existing file keeps its mode through O_CREAT
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {target}: {exc.strerror or exc}",
+            hint="choose a writable place with --config FILE or COMMOPS_HOME",
+        ) from None
     app.out.print(f"wrote {target}", highlight=False)
     if not store_token:
         app.info("the API token is read from COMMOPS_ZENDESK_TOKEN; it is not stored in the file")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from commops.domain.decision import Decision
 
@@ -38,3 +38,20 @@ class Plan(BaseModel):
     created_at: datetime
     ruleset_version: str
     proposals: list[Proposal] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_entry_per_ticket(self) -> Plan:
+        """A hand-edited plan may repeat an entry: the same entry twice is one write (and is counted once);
+        two different decisions for one ticket, or an id no ticket can have, make the plan unusable."""
+        unique: dict[int, Proposal] = {}
+        for proposal in self.proposals:
+            tid = proposal.ticket_id
+            if not 0 < tid < 2**63:
+                raise ValueError(f"ticket id {tid} is not a Zendesk ticket id")
+            seen = unique.get(tid)
+            if seen is None:
+                unique[tid] = proposal
+            elif seen != proposal:
+                raise ValueError(f"ticket {tid} appears twice with different decisions; keep one")
+        self.proposals = list(unique.values())
+        return self

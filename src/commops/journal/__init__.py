@@ -2,6 +2,14 @@
 
 from commops.journal.lock import FileRunLock
 from commops.journal.shadow import SqliteShadowLog
-from commops.journal.store import JournalEntry, ProposalRecord, RunRecord, SqliteJournal
+from commops.journal.store import JournalEntry, ProposalRecord, RunRecord, SqliteJournal, check_journal
 
-__all__ = ["FileRunLock", "JournalEntry", "ProposalRecord", "RunRecord", "SqliteJournal", "SqliteShadowLog"]
+__all__ = [
+    "FileRunLock",
+    "JournalEntry",
+    "ProposalRecord",
+    "RunRecord",
+    "SqliteJournal",
+    "SqliteShadowLog",
+    "check_journal",
+]

@@ -15,8 +15,9 @@ from commops.domain import Proposal
 from commops.domain.records import JournalEntry, ProposalRecord, RunRecord
 from commops.errors import JournalError
 from commops.paths import journal_path
+from commops.redact import redact
 
-__all__ = ["JournalEntry", "ProposalRecord", "RunRecord", "SqliteJournal"]
+__all__ = ["JournalEntry", "ProposalRecord", "RunRecord", "SqliteJournal", "check_journal", "refuse_damaged"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -65,6 +66,61 @@ CREATE TABLE IF NOT EXISTS attempts (
 # MAX_ATTEMPTS times: reported, no longer retried)
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_TABLES = ("runs", "proposals", "attempts")
+_KEEP = "the file is left as it is: restore it from a backup, or move it away to start an empty journal"
+
+
+def refuse_damaged(target: Path) -> None:
+    """A journal file that exists must be a SQLite database; a 0-byte one is refused unless SQLite's
+    write-ahead log beside it still holds the data (a journal killed while being created)."""
+    try:
+        if not target.exists():
+            return
+        with target.open("rb") as handle:
+            head = handle.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise JournalError(f"cannot read the journal at {target}: {exc.strerror or exc}") from exc
+    wal = target.with_name(target.name + "-wal")
+    if not head and not (wal.exists() and wal.stat().st_size > 0):
+        raise JournalError(
+            f"the journal at {target} is empty (0 bytes): it no longer says which writes were sent",
+            hint=f"{_KEEP}; `commops journal check` tells more",
+        )
+    if head and head != _SQLITE_HEADER:
+        raise JournalError(f"{target} is not a commops journal (not a SQLite database)", hint=_KEEP)
+
+
+def check_journal(target: Path) -> dict[str, Any]:
+    """What ``commops journal check`` reports: SQLite's integrity check, the tables, the counts.
+
+    Raises :class:`JournalError` with a sentence when the file is damaged; never writes to it.
+    """
+    if not target.exists():
+        raise JournalError(f"there is no journal at {target} yet (the first run creates it)")
+    refuse_damaged(target)
+    try:
+        db = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            problems = [row[0] for row in db.execute("PRAGMA integrity_check")]
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            missing = [t for t in _TABLES if t not in tables]
+            if problems != ["ok"] or missing:
+                detail = "; ".join(problems[:5]) if problems != ["ok"] else f"tables missing: {', '.join(missing)}"
+                raise JournalError(f"the journal at {target} is damaged: {detail}", hint=_KEEP)
+            counts = {t: int(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in _TABLES}
+            pending = int(
+                db.execute("SELECT count(*) FROM proposals WHERE state IN ('approved', 'writing')").fetchone()[0]
+            )
+            oldest = db.execute("SELECT min(started_at) FROM runs").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise JournalError(f"the journal at {target} is damaged: {exc}", hint=_KEEP) from exc
+    return {"path": str(target), "bytes": target.stat().st_size, **counts, "pending_writes": pending,
+            "oldest_run": oldest}
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -82,7 +138,13 @@ class SqliteJournal:
 
     @classmethod
     def open(cls, path: Path | None = None) -> SqliteJournal:
+        """Open (or, when there is no file yet, create) the journal; an empty or foreign file is refused.
+
+        SQLite would quietly turn a 0-byte file into a new, empty database, and with it forget every write
+        in flight: the journal is the only record of those, so a damaged one stops the run with a sentence.
+        """
         target = path or journal_path()
+        refuse_damaged(target)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False)
@@ -96,7 +158,9 @@ class SqliteJournal:
             if "batch" not in columns:
                 db.execute("ALTER TABLE attempts ADD COLUMN batch INTEGER NOT NULL DEFAULT 0")
         except sqlite3.Error as exc:
-            raise JournalError(f"cannot open the journal at {target}: {exc}") from exc
+            raise JournalError(
+                f"cannot open the journal at {target}: {exc}", hint=f"run `commops journal check` ({_KEEP})"
+            ) from exc
         return cls(db, target)
 
     def close(self) -> None:
@@ -224,7 +288,7 @@ class SqliteJournal:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.execute(
                     "UPDATE attempts SET finished_at=?, result=?, error=? WHERE id=?",
-                    (now, result, error, attempt_id),
+                    (now, result, None if error is None else redact(error), attempt_id),  # stores no secret
                 )
                 decided = now if state in ("applied", "already_applied") else None
                 self._db.execute(

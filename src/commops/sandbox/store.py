@@ -496,7 +496,7 @@ class SandboxStore:
         if "custom_fields" in data:
             data["custom_fields"] = [e for e in data["custom_fields"] if e.get("value") is not None]
         requester = data.get("requester_id") or 0
-        created = parse_iso(ticket["created_at"]) if ticket.get("created_at") else None
+        created = _stamp(ticket, "created_at")
         with self._lock:
             for table, column in (("tickets", "id"), ("comments", "ticket_id"), ("audits", "ticket_id")):
                 self._conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (ticket["id"],))
@@ -506,8 +506,9 @@ class SandboxStore:
             with self._tx() as db:
                 doc = self._doc(db, ticket["id"])
                 doc["status"] = _check_status(status)
-                if ticket.get("updated_at"):
-                    doc["updated_at"] = iso(parse_iso(ticket["updated_at"]))
+                updated = _stamp(ticket, "updated_at")
+                if updated is not None:
+                    doc["updated_at"] = iso(updated)
                 db.execute("UPDATE tickets SET doc = ? WHERE id = ?", (json.dumps(doc), ticket["id"]))
 
     def seed(self, applications: int, seed: int, now: float | None = None) -> list[int]:
@@ -618,6 +619,17 @@ class SandboxStore:
         with self._lock:
             rows = self._conn.execute("SELECT doc FROM jobs ORDER BY created").fetchall()
         return [j for j in (json.loads(r[0]) for r in rows) if j["status"] in status]
+
+
+def _stamp(ticket: dict[str, Any], key: str) -> float | None:
+    """A loaded ticket's ISO 8601 time, or a 422 naming the ticket and the field."""
+    raw = ticket.get(key)
+    if not raw:
+        return None
+    try:
+        return parse_iso(str(raw))
+    except (ValueError, OverflowError, OSError):
+        raise invalid(key, f"ticket {ticket.get('id')}: {raw!r} is not an ISO 8601 time") from None
 
 
 def _fits(number: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -170,6 +171,8 @@ def _coerce(definition: dict[str, Any], value: Any) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             raise invalid(fid, f"{value!r} is not a number") from None
+        if not math.isfinite(number):
+            raise invalid(fid, f"{value!r} is not a finite number")
         if kind == "integer":
             if number != int(number):
                 raise invalid(fid, f"{value!r} is not an integer")

@@ -208,6 +208,12 @@ def load_plan(path: Path) -> Plan:
         return Plan.model_validate_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"plan file {path} does not exist") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(
+            f"{path} is a directory, not a plan file", hint="name the file: commops apply plan.json"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read the plan {path}: {exc.strerror or exc}") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the document"
