@@ -29,10 +29,11 @@ SECRET_NAME = re.compile(
 # The embedded sandbox's default token is documented and printed by `sandbox serve`: not a secret, and
 # masking it would mask the word "sandbox" in every notice.
 _PUBLIC = frozenset({"sandbox"})
+_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})  # the shell's working directories
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
 _KEYED = re.compile(
-    r"(?i)(?P<key>[\w.-]*(?:tok[e]?n|secret|passw(?:or)?d|pwd|api[_-]?key|private[_-]?key|authorization|"
-    r"credential|cookie)[\w.-]*)(?P<sep>['\"]?\s*[:=]\s*)(?P<quote>['\"]?)"
+    r"(?i)(?P<key>[\w.-]*(?:tok[e]?n|secret|passw(?:or)?d|pwd|api[_-]?key|private[_-]?key|authorization)"
+    r"[\w.-]*)(?P<sep>['\"]?\s*[:=]\s*)(?P<quote>['\"]?)"
     r"(?P<scheme>(?:bearer|basic|token)\s+)?(?P<value>[^\s'\",;&}\]]+)"
 )
 _INPUT_VALUE = re.compile(r"(input_value=)('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^,\]\s]+)")
@@ -50,7 +51,8 @@ def remember(value: str | None) -> None:
 def _secret_values() -> list[str]:
     values = set(_remembered)
     for name, value in os.environ.items():
-        if len(value) >= _MIN_SECRET and value not in _PUBLIC and SECRET_NAME.search(name):
+        if (len(value) >= _MIN_SECRET and value not in _PUBLIC and name.upper() not in _NOT_SECRET_NAMES
+                and SECRET_NAME.search(name)):
             values.add(value)
     return sorted(values, key=len, reverse=True)  # a longer secret first: it may contain a shorter one
 
