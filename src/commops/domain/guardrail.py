@@ -38,7 +38,7 @@ class RejectShare:
         )
 
 
-def reject_share(outcomes: Iterable[Outcome], *, ceiling: float, min_decisions: int = 0) -> RejectShare:
+def reject_share(outcomes: Iterable[Outcome], *, ceiling: float, min_decisions: int) -> RejectShare:
     """The guard-rail's verdict over the outcomes a run would write."""
     listed = list(outcomes)
     return RejectShare(

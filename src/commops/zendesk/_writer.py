@@ -15,9 +15,10 @@ from commops.domain import Proposal
 from commops.errors import AuthError, ConflictError, RateBudgetError, UnreachableError, ZendeskError
 from commops.ports import WriteResult
 from commops.zendesk._client import ZendeskHttp
-from commops.zendesk._compose import ComposedUpdate
+from commops.zendesk._compose import ComposedUpdate, write_id
+from commops.zendesk._mapping import parse_time
 
-__all__ = ["WriteSide", "Writer", "update_many_body"]
+__all__ = ["WriteSide", "Writer", "recheck", "same_stamp", "update_many_body"]
 
 CHUNK = 100
 _CONFIRM_DELAYS = (0.0, 0.5, 1.5)  # re-reads after an unconfirmed write: the job may still be running
@@ -29,6 +30,39 @@ JobCallback = Callable[[str, list[int]], None]
 def _uncertain(exc: ZendeskError) -> bool:
     """Did the request maybe land? Timeouts, dropped connections and 5xx: we cannot tell."""
     return isinstance(exc, UnreachableError) or (exc.status is not None and exc.status >= 500) or exc.status is None
+
+
+def same_stamp(a: str | None, b: str | None) -> bool:
+    """Two ``updated_at`` values name the same instant (Zendesk writes them in more than one format)."""
+    if a is None or b is None:
+        return a == b
+    try:
+        return parse_time(a) == parse_time(b)
+    except ValueError:
+        return a == b
+
+
+def recheck(proposal: Proposal, ticket: dict[str, Any] | None, written: str | None) -> WriteResult | None:
+    """The re-check before anything is sent, on the ticket as re-read now (``written``: its write_id marker).
+
+    Already applied (the marker carries this decision's write_id), gone, or changed since it was evaluated
+    (a conflict: nothing is written, the ticket goes back to the queue); None when it may be written.
+    Where update_many ignores safe_update this check is all that protects a ticket edited meanwhile.
+    """
+    tid = proposal.ticket_id
+    if ticket is None:
+        return WriteResult(ticket_id=tid, status="failed", error=f"ticket {tid} was not found")
+    stamp = ticket.get("updated_at")
+    if written == write_id(tid, proposal.updated_stamp, proposal.decision):
+        return WriteResult(ticket_id=tid, status="already_applied", updated_stamp=stamp)
+    if not same_stamp(stamp, proposal.updated_stamp):
+        return WriteResult(
+            ticket_id=tid,
+            status="conflict",
+            error=f"ticket {tid} changed since it was evaluated ({proposal.updated_stamp} → {stamp})",
+            updated_stamp=stamp,
+        )
+    return None
 
 
 def update_many_body(chunk: Sequence[tuple[Proposal, ComposedUpdate]]) -> dict[str, Any]:

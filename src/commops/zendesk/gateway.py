@@ -16,11 +16,11 @@ from commops.domain.operating import PastDecision
 from commops.errors import AuthError, RateBudgetError, UnreachableError, ZendeskError
 from commops.ports import MacroInfo, QueuePage, Unmapped, WriteResult
 from commops.zendesk._client import ZendeskHttp, build_zenpy
-from commops.zendesk._compose import ComposedUpdate, compose_update, write_id
-from commops.zendesk._mapping import custom_values, map_ticket, parse_marker, parse_time
+from commops.zendesk._compose import ComposedUpdate, compose_update
+from commops.zendesk._mapping import custom_values, map_ticket, parse_marker
 from commops.zendesk._render import RenderContext
 from commops.zendesk._transport import ZendeskSession
-from commops.zendesk._writer import Writer, WriteSide
+from commops.zendesk._writer import Writer, WriteSide, recheck
 
 __all__ = ["ZendeskGateway"]
 
@@ -45,15 +45,6 @@ def _looks_numeric(text: str) -> bool:
         return Decimal(text.replace(",", "").strip()).is_finite()
     except InvalidOperation:
         return False
-
-
-def _same_stamp(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return a == b
-    try:
-        return parse_time(a) == parse_time(b)
-    except ValueError:
-        return a == b
 
 
 class ZendeskGateway:
@@ -364,22 +355,11 @@ class ZendeskGateway:
         for proposal in proposals:
             tid = proposal.ticket_id
             ticket = tickets.get(tid)
-            if ticket is None:
-                done[tid] = WriteResult(ticket_id=tid, status="failed", error=f"ticket {tid} was not found")
+            settled = recheck(proposal, ticket, self.written(ticket) if ticket is not None else None)
+            if settled is not None:
+                done[tid] = settled
                 continue
-            wid = write_id(tid, proposal.updated_stamp, proposal.decision)
-            stamp = ticket.get("updated_at")
-            if self.written(ticket) == wid:
-                done[tid] = WriteResult(ticket_id=tid, status="already_applied", updated_stamp=stamp)
-                continue
-            if not _same_stamp(stamp, proposal.updated_stamp):
-                done[tid] = WriteResult(
-                    ticket_id=tid,
-                    status="conflict",
-                    error=f"ticket {tid} changed since it was evaluated ({proposal.updated_stamp} → {stamp})",
-                    updated_stamp=stamp,
-                )
-                continue
+            assert ticket is not None
             try:
                 composed = compose_update(
                     proposal.decision,

@@ -11,6 +11,7 @@ from commops.domain.calendar import BusinessCalendar
 from commops.domain.decision import OVERRIDE_RULE
 from commops.domain.guardrail import reject_share
 from commops.domain.overrides import override_problem, parse_macro_titles
+from commops.domain.records import ProposalRecord
 from commops.domain.retriage import REPLY_RULE, Previous, Why, after_reply, agrees, why_evaluate
 from commops.domain.sla import SlaTerms, sla_state
 
@@ -35,22 +36,27 @@ def previous(outcome: str = "qualify", *, macros: tuple[str, ...] | None = ("Wel
 
 
 @pytest.mark.parametrize(
-    ("prev", "status", "version", "why"),
+    ("prev", "status", "version", "expected"),
     [
-        (None, "new", "v1", Why.NEW),
-        (previous("escalate"), "open", "v2", Why.SKIP),  # escalated: a specialist owns it
-        (previous("ask"), "open", "v1", Why.CAME_BACK),  # the applicant answered (Zendesk reopened it)
-        (previous("ask"), "pending", "v1", Why.SKIP),  # still waiting for the answer
-        (previous("ask"), "pending", "v2", Why.RULES),
-        (previous("qualify"), "solved", "v1", Why.SKIP),
-        (previous("qualify"), "open", "v1", Why.CAME_BACK),  # reopened after a decision
-        (previous("qualify"), "solved", "v2", Why.RULES),
-        (previous("reject", by_person=True), "solved", "v2", Why.SKIP),  # new rules never overrule a person
-        (previous("reject", by_person=True), "open", "v2", Why.CAME_BACK),
+        (None, "new", "v1", (Why.NEW, None)),
+        (previous("escalate"), "open", "v2", (Why.SKIP, "escalated earlier; a specialist owns it")),
+        (previous("ask"), "open", "v1", (Why.CAME_BACK, None)),  # the applicant answered (Zendesk reopened it)
+        (previous("ask"), "solved", "v1", (Why.CAME_BACK, None)),  # an asked ticket is settled only while pending
+        (previous("ask"), "pending", "v1", (Why.SKIP, "waiting for the applicant's answer")),
+        (previous("ask"), "pending", "v2", (Why.RULES, None)),
+        (previous("qualify"), "solved", "v1", (Why.SKIP, "decided (qualify) and unchanged since")),
+        (previous("reject"), "closed", "v1", (Why.SKIP, "decided (reject) and unchanged since")),
+        (previous("qualify"), "open", "v1", (Why.CAME_BACK, None)),  # reopened after a decision
+        (previous("qualify"), "pending", "v1", (Why.CAME_BACK, None)),
+        (previous("qualify"), "solved", "v2", (Why.RULES, None)),
+        (previous("reject", by_person=True), "solved", "v2", (Why.SKIP, "decided by a specialist (reject)")),
+        (previous("ask", by_person=True), "pending", "v2", (Why.SKIP, "decided by a specialist (ask)")),
+        (previous("reject", by_person=True), "open", "v2", (Why.CAME_BACK, None)),
     ],
 )
-def test_why_a_ticket_is_evaluated(prev: Previous | None, status: str, version: str, why: Why) -> None:
-    assert why_evaluate(app(status), prev, version)[0] is why
+def test_why_a_ticket_is_evaluated(prev: Previous | None, status: str, version: str,
+                                   expected: tuple[Why, str | None]) -> None:
+    assert why_evaluate(app(status), prev, version) == expected
 
 
 def test_new_rules_agree_only_when_the_applicant_sees_the_same_outcome_and_macros() -> None:
@@ -64,26 +70,69 @@ def test_new_rules_agree_only_when_the_applicant_sees_the_same_outcome_and_macro
 
 def test_a_reply_that_changes_nothing_the_rules_read_goes_to_a_person() -> None:
     asked = previous("ask", macros=("Ask",), digest="same")
-    unchanged = after_reply(decision(Outcome.ASK, "Ask"), asked, "same")
-    assert unchanged.outcome is Outcome.MANUAL and unchanged.reasons[0].rule == REPLY_RULE
+    rules_say = decision(Outcome.ASK, "Ask")
+    unchanged = after_reply(rules_say, asked, "same")
+    assert unchanged.outcome is Outcome.MANUAL
+    assert [(r.rule, r.message, r.outcome) for r in unchanged.reasons] == [
+        (REPLY_RULE, "the applicant replied, but nothing the rules read has changed: read the reply", Outcome.MANUAL)
+    ]
+    assert unchanged.other_reasons == rules_say.reasons
+    # The digest decides when it is known, whatever the rules now say.
+    assert after_reply(rules_say, asked, "new answers") == rules_say
     assert after_reply(decision(Outcome.QUALIFY, "Welcome"), asked, "new answers").outcome is Outcome.QUALIFY
 
 
+def test_a_reopened_decision_without_a_known_digest_compares_what_the_applicant_sees() -> None:
+    decided = previous("qualify", macros=("Welcome",), digest=None)
+    same = after_reply(decision(Outcome.QUALIFY, "Welcome"), decided, "d")
+    assert same.outcome is Outcome.MANUAL
+    assert same.reasons[0].message == "the ticket was reopened after a qualify decision"
+    other = decision(Outcome.ASK, "Ask")
+    assert after_reply(other, decided, "d") == other
+
+
+def test_a_reply_after_an_escalation_or_manual_is_left_to_the_rules() -> None:
+    for outcome in ("escalate", "manual"):
+        rules_say = decision(Outcome.QUALIFY, "Welcome")
+        assert after_reply(rules_say, previous(outcome, digest="d"), "d") == rules_say
+
+
 def test_a_reply_after_a_specialists_decision_always_goes_to_a_person() -> None:
-    by_hand = previous("reject", digest=None, by_person=True)
-    assert after_reply(decision(Outcome.QUALIFY, "Welcome"), by_hand, "anything").outcome is Outcome.MANUAL
+    by_hand = previous("reject", digest="d", by_person=True)
+    sent = after_reply(decision(Outcome.QUALIFY, "Welcome"), by_hand, "anything new")
+    assert sent.outcome is Outcome.MANUAL
+    assert sent.reasons[0].message == "the applicant came back after a specialist's reject decision: read the reply"
 
 
-def test_previous_prefers_the_ticket_when_a_person_decided_in_zendesk_after_us() -> None:
-    from commops.domain.records import ProposalRecord
+def _record(**changes: object) -> ProposalRecord:
+    fields: dict[str, object] = dict(
+        id=1, run_id="r", mode="apply", ticket_id=7, program="education", outcome="qualify", rules=["r.x"],
+        macros=["Welcome"], ruleset_version="v1", updated_stamp="s", fields_digest="d", state="applied",
+        stamp_after=None, created_at=NOW, decided_at=NOW,
+    )
+    return ProposalRecord.model_validate({**fields, **changes})
 
-    record = ProposalRecord(id=1, run_id="r", mode="apply", ticket_id=7, program="education", outcome="qualify",
-                            rules=["r.x"], macros=["Welcome"], ruleset_version="v1", updated_stamp="s",
-                            fields_digest="d", state="applied", stamp_after=None, created_at=NOW, decided_at=NOW)
-    ours = Previous.of(app(marker=DecisionMarker(outcome="qualify", ruleset="v1")), record)
-    assert ours is not None and not ours.by_person and ours.macros == ("Welcome",)
-    theirs = Previous.of(app(marker=DecisionMarker(outcome="reject")), record)
-    assert theirs is not None and theirs.by_person and theirs.outcome == "reject"
+
+def test_previous_from_the_journal_when_the_ticket_shows_our_write() -> None:
+    expected = Previous("qualify", ("r.x",), ("Welcome",), "v1", "d", by_person=False)
+    assert Previous.of(app(marker=DecisionMarker(outcome="qualify", ruleset="v1")), _record()) == expected
+    assert Previous.of(app(), _record()) == expected  # no marker read (another field mapping): the journal
+    assert Previous.of(app(marker=DecisionMarker(outcome=None)), _record()) == expected  # an empty marker
+    overridden = Previous.of(app(), _record(rules=[OVERRIDE_RULE]))
+    assert overridden is not None and overridden.by_person
+
+
+def test_previous_from_the_ticket_when_someone_decided_after_us() -> None:
+    # Same outcome, another ruleset on the marker: not our last write, so the ticket's story is read.
+    newer = Previous.of(app(marker=DecisionMarker(outcome="qualify", ruleset="v9", rules=("r.y",))), _record())
+    assert newer == Previous("qualify", ("r.y",), None, "v9", None, by_person=False)
+    # A macro applied by hand sets the decision field and no ruleset: a person decided.
+    by_hand = Previous.of(app(marker=DecisionMarker(outcome="commops_reject")), _record())
+    assert by_hand == Previous("reject", (), None, None, None, by_person=True)
+    override = Previous.of(app(marker=DecisionMarker(outcome="ask", ruleset="v1", rules=(OVERRIDE_RULE,))), None)
+    assert override is not None and override.by_person and override.rules == (OVERRIDE_RULE,)
+    assert Previous.of(app(marker=DecisionMarker(outcome=None, ruleset="v1")), None) is None
+    assert Previous.of(app(), None) is None
 
 
 def test_an_override_keeps_what_the_rules_said_and_marks_the_person() -> None:

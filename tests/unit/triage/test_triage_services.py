@@ -284,3 +284,23 @@ def test_abandoned_writes_are_not_proposed_again_until_the_ticket_changes(commop
     gateway.reply(1)  # the ticket changed: worth another try
     run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
     assert gateway.written == [(1, "qualify")]
+
+
+def test_resuming_sends_only_the_newest_unfinished_write_per_ticket(journal: Journal) -> None:
+    """Two runs left writes for the same tickets (killed before sending): the newest wins, the older are
+    superseded, and each ticket is written once."""
+    gateway = FakeGateway([application(1), application(2)])
+    ports = make_ports(gateway, journal)
+    older = journal.start_run(RunMode.APPLY, "v1")
+    first = evaluate_queue(ports, TriageOptions())
+    old_ids = journal.record_proposals(older, first.proposals, state="approved")
+    newer = journal.start_run(RunMode.APPLY, "v1")
+    gateway.tickets[1] = gateway.tickets[1].model_copy(update={"fields": {"verdict": "reject"}})
+    second = evaluate_queue(ports, TriageOptions(include_decided=True))
+    new_ids = journal.record_proposals(newer, second.proposals, state="approved")
+    results = resume_unfinished(ports)
+    assert sorted((r.ticket_id, r.status) for r in results) == [(1, "applied"), (2, "applied")]
+    assert sorted(gateway.written) == [(1, "reject"), (2, "qualify")]
+    states = {r.id: r.state for r in journal.history()}
+    assert [states[old_ids[t]] for t in (1, 2)] == ["superseded", "superseded"]
+    assert [states[new_ids[t]] for t in (1, 2)] == ["applied", "applied"]
