@@ -49,7 +49,10 @@ def _condition(parent: Tree, cond: ConditionTrace) -> None:
         label = f"{cond.field} {cond.op}"
         if cond.expected is not None:
             label += f" {_short(cond.expected)}"
-        label += f"  (observed {_short(cond.observed)})"
+        if cond.reading is not None and cond.raw != cond.observed:
+            label += f"  ({_short(cond.raw)} {cond.reading})"
+        else:
+            label += f"  (observed {_short(cond.observed)})"
     if cond.note:
         label += f"  [{cond.note}]"
     branch = parent.add(_truth(cond.result, label))
@@ -78,6 +81,11 @@ def render_trace(decision: Decision) -> Tree:
         branch = tree.add(_truth(rule.result, label))
         if rule.condition is not None:
             _condition(branch, rule.condition)
+    changed = [r for r in decision.readings if r.raw is not None and r.raw != r.value]
+    if changed:
+        inputs = tree.add(Text("inputs as read", style="bold"))
+        for reading in changed:
+            inputs.add(f"{reading.field} ({reading.kind}): {_short(reading.raw)} {reading.reading}")
     return tree
 
 

@@ -49,6 +49,9 @@ class DecisionMarker(BaseModel):
 class Application(BaseModel):
     """One ticket mapped through config. ``program`` is None for tickets that are not applications.
 
+    ``program`` is the form's program, else the ``program`` field's; both are kept (``form_program``,
+    ``field_program``) so that a ticket whose form and field disagree goes to a person.
+
     ``fields`` holds the program's answers by field *key* (config maps keys to custom field ids), with
     Zendesk's raw values: tagger option values (``role_student``), booleans for checkboxes, numbers for
     integer/decimal fields, strings for text. A missing answer is absent or None, never ``""``.
@@ -56,6 +59,8 @@ class Application(BaseModel):
 
     ticket_id: int
     program: str | None = None
+    form_program: str | None = None  # the program the ticket's form belongs to
+    field_program: str | None = None  # the program the `program` field names
     application_type: str | None = None  # "new" | "renewal" | None when not given
     requester: Requester = Field(default_factory=Requester)
     fields: dict[str, Any] = Field(default_factory=dict)

@@ -13,6 +13,7 @@ __all__ = [
     "OVERRIDE_RULE",
     "ConditionTrace",
     "Decision",
+    "InputReading",
     "MacroRef",
     "Outcome",
     "Reason",
@@ -92,7 +93,20 @@ class ConditionTrace(BaseModel):
     observed: Any = None
     expected: Any = None
     note: str | None = None
+    raw: Any = None  # the field's value as the ticket holds it, when it was read before the test
+    reading: str | None = None  # what the raw value was read as: "read as 'BY' (country)", "missing (...)"
     children: list[ConditionTrace] = Field(default_factory=list)
+
+
+class InputReading(BaseModel):
+    """One input of an application as the rules saw it: the raw value and what it was read as."""
+
+    field: str
+    kind: str  # text, country, amount, licence, url, ...
+    raw: Any = None
+    status: str  # read | missing | unreadable
+    value: Any = None
+    reading: str  # "read as 'BY' (country)", "missing (placeholder 'N/A')", "unknown (no such country)"
 
 
 class RuleTrace(BaseModel):
@@ -114,8 +128,9 @@ class Decision(BaseModel):
     other_reasons: list[Reason] = Field(default_factory=list)  # fired rules outranked by the winner
     ruleset_version: str
     trace: list[RuleTrace] = Field(default_factory=list)
+    readings: list[InputReading] = Field(default_factory=list)  # every input the program's rules read
 
-    @field_serializer("trace", mode="wrap")
+    @field_serializer("trace", "readings", mode="wrap")
     def _serialize_trace(self, value: list[RuleTrace], handler: SerializerFunctionWrapHandler) -> Any:
         # The rule engine hands over a lazily built trace (a list subclass); serialise its items.
         return handler(list(value))

@@ -25,6 +25,7 @@ class Lookups:
         self.academic = _ops.cached(datasets.is_academic_domain)
         self.free_mail = _ops.cached(datasets.is_free_mail_domain)
         self.disposable = _ops.cached(datasets.is_disposable_domain)
+        self.registrable = _ops.cached(datasets.registrable_domain)
 
 
 def build_transform(name: str | None, calendar: BusinessCalendar,
@@ -57,7 +58,7 @@ def build_check(t: Test, expected: Any, lookups: Lookups) -> Check:
         return _compare(op, float(expected))
     if op in ("contains", "contains_any"):
         words = [expected] if op == "contains" else [str(w) for w in expected]
-        return _search(_ops.word_pattern(words))
+        return _words(_ops.word_matcher(words))
     if op == "matches":
         return _search(re.compile(str(expected), re.IGNORECASE if ic else 0))
     if op == "is_http_url":
@@ -163,6 +164,19 @@ def _compare(op: str, target: float) -> Check:
         return n <= target
 
     return compare
+
+
+def _words(match: Callable[[str], bool]) -> Check:
+    def words(v: Any) -> bool | None:
+        if isinstance(v, str):
+            return match(v)
+        if isinstance(v, list | tuple | set):
+            return any(match(str(x)) for x in v)
+        if isinstance(v, int | float):
+            return match(str(v))
+        return None
+
+    return words
 
 
 def _search(pattern: re.Pattern[str]) -> Check:

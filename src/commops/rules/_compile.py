@@ -18,6 +18,7 @@ from typing import Any
 
 from commops.domain import Application
 from commops.domain.calendar import BusinessCalendar
+from commops.domain.reading import Reader, Unreadable, fold
 from commops.rules import _ops
 from commops.rules._checks import Lookups, build_check, build_transform
 from commops.rules._paths import getter_for
@@ -26,8 +27,12 @@ from commops.rules._schema import AllOf, AnyOf, Condition, NotOf, Test
 __all__ = ["NEVER", "CompiledRule", "EvalError", "Node", "ProgramFn", "RuleCompiler"]
 
 ProgramFn = Callable[[Application, list[Any]], tuple[int, list[tuple[int, Any]], list[Any]]]
+ReaderFor = Callable[[str], Reader | None]
 _EMPTYABLE = frozenset({list, dict, tuple, set})
 NEVER = 99  # the rank of "did not fire"
+CONTRADICTION = -1  # the rank of a contradiction rule that fired: a person decides, whatever else fired
+_VALIDITY_OPS = frozenset({"is_http_url", "spdx_known"})  # an unreadable value is not a link, not a licence
+_MISS = object()
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
@@ -52,6 +57,7 @@ class Node:
     note: str | None = None
     children: tuple[int, ...] = ()
     pair: bool = False  # the observed slot holds (observed, expected)
+    input: int | None = None  # which input the test read (its raw value is in the raw slots)
 
 
 class EvalError:
@@ -65,12 +71,14 @@ class EvalError:
 
 class RuleCompiler:
     def __init__(self, lists: Mapping[str, list[Any]], lookups: Lookups, calendar: BusinessCalendar,
-                 now: Callable[[], datetime]) -> None:
+                 now: Callable[[], datetime], reader_for: ReaderFor = lambda path: None) -> None:
         self.lists = lists
         self.lookups = lookups
         self.calendar, self.now = calendar, now
+        self.reader_for = reader_for
         self.nodes: list[Node] = []
-        self.ns: dict[str, Any] = {"EMPTYABLE": _EMPTYABLE, "ERR": EvalError}
+        self.ns: dict[str, Any] = {"EMPTYABLE": _EMPTYABLE, "ERR": EvalError, "U": Unreadable, "MISS": _MISS}
+        self.inputs: list[str] = []  # paths read, in order of first use; their raw values go to raw slots
         self.getters: dict[str, str] = {}  # path -> name of its getter in the namespace (P0, P1, ...)
         self.fields: dict[str, str] = {}  # fields.<key> -> local variable holding its value (f0, f1, ...)
 
@@ -84,20 +92,48 @@ class RuleCompiler:
         """Slots per evaluation: two per node, then one per rule result."""
         return 2 * len(self.nodes)
 
+    def input_slots(self, rules: int) -> int:
+        """Where the raw values start: after the node slots and the ``rules`` rule results."""
+        return self.slots + rules
+
+    def _input(self, path: str) -> int:
+        if path not in self.inputs:
+            self.inputs.append(path)
+        return self.inputs.index(path)
+
+    def _read_lines(self, var: str, raw: str, path: str) -> list[str]:
+        """Lines turning the raw value in ``raw`` into the read value in ``var`` (memo first, then the reader)."""
+        reader = self.reader_for(path)
+        if reader is None:
+            return [f"    {var} = {raw}"]
+        self.ns[f"D{var}"], self.ns[f"RD{var}"] = reader.values, reader.value
+        return [f"    if {raw} is None: {var} = None",
+                f"    elif {raw}.__class__ is str:",
+                f"        {var} = D{var}.get({raw}, MISS)",
+                f"        if {var} is MISS: {var} = RD{var}({raw})",
+                f"    else: {var} = RD{var}({raw})"]
+
     def program(self, program: str, rules: Sequence[CompiledRule]) -> ProgramFn:
         """One function for a program's rules, returning ``(best rank, fired, blocking)``: the rank of the
         winning outcome, ``(rank, explanation)`` for every rule that fired, and the explanations of rules
-        whose unknown was ignored. Rule ``n``'s result also goes to ``s[slots + n]`` for the trace."""
+        whose unknown was ignored. Rule ``n``'s result also goes to ``s[slots + n]`` for the trace, and the
+        raw value of input ``k`` to ``s[slots + len(rules) + k]``."""
         body = ["def run(app, s):", "    F = app.fields", f"    best = {NEVER}", "    fired = []", "    blocking = []"]
         code = "\n".join(line for rule in rules for line in rule.lines) + "\n"
-        for var in sorted(n for n in self.fields.values() if f"v = {n}\n" in code):  # read each field once
-            body += [f"    v = F.get(K{var})",
-                     "    if v is not None and ((v.__class__ is str and not v.strip()) "
-                     "or (v.__class__ in EMPTYABLE and not v)): v = None",
-                     f"    {var} = v"]
-        for getter in sorted(g for g in self.getters.values() if f"{g}(app)" in code):  # read each path once
-            body += [f"    try:\n        {getter}_v = {getter}(app)",
-                     f"    except Exception:\n        {getter}_v = None"]
+        raw_base = self.input_slots(len(rules))
+        for path, var in sorted(self.fields.items(), key=lambda item: item[1]):  # read each field once
+            if f"v = {var}\n" not in code:
+                continue
+            body += [f"    w = F.get(K{var})", f"    s[{raw_base + self._input(path)}] = w"]
+            if self.reader_for(path) is None:
+                body += ["    if w is not None and ((w.__class__ is str and not w.strip()) "
+                         "or (w.__class__ in EMPTYABLE and not w)): w = None"]
+            body += self._read_lines(var, "w", path)
+        for path, getter in sorted(self.getters.items(), key=lambda item: item[1]):  # read each path once
+            if f"{getter}(app)" not in code:
+                continue
+            body += [f"    try:\n        w = {getter}(app)", "    except Exception:\n        w = None",
+                     f"    s[{raw_base + self._input(path)}] = w", *self._read_lines(f"{getter}_v", "w", path)]
         namespace = dict(self.ns)
         base = self.slots
         for n, rule in enumerate(rules):
@@ -142,6 +178,22 @@ class RuleCompiler:
         out.append(f"s[{2 * i}] = r{i}")
         return i
 
+    def _expected(self, path: str, expected: Any) -> Any:
+        """Values a rule compares with are read the way the field is: ``Cuba`` is CU, ``Role_Student`` folded."""
+        reader = self.reader_for(path)
+        if reader is None or reader.kind == "raw":
+            return expected
+
+        def one(x: Any) -> Any:
+            if not isinstance(x, str):
+                return x
+            reading = reader.read(x)
+            if reading.status == "read" and not isinstance(reading.value, tuple):
+                return reading.value
+            return fold(x)
+
+        return [one(x) for x in expected] if isinstance(expected, list) else one(expected)
+
     def _test(self, t: Test, out: list[str]) -> int:
         expected: Any = t.value
         note = None
@@ -152,7 +204,12 @@ class RuleCompiler:
         if_missing = None if t.if_missing == "unknown" else bool(t.if_missing)
         if t.op == "domain_is_or_under":
             return self._domain(t, if_missing, out)
-        i = self._add(Node(t.op, t.field, expected, note))
+        if t.other is not None:
+            return self._pair(t, if_missing, out)
+        read = self.reader_for(t.field) is not None
+        if t.op in ("eq", "ne", "in", "not_in"):
+            expected = self._expected(t.field, expected)
+        i = self._add(Node(t.op, t.field, expected, note, input=self._input(t.field)))
         ns = self.ns
         transform = build_transform(t.transform, self.calendar, self.now)
         if t.field.startswith("fields.") and transform is None:
@@ -169,60 +226,103 @@ class RuleCompiler:
             out.append(f"v = {name}(app)")
             if transform is not None:
                 ns[f"T{i}"] = transform
-                out.append(f"if v is not None: v = T{i}(v)")
+                out.append(f"if v is not None and v.__class__ is not U: v = T{i}(v)")
         out.append(f"s[{2 * i + 1}] = v")
-        if t.op in ("missing", "present"):
+        if t.op in ("missing", "present"):  # an unreadable value is there: not missing
             out.append(f"r{i} = v is {'' if t.op == 'missing' else 'not '}None")
             return i
         ns[f"M{i}"] = if_missing
         ns[f"C{i}"] = build_check(t, expected, self.lookups)
-        plain = not t.ignore_case
+        plain = not t.ignore_case or read  # read text is case-folded already, and so is what it is compared with
         number = "(v.__class__ is int or (v.__class__ is float and v - v == 0))"  # finite: NaN/inf go to C
+        unreadable = "False" if t.op in _VALIDITY_OPS else "None"
         if t.op in ("eq", "ne") and plain and isinstance(expected, str):
             ns[f"E{i}"] = expected
-            out.append(f"r{i} = M{i} if v is None else (v {'==' if t.op == 'eq' else '!='} E{i})")
+            expr = f"(v {'==' if t.op == 'eq' else '!='} E{i})"
         elif t.op in ("eq", "ne") and isinstance(expected, bool):
             ns[f"E{i}"] = expected
-            out.append(f"r{i} = M{i} if v is None else (v {'is' if t.op == 'eq' else 'is not'} E{i})")
+            expr = f"(v {'is' if t.op == 'eq' else 'is not'} E{i})"
         elif t.op in _COMPARE and isinstance(expected, int | float):
             ns[f"E{i}"] = expected
-            out.append(f"r{i} = M{i} if v is None else ((v {_COMPARE[t.op]} E{i}) if {number} else C{i}(v))")
-        elif t.op in ("matches", "contains", "contains_any"):
-            if t.op == "matches":
-                pattern = re.compile(str(expected), re.IGNORECASE if t.ignore_case else 0)
-            else:
-                pattern = _ops.word_pattern([expected] if t.op == "contains" else [str(w) for w in expected])
+            expr = f"((v {_COMPARE[t.op]} E{i}) if {number} else C{i}(v))"
+        elif t.op == "matches":
+            pattern = re.compile(str(expected), re.IGNORECASE if t.ignore_case else 0)
             ns[f"R{i}"] = pattern.search
-            out.append(f"r{i} = M{i} if v is None else ((R{i}(v) is not None) if v.__class__ is str else C{i}(v))")
+            expr = f"((R{i}(v) is not None) if v.__class__ is str else C{i}(v))"
+        elif t.op in ("contains", "contains_any"):
+            ns[f"W{i}"] = _ops.word_matcher([expected] if t.op == "contains" else [str(w) for w in expected])
+            expr = f"(W{i}(v) if v.__class__ is str else C{i}(v))"
         elif t.op in ("in", "not_in") and plain and all(isinstance(x, str) for x in expected):
             ns[f"S{i}"] = frozenset(expected)
             test = "in" if t.op == "in" else "not in"
-            out.append(f"r{i} = M{i} if v is None else ((v {test} S{i}) if v.__class__ is str else C{i}(v))")
+            expr = f"((v {test} S{i}) if v.__class__ is str else C{i}(v))"
         else:
-            out.append(f"r{i} = M{i} if v is None else C{i}(v)")
+            expr = f"C{i}(v)"
+        out.append(f"r{i} = M{i} if v is None else ({unreadable} if v.__class__ is U else {expr})")
+        return i
+
+    def _value_of(self, path: str) -> Callable[[Application], Any]:
+        """A getter returning the read value of ``path`` (None when missing, an Unreadable when unreadable)."""
+        get = getter_for(path)
+        reader = self.reader_for(path)
+        if reader is None:
+            return get
+        value = reader.value
+
+        def read(app: Application) -> Any:
+            raw = get(app)
+            return None if raw is None else value(raw)
+
+        return read
+
+    def _pair(self, t: Test, if_missing: bool | None, out: list[str]) -> int:
+        """``eq``/``ne`` between two fields (``other:``): unknown when either is unreadable."""
+        assert t.other is not None
+        get, other = self._value_of(t.field), self._value_of(t.other)
+        i = self._add(Node(t.op, t.field, None, f"compared with {t.other}", pair=True, input=self._input(t.field)))
+        slot, equal = 2 * i + 1, t.op == "eq"
+
+        def pair(app: Application, s: list[Any]) -> bool | None:
+            a, b = get(app), other(app)
+            s[slot] = (a if a.__class__ is not Unreadable else None, b if b.__class__ is not Unreadable else None)
+            if a is None or b is None:
+                return if_missing
+            if a.__class__ is Unreadable or b.__class__ is Unreadable:
+                return None
+            return (a == b) is equal
+
+        self.ns[f"L{i}"] = pair
+        out.append(f"r{i} = L{i}(app, s)")
         return i
 
     def _domain(self, t: Test, if_missing: bool | None, out: list[str]) -> int:
-        get = getter_for(t.field)
-        other = getter_for(t.other) if t.other else None
+        """The email's domain is the other URL's (or ``value``'s) domain or under it, or both have the same
+        registrable domain (``cs.ox.ac.uk`` and ``www.ox.ac.uk``: programs.md, "Reading the inputs")."""
+        get = self._value_of(t.field)
+        other = self._value_of(t.other) if t.other else None
         fixed = _ops.host_of(t.value) if t.value is not None else None
+        registrable = self.lookups.registrable
         note = f"host of {t.other}" if t.other else None
-        i = self._add(Node(t.op, t.field, fixed, note, pair=True))
+        i = self._add(Node(t.op, t.field, fixed, note, pair=True, input=self._input(t.field)))
         slot = 2 * i + 1
 
         def domain(app: Application, s: list[Any]) -> bool | None:
             raw = get(app)
+            o = other(app) if other is not None else None
+            if raw.__class__ is Unreadable or o.__class__ is Unreadable:
+                s[slot] = (None, None)
+                return None
             d = _ops.email_or_domain(raw) if raw is not None else None
-            h = fixed
-            if other is not None:
-                o = other(app)
-                h = _ops.host_of(o) if o is not None else None
+            h = fixed if other is None else (_ops.host_of(o) if o is not None else None)
             s[slot] = (d, h)
             if d is None:
                 return if_missing
             if h is None:
                 return None
-            return d == h or d.endswith("." + h)
+            if d == h or d.endswith("." + h):
+                return True
+            mine = registrable(d)
+            return mine is not None and mine == registrable(h)
 
         self.ns[f"L{i}"] = domain
         out.append(f"r{i} = L{i}(app, s)")

@@ -17,6 +17,7 @@ from commops.domain import (
     Application,
     ConditionTrace,
     Decision,
+    InputReading,
     MacroRef,
     Outcome,
     Reason,
@@ -24,14 +25,15 @@ from commops.domain import (
     Truth,
 )
 from commops.domain.calendar import BusinessCalendar
+from commops.domain.reading import Reader, Unreadable
 from commops.ports import Datasets
 from commops.rules._checks import Lookups
-from commops.rules._compile import NEVER, CompiledRule, EvalError, Node, ProgramFn, RuleCompiler
+from commops.rules._compile import CONTRADICTION, NEVER, CompiledRule, EvalError, Node, ProgramFn, RuleCompiler
 from commops.rules._paths import Getter, getter_for
 from commops.rules._schema import Rule
 from commops.rules._trace import LazyTrace, construct
 
-__all__ = ["CompiledRuleSet", "LoadedRule"]
+__all__ = ["CompiledRuleSet", "LoadedRule", "default_kind"]
 
 _TRUTH = {True: Truth.TRUE, False: Truth.FALSE, None: Truth.UNKNOWN}
 _RANK = {outcome: rank for rank, outcome in enumerate(OUTCOME_PRECEDENCE)}
@@ -48,6 +50,16 @@ class LoadedRule:
     programs: tuple[str, ...]
     macro: MacroRef | None
     unknown_macro: MacroRef | None
+
+
+def default_kind(path: str) -> str | None:
+    """How an input is read when no rule file's ``read:`` names it: a field as text (trimmed, NFKC,
+    case-folded, placeholders missing), the requester's email domain as a domain, verifications raw."""
+    if path.startswith("fields.") or path in ("application_type", "form_program", "field_program"):
+        return "text"
+    if path == "requester.email_domain":
+        return "domain"
+    return None
 
 
 def _placeholder_getter(path: str) -> Getter:
@@ -132,19 +144,37 @@ class _Plan:
     nodes: tuple[Node, ...]
     base: int  # rule results start here in the slot list
     slots: int
+    raw_base: int  # raw input values start here
+    inputs: tuple[tuple[str, str | None, Reader | None], ...]  # (path, kind, reader) of each input
 
 
 class CompiledRuleSet:
     """Rules ready to evaluate. Build with :meth:`commops.rules.RuleSet.compile`."""
 
     def __init__(self, version: str, rules: Sequence[LoadedRule], lists: Mapping[str, list[Any]],
-                 *, datasets: Datasets, calendar: BusinessCalendar, now: Callable[[], datetime]) -> None:
+                 *, datasets: Datasets, calendar: BusinessCalendar, now: Callable[[], datetime],
+                 reads: Mapping[str, str] | None = None) -> None:
         self.version = version
         lookups = Lookups(datasets)
+        placeholders = [str(p) for p in lists.get("placeholders", [])]
+        readers: dict[str, Reader] = {}  # one per kind, shared by every program: one memo per kind
+        kinds = dict(reads or {})
+
+        def kind_of(path: str) -> str | None:
+            return kinds.get(path) or default_kind(path)
+
+        def reader_for(path: str) -> Reader | None:
+            kind = kind_of(path)
+            if kind is None or kind == "raw":
+                return None
+            if kind not in readers:
+                readers[kind] = Reader(kind, datasets, placeholders)
+            return readers[kind]
+
         self._plans: dict[str, _Plan] = {}
         for program in sorted({p for loaded in rules for p in loaded.programs}):
             # Each program gets its own node table: small slot lists, shared rules compiled per program.
-            compiler = RuleCompiler(lists, lookups, calendar, now)
+            compiler = RuleCompiler(lists, lookups, calendar, now, reader_for)
             mine: list[_Compiled] = []
             code: list[CompiledRule] = []
             for loaded in rules:
@@ -155,9 +185,11 @@ class CompiledRuleSet:
                 mine.append(rule)
                 code.append(CompiledRule(root, lines, rule.rank, rule.unknown_rank, rule.fired, rule.unknown,
                                          rule.blocking))
-            self._plans[program] = _Plan(tuple(mine), compiler.program(program, code),
-                                         tuple(compiler.nodes),
-                                         compiler.slots, compiler.slots + len(mine))
+            run = compiler.program(program, code)
+            raw_base = compiler.input_slots(len(mine))
+            inputs = tuple((path, kind_of(path), reader_for(path)) for path in compiler.inputs)
+            self._plans[program] = _Plan(tuple(mine), run, tuple(compiler.nodes), compiler.slots,
+                                         raw_base + len(inputs), raw_base, inputs)
 
     def programs(self) -> set[str]:
         return set(self._plans)
@@ -174,6 +206,10 @@ class CompiledRuleSet:
         if best == _NEVER:
             outcome = Outcome.MANUAL
             reasons, others = [_no_rule()], []
+        elif best == CONTRADICTION:  # a person decides: everything else that fired is shown as outranked
+            outcome = Outcome.MANUAL
+            reasons = [v.reason(application) for rank, v in fired if rank == best]
+            others = [v.reason(application) for rank, v in fired if rank != best]
         else:
             outcome = OUTCOME_PRECEDENCE[best]
             reasons = [v.reason(application) for rank, v in fired if rank == best]
@@ -182,37 +218,65 @@ class CompiledRuleSet:
                 outcome = Outcome.MANUAL
                 others = reasons + others
                 reasons = [v.reason(application) for v in blocking]
-        trace = LazyTrace(self._trace, plan, tuple(s))  # a tuple of plain values is not tracked by the gc
-        return self._decision(application, outcome, reasons, others, trace)
+        slots = tuple(s)  # a tuple of plain values is not tracked by the gc
+        trace = LazyTrace(self._trace, plan, slots)
+        readings = LazyTrace(_readings, plan, slots)
+        return self._decision(application, outcome, reasons, others, trace, readings)
 
     def _decision(self, app: Application, outcome: Outcome, reasons: list[Reason], others: list[Reason],
-                  trace: list[RuleTrace]) -> Decision:
+                  trace: list[RuleTrace], readings: list[InputReading] | None = None) -> Decision:
         return construct(Decision, {
             "ticket_id": app.ticket_id, "program": app.program, "outcome": outcome, "reasons": reasons,
             "other_reasons": others, "ruleset_version": self.version, "trace": trace,
+            "readings": [] if readings is None else readings,
         })
 
     def _trace(self, plan: _Plan, s: Sequence[Any]) -> list[RuleTrace]:
-        results = s[plan.base:plan.slots]
+        results = s[plan.base:plan.raw_base]
         return [construct(RuleTrace, {
             "rule": rule.loaded.rule.id, "outcome": rule.outcome, "result": _TRUTH[r],
             "fired": r is True or (r is None and rule.unknown_outcome is not None),
-            "source": rule.loaded.source, "condition": self._condition(plan.nodes, rule.root, s),
+            "source": rule.loaded.source, "condition": self._condition(plan, rule.root, s),
         }) for rule, r in zip(plan.rules, results, strict=True)]
 
-    def _condition(self, nodes: tuple[Node, ...], i: int, s: Sequence[Any]) -> ConditionTrace:
-        node = nodes[i]
+    def _condition(self, plan: _Plan, i: int, s: Sequence[Any]) -> ConditionTrace:
+        node = plan.nodes[i]
         observed, expected, note = s[2 * i + 1], node.expected, node.note
+        raw, reading = None, None
         if isinstance(observed, EvalError):
             note = observed.message
             observed = None
         elif node.pair:
             observed, expected = observed if observed is not None else (None, None)
+        elif node.input is not None:
+            _, _, reader = plan.inputs[node.input]
+            raw = s[plan.raw_base + node.input]
+            if reader is not None and raw is not None:
+                reading = reader.read(raw).describe()
+        if observed.__class__ is Unreadable:
+            observed = None
         return construct(ConditionTrace, {
             "op": node.op, "result": _TRUTH.get(s[2 * i], Truth.UNKNOWN), "field": node.field,
-            "observed": observed, "expected": expected, "note": note,
-            "children": [self._condition(nodes, c, s) for c in node.children],
+            "observed": observed, "expected": expected, "note": note, "raw": raw, "reading": reading,
+            "children": [self._condition(plan, c, s) for c in node.children],
         })
+
+
+def _readings(plan: _Plan, s: Sequence[Any]) -> list[InputReading]:
+    """What each input the program's rules read was read as (inputs read only inside a comparison of two
+    fields are not listed)."""
+    out = []
+    for k, (path, kind, reader) in enumerate(plan.inputs):
+        raw = s[plan.raw_base + k]
+        if reader is None or kind is None:
+            continue
+        reading = reader.read(raw)
+        value = reading.value if reading.status == "read" else None
+        out.append(construct(InputReading, {
+            "field": path, "kind": kind, "raw": raw, "status": reading.status, "value": value,
+            "reading": "not given" if raw is None else reading.describe(),
+        }))
+    return out
 
 
 def _no_rule() -> Reason:

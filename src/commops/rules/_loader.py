@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from commops.domain import Application, MacroRef
@@ -50,7 +50,7 @@ class Problem:
 
 
 def rule_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    """Files named, plus ``*.yaml``/``*.yml`` under directories named (``cases/`` excluded), sorted."""
+    """Files named, plus ``*.yaml``/``*.yml`` under directories named (``cases/`` and ``words/`` excluded), sorted."""
     found, problems = _rule_files(list(paths))
     return [path for path, _ in found], problems
 
@@ -63,13 +63,34 @@ def _rule_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Pro
         if path.is_dir():
             found += sorted(
                 (p, f"{path.resolve().name}/{p.relative_to(path).as_posix()}") for p in path.rglob("*")
-                if p.suffix in (".yaml", ".yml") and p.is_file() and "cases" not in p.relative_to(path).parts
+                if p.suffix in (".yaml", ".yml") and p.is_file()
+                and not {"cases", "words"} & set(p.relative_to(path).parts)
             )
         elif path.is_file():
             found.append((path, str(path)))
         else:
             problems.append(Problem(str(path), 1, 1, "no such file or directory"))
     return found, problems
+
+
+def _word_files(paths: Iterable[Path]) -> list[Path]:
+    """The word lists (``words/*.yaml``) under the directories named, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+                            and "words" in p.relative_to(path).parts[:-1])
+    return found
+
+
+class WordFile(BaseModel):
+    """One language's words for the rules' lists: ``language: de`` and ``lists: {name: [words]}``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", description="An ISO 639 code: en, de, pt-BR")
+    description: str = ""
+    lists: dict[str, list[str]] = Field(default_factory=dict)
 
 
 def _model_keys(model: type[BaseModel]) -> list[str]:
@@ -161,13 +182,16 @@ def _referenced_kinds(cond: Condition) -> set[str]:
 class RuleSet:
     """Validated rules, not yet bound to data sets and a clock (see :meth:`compile`)."""
 
-    def __init__(self, files: list[_File], rules: list[LoadedRule], lists: dict[str, list[Any]]) -> None:
+    def __init__(self, files: list[_File], rules: list[LoadedRule], lists: dict[str, list[Any]],
+                 reads: dict[str, str] | None = None, languages: dict[str, list[str]] | None = None) -> None:
         digest = hashlib.sha256()
         for file in sorted(files, key=lambda f: f.path.name):
             digest.update(file.path.name.encode() + b"\0" + file.text.encode() + b"\0")
         self.version = digest.hexdigest()[:12]
         self.rules = rules
         self.lists = lists
+        self.reads = dict(reads or {})  # field path → kind of input (others: the defaults of commops.rules._read)
+        self.languages = dict(languages or {})  # list name → the languages its words come in
         self.files = [f.name for f in files]
         self._kinds: dict[str, set[str]] = {}
         for loaded in rules:
@@ -191,7 +215,8 @@ class RuleSet:
 
     def compile(self, *, datasets: Datasets, calendar: BusinessCalendar,
                 now: Callable[[], datetime]) -> CompiledRuleSet:
-        return CompiledRuleSet(self.version, self.rules, self.lists, datasets=datasets, calendar=calendar, now=now)
+        return CompiledRuleSet(self.version, self.rules, self.lists, datasets=datasets, calendar=calendar, now=now,
+                               reads=self.reads)
 
 
 def _macro_ref(spec: str | int | None, macros: Sequence[MacroInfo] | None) -> MacroRef | None:
@@ -226,6 +251,29 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
 
     lists: dict[str, list[Any]] = {}
     list_at: dict[str, str] = {}
+    languages: dict[str, list[str]] = {}
+    word_files: list[_File] = []
+    for path in _word_files([Path(p) for p in paths]):
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, 1, 1, f"cannot read: {exc}"))
+            continue
+        located, yaml_problems = parse(text)
+        problems += [Problem(name, p.line, p.col, p.message) for p in yaml_problems]
+        if located.root is None:
+            continue
+        try:
+            words = WordFile.model_validate(located.data)
+        except PydanticValidationError as exc:
+            problems += _validation_problems(name, located, exc)
+            continue
+        word_files.append(_File(path, name, text, located, name))
+        for list_name, entries in words.lists.items():
+            lists.setdefault(list_name, []).extend(e for e in entries if e not in lists[list_name])
+            languages.setdefault(list_name, []).append(words.language)
+    word_lists = set(lists)
     for file in files:
         raw = file.located.data.get("lists")
         for name, values in (raw.items() if isinstance(raw, dict) else ()):
@@ -234,11 +282,16 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
                 problems.append(Problem(file.name, line, col, f"list {name!r} is already defined in {list_at[name]}"))
                 continue
             list_at[name] = f"{file.name}:{line}"
-            lists[str(name)] = values if isinstance(values, list) else []
+            if name in word_lists:  # the rule file's own words come on top of the word lists'
+                lists[str(name)] += [v for v in (values if isinstance(values, list) else []) if v not in lists[name]]
+            else:
+                lists[str(name)] = values if isinstance(values, list) else []
 
     context = CheckContext(field_keys=field_keys, programs=programs, macros=macros, lists=lists, kinds=_KINDS)
     rule_at: dict[str, str] = {}
     loaded: list[LoadedRule] = []
+    reads: dict[str, str] = {}
+    read_at: dict[str, str] = {}
     for file in files:
         for index, raw_rule in enumerate(file.located.data.get("rules") or []):
             rule_id = raw_rule.get("id") if isinstance(raw_rule, dict) else None
@@ -255,6 +308,13 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
         except PydanticValidationError as exc:
             problems += _validation_problems(file.name, file.located, exc)
             continue
+        for path, kind in file.model.read.items():
+            line, col = locate(file.located.root, ["read", path], key=True)
+            if path in reads and reads[path] != kind:
+                message = f"{path} is already read as {reads[path]} in {read_at[path]}"
+                problems.append(Problem(file.name, line, col, message))
+                continue
+            reads[path], read_at[path] = kind, f"{file.name}:{line}"
         targets = tuple(file.model.targets(programs))
         for index, rule in enumerate(file.model.rules):
             line, _ = locate(file.located.root, ["rules", index])
@@ -262,7 +322,8 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
                                      _macro_ref(rule.macro, macros), _macro_ref(rule.unknown_macro, macros)))
     if problems:
         return None, sorted(problems, key=lambda p: (p.file, p.line, p.col))
-    return RuleSet(files, loaded, lists), []
+    # the word lists change decisions as much as the rules: they are part of the rule set's version
+    return RuleSet([*files, *word_files], loaded, lists, reads, languages), []
 
 
 def lint(paths: Sequence[Path], *, field_keys: Collection[str], programs: Collection[str],

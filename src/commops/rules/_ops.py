@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["as_datetime", "cached", "email_or_domain", "host_of", "is_http_url", "length", "number", "word_pattern"]
+__all__ = [
+    "as_datetime", "cached", "email_or_domain", "host_of", "is_http_url", "length", "number", "word_fold",
+    "word_matcher", "word_pattern",
+]
 
 _SPACE = re.compile(r"\s")
 
@@ -77,44 +81,73 @@ def is_http_url(value: Any) -> bool:
 
 _VOWELS = frozenset("aeiou")
 _WORD_CHAR = re.compile(r"\w")
+_MARKS = re.compile("[\u0300-\u036f]")  # the accents NFKD splits off Latin, Greek and Cyrillic letters
+_JOINERS = re.compile(r"[\s\-\u2010-\u2015_/·]+")
+# Scripts written without spaces between words: a term in them matches anywhere (no word boundaries).
+_UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
-def _plural(word: str) -> str:
-    """A regular expression for ``word`` (already one word, not escaped) and its English plural forms."""
-    lower = word.lower()
-    if lower.endswith(("s", "x", "z", "ch", "sh")):
-        return re.escape(word) + "(?:es)?"  # church, churches
-    if lower.endswith("y") and len(lower) > 1 and lower[-2] not in _VOWELS:
-        return re.escape(word[:-1]) + "(?:y|ies)"  # library, libraries
-    return re.escape(word) + "s?"  # bootcamp(s), centre(s)
+def word_fold(text: str) -> str:
+    """Text as word lists compare it: NFKC, case-folded, without accents, hyphens and punctuation as spaces."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    folded = unicodedata.normalize("NFC", _MARKS.sub("", folded))
+    return " ".join(_JOINERS.sub(" ", folded).split())
 
 
-def _word(phrase: str) -> str:
-    """One list entry as a regular expression: words separated by spaces or hyphens, the last one in any of
-    its plural forms, anchored at the start of a word and, unless it ends in punctuation, at the end of one."""
-    parts = phrase.split()
-    last = parts[-1]
-    # "U.S." ends in its own boundary: it matches "U.S.A." and "U.S. Navy"
-    tail = _plural(last) + r"(?!\w)" if _WORD_CHAR.match(last[-1]) else re.escape(last)
-    body = r"[\s-]+".join([*(re.escape(part) for part in parts[:-1]), tail])
-    head = r"(?<!\w)" if _WORD_CHAR.match(parts[0][0]) else ""
-    return head + body
+def _plural(word: str) -> tuple[str, str]:
+    """``word`` (folded, no spaces) as (stem, regular expression of the endings of its English plurals)."""
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word, "(?:es)?"  # church, churches
+    if word.endswith("y") and len(word) > 1 and word[-2] not in _VOWELS:
+        return word[:-1], "(?:y|ies)"  # library, libraries
+    return word, "s?"  # bootcamp(s), centre(s)
+
+
+def _term(entry: str) -> str | None:
+    """One list entry as a regular expression over :func:`word_fold`-ed text (see :func:`word_matcher`)."""
+    compound = entry.strip().startswith("*")
+    compact = word_fold(entry.strip().lstrip("*")).replace(" ", "")
+    if not compact:
+        return None
+    unspaced_start, unspaced_end = bool(_UNSPACED.match(compact[0])), bool(_UNSPACED.match(compact[-1]))
+    stem, endings = (compact, "") if unspaced_end or not _WORD_CHAR.match(compact[-1]) else _plural(compact)
+    body = " ?".join(re.escape(ch) for ch in stem) + endings  # spaces or hyphens inside a term do not matter
+    head = "" if compound or unspaced_start or not _WORD_CHAR.match(compact[0]) else r"(?<!\w)"
+    tail = "" if unspaced_end or not _WORD_CHAR.match(compact[-1]) else r"(?!\w)"
+    return head + body + tail
+
+
+def word_matcher(words: list[str]) -> Callable[[str], bool]:
+    """Whether a text names any of ``words`` (terms of one or more words), memoised per text.
+
+    Case, accents, width (NFKC) and hyphens or spaces inside a term do not matter ("boot-camp" and
+    "Boot Camp" are "bootcamp", "Hopital" is "Hôpital"); the last word may take a regular English plural
+    ("Libraries"). A term matches whole words only: "Church" is not in "Churchill College". An entry
+    starting with ``*`` also matches at the end of a longer word (``*bibliothek`` finds "Stadtbibliothek",
+    for languages that compound); a term in a script written without spaces (Chinese, Japanese, Korean,
+    Thai) matches anywhere in the text.
+    """
+    terms = sorted((t for t in (_term(w) for w in words if w.strip()) if t), key=len, reverse=True)
+    if not terms:
+        return lambda text: False
+    search = re.compile("|".join(terms)).search
+    memo: dict[str, bool] = {}
+
+    def matches(text: str) -> bool:
+        found = memo.get(text)
+        if found is None:
+            if len(memo) >= 20000:
+                memo.clear()
+            found = memo[text] = search(word_fold(text)) is not None
+        return found
+
+    return matches
 
 
 def word_pattern(words: list[str]) -> re.Pattern[str]:
-    """Case-insensitive search for any of ``words`` (words or phrases) as words of the text.
-
-    A match starts at the start of a word and ends at the end of one, allowing the regular English plural of
-    the last word ("Library" finds "Community Libraries", "Church" finds "Churches", "Bootcamp" finds
-    "Coding Bootcamps"); a prefix of a longer word is not a match ("Church" is not in "Churchill",
-    "Library" not in "Librarianship", "Bootcamp" not in "Bootcampus"). An entry that ends in punctuation
-    ends there ("U.S." finds "U.S.A." and "U.S. Naval"). Words of a phrase may be separated by any spaces
-    or a hyphen ("Air Force" finds "air-force").
-    """
-    alternatives = sorted((_word(word) for word in words if word.strip()), key=len, reverse=True)
-    if not alternatives:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(alternatives), re.IGNORECASE)
+    """The regular expression :func:`word_matcher` uses, over :func:`word_fold`-ed text."""
+    terms = sorted((t for t in (_term(w) for w in words if w.strip()) if t), key=len, reverse=True)
+    return re.compile("|".join(terms) if terms else r"(?!)")
 
 
 def as_datetime(value: Any) -> date | None:

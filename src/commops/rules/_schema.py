@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from commops.domain.reading import KINDS
 from commops.ports import MacroInfo
 from commops.rules._paths import check_path, known_paths
 
@@ -119,7 +120,9 @@ class Test(_Model):
     )
     value: Scalar | list[Scalar] | None = None
     list_ref: str | None = Field(None, alias="list", description="Name of a list from any file's `lists:`")
-    other: str | None = Field(None, description="Another field path (domain_is_or_under: its URL host)")
+    other: str | None = Field(
+        None, description="Another field path: domain_is_or_under compares with its URL's domain; eq/ne with its value"
+    )
 
     @field_validator("field", "other")
     @classmethod
@@ -169,8 +172,8 @@ class Test(_Model):
         has_value = self.value is not None
         if self.list_ref is not None and self.op not in LIST_OPS:
             raise ValueError(f"`list:` only goes with in, not_in, contains_any, not `{self.op}`")
-        if self.other is not None and self.op != "domain_is_or_under":
-            raise ValueError(f"`other:` only goes with domain_is_or_under, not `{self.op}`")
+        if self.other is not None and self.op not in ("domain_is_or_under", "eq", "ne"):
+            raise ValueError(f"`other:` only goes with domain_is_or_under, eq and ne, not `{self.op}`")
         given = has_value + (self.list_ref is not None) + (self.other is not None)
         if self.op in NO_VALUE_OPS:
             return self
@@ -213,6 +216,8 @@ Condition = Annotated[
 ]
 
 Outcome = Literal["escalate", "reject", "ask", "manual", "qualify"]
+ReadKind = Literal["text", "country", "count", "amount", "licence", "url", "domain", "flag", "raw"]
+assert set(KINDS) == set(ReadKind.__args__)  # type: ignore[attr-defined]
 
 
 class Rule(_Model):
@@ -230,6 +235,15 @@ class Rule(_Model):
     macro: str | int | None = Field(None, description="Macro title or id", validate_default=True)
     unknown_macro: str | int | None = Field(None, description="Macro for on_unknown: ask", validate_default=True)
     unknown_reason: str | None = None
+    contradiction: bool = Field(
+        False, description="The rule finds a contradiction: when it fires, a person decides (manual) whatever else fired"
+    )
+
+    @model_validator(mode="after")
+    def _contradiction_is_manual(self) -> Rule:
+        if self.contradiction and self.outcome != "manual":
+            raise ValueError("a contradiction rule's outcome is manual: a person looks at the ticket")
+        return self
 
     @field_validator("macro", "unknown_macro")
     @classmethod
@@ -265,7 +279,22 @@ class RuleFile(_Model):
     programs: list[str] | Literal["all"] | None = Field(None, description="Several programs, or all")
     description: str = ""
     lists: dict[str, list[Scalar]] = Field(default_factory=dict)
+    read: dict[str, ReadKind] = Field(
+        default_factory=dict,
+        description="How inputs are read before the rules compare them: field path → kind "
+                    "(fields not named are read as text)",
+    )
     rules: list[Rule] = Field(default_factory=list)
+
+    @field_validator("read")
+    @classmethod
+    def _known_read_paths(cls, read: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        ctx = _ctx(info)
+        if ctx is not None:
+            for path in read:
+                if problem := ctx.path_problem(path):
+                    raise ValueError(f"in read: {problem}")
+        return read
 
     @field_validator("program")
     @classmethod

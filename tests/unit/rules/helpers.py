@@ -23,6 +23,18 @@ class FakeDatasets:
     disposable = frozenset({"trash.io"})
     licences: ClassVar[dict[str, bool]] = {"MIT": True, "Apache-2.0": True, "SSPL-1.0": False}
 
+    countries: ClassVar[dict[str, str]] = {
+        **{code.lower(): code for code in ("US", "DE", "FR", "GB", "IN", "CU", "IR", "SY", "KP", "RU", "BY", "UA")},
+        "usa": "US", "united states": "US", "iran": "IR", "germany": "DE", "cuba": "CU", "belarus": "BY",
+    }
+
+    def country(self, text: str) -> str | None:
+        return self.countries.get(text.strip().lower())
+
+    def registrable_domain(self, host: str) -> str | None:
+        parts = host.lower().split(".")
+        return ".".join(parts[-2:]) if len(parts) >= 2 else None
+
     def is_academic_domain(self, domain: str) -> bool:
         return domain in self.academic or domain.endswith(".uni.edu")
 
@@ -33,11 +45,15 @@ class FakeDatasets:
         return domain in self.disposable
 
     def spdx(self, expression: str) -> SpdxVerdict:
-        ids = [p for p in expression.replace("(", " ").replace(")", " ").split() if p not in ("AND", "OR")]
-        if not ids or any(i not in self.licences for i in ids):
+        ids = {k.lower(): k for k in self.licences}
+        words = expression.replace("(", " ").replace(")", " ").split()
+        parts = [p.upper() if p.upper() in ("AND", "OR") else ids.get(p.lower(), p) for p in words]
+        keys = [p for p in parts if p not in ("AND", "OR")]
+        if not keys or any(i not in self.licences for i in keys):
             return SpdxVerdict(known=False, osi_approved=None)
-        flags = [self.licences[i] for i in ids]
-        return SpdxVerdict(known=True, osi_approved=any(flags) if " OR " in expression else all(flags))
+        flags = [self.licences[i] for i in keys]
+        return SpdxVerdict(known=True, osi_approved=any(flags) if "OR" in parts else all(flags),
+                           normalized=" ".join(parts))
 
     def versions(self) -> dict[str, str]:
         return {"fake": "1"}

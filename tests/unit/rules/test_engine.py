@@ -39,7 +39,8 @@ def truth(compiled: CompiledRuleSet, **kwargs: object) -> Truth:
     ("when", "fields", "expected"),
     [
         ("{field: fields.country, op: eq, value: US}", {"country": "US"}, Truth.TRUE),
-        ("{field: fields.country, op: eq, value: US}", {"country": "us"}, Truth.FALSE),
+        ("{field: fields.country, op: eq, value: US}", {"country": "us"}, Truth.TRUE),  # text is compared folded
+        ("{field: fields.country, op: eq, value: US}", {"country": "UK"}, Truth.FALSE),
         ("{field: fields.country, op: eq, value: US, ignore_case: true}", {"country": "us"}, Truth.TRUE),
         ("{field: fields.country, op: eq, value: US}", {}, Truth.UNKNOWN),
         ("{field: fields.country, op: eq, value: US}", {"country": "  "}, Truth.UNKNOWN),
@@ -231,7 +232,9 @@ def test_trace_records_fields_values_and_sources(compile_rules: Compile) -> None
     assert rule.source is not None and rule.source.endswith("main.yaml:8")
     assert rule.condition is not None
     assert (rule.condition.field, rule.condition.op, rule.condition.observed, rule.condition.expected) == (
-        "fields.country", "eq", "XX", "XX")
+        "fields.country", "eq", "xx", "xx")  # read as text: trimmed, NFKC, case-folded, on both sides
+    assert (rule.condition.raw, rule.condition.reading) == ("XX", "read as 'xx'")
+    assert {r.field: r.value for r in decision.readings}["fields.country"] == "xx"
     assert [t.rule for t in decision.trace] == ["a.missing_seats", "a.bad_country", "a.big", "a.no_licence_check",
                                                 "a.hard"]
 
@@ -240,7 +243,9 @@ def test_lazy_trace_serialises_and_round_trips(compile_rules: Compile) -> None:
     decision = compile_rules(PROGRAM).evaluate(app(country="XX", seats=5, license="MIT"))
     dumped = json.loads(decision.model_dump_json())
     assert len(dumped["trace"]) == 5
-    assert dumped["trace"][1]["condition"]["observed"] == "XX"
+    assert dumped["trace"][1]["condition"]["observed"] == "xx"
+    assert dumped["trace"][1]["condition"]["raw"] == "XX"
+    assert {r["field"]: r["raw"] for r in dumped["readings"]}["fields.country"] == "XX"
     again = Decision.model_validate_json(decision.model_dump_json())
     assert again == decision
     assert again.trace[1].condition == decision.trace[1].condition
