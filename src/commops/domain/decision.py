@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, computed_field, field_serializer
 
 __all__ = [
     "OUTCOME_PRECEDENCE",
@@ -102,10 +102,8 @@ class InputReading(BaseModel):
     """One input of an application as the rules saw it: the raw value and what it was read as."""
 
     field: str
-    kind: str  # text, country, amount, licence, url, ...
     raw: Any = None
-    status: str  # read | missing | unreadable
-    value: Any = None
+    value: Any = None  # what the rules compared (None when missing or unreadable)
     reading: str  # "read as 'BY' (country)", "missing (placeholder 'N/A')", "unknown (no such country)"
 
 
@@ -128,9 +126,23 @@ class Decision(BaseModel):
     other_reasons: list[Reason] = Field(default_factory=list)  # fired rules outranked by the winner
     ruleset_version: str
     trace: list[RuleTrace] = Field(default_factory=list)
-    readings: list[InputReading] = Field(default_factory=list)  # every input the program's rules read
 
-    @field_serializer("trace", "readings", mode="wrap")
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def readings(self) -> list[InputReading]:
+        """Each input the rules read, raw and as read, from the trace (first test of each field)."""
+        seen: dict[str, InputReading] = {}
+        stack = [rule.condition for rule in self.trace if rule.condition is not None]
+        stack.reverse()
+        while stack:
+            cond = stack.pop()
+            if cond.field is not None and cond.reading is not None and cond.field not in seen:
+                seen[cond.field] = InputReading(field=cond.field, raw=cond.raw, value=cond.observed,
+                                                reading=cond.reading)
+            stack.extend(reversed(cond.children))
+        return list(seen.values())
+
+    @field_serializer("trace", "other_reasons", mode="wrap")
     def _serialize_trace(self, value: list[RuleTrace], handler: SerializerFunctionWrapHandler) -> Any:
         # The rule engine hands over a lazily built trace (a list subclass); serialise its items.
         return handler(list(value))

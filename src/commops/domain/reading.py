@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "KINDS",
+    "PASSTHROUGH",
     "PLACEHOLDERS",
     "LicenceVerdict",
     "Reader",
@@ -165,6 +166,13 @@ def _number(digits: str) -> float | None:
 
 # --- the readers -----------------------------------------------------------------------------------
 
+# Raw values of these classes read as themselves, per kind (the compiled rules skip the reader for them).
+PASSTHROUGH: dict[str, frozenset[type]] = {
+    "text": frozenset({bool, int}), "count": frozenset({int}), "amount": frozenset({int}), "flag": frozenset({bool}),
+    "raw": frozenset({bool, int, float}), "country": frozenset(), "licence": frozenset(), "url": frozenset(),
+    "domain": frozenset(),
+}
+
 _TRUE = frozenset({"yes", "y", "true", "checked", "on", "1", "x", "✓", "✔", "ja", "oui", "si", "sí", "sim",
                    "да", "tak", "是"})
 _FALSE = frozenset({"no", "n", "false", "unchecked", "off", "0", "nein", "non", "não", "nao", "нет", "nie", "否"})
@@ -184,6 +192,7 @@ class Reader:
         self.placeholders = PLACEHOLDERS | {fold(p) for p in placeholders}
         self._read: Callable[[Any], Reading] = getattr(self, f"_{kind}")
         self._memo: dict[str, Reading] = {}
+        self.passthrough = PASSTHROUGH[kind]
         self.values: dict[str, Any] = {}  # raw text → engine value: the compiled rules look here first
 
     def read(self, raw: Any) -> Reading:

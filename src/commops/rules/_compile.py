@@ -33,6 +33,8 @@ NEVER = 99  # the rank of "did not fire"
 CONTRADICTION = -1  # the rank of a contradiction rule that fired: a person decides, whatever else fired
 _VALIDITY_OPS = frozenset({"is_http_url", "spdx_known"})  # an unreadable value is not a link, not a licence
 _MISS = object()
+_ATTRIBUTES = frozenset({"application_type", "form_program", "field_program", "program", "subject", "description",
+                         "status", "url"})
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
@@ -107,10 +109,12 @@ class RuleCompiler:
         if reader is None:
             return [f"    {var} = {raw}"]
         self.ns[f"D{var}"], self.ns[f"RD{var}"] = reader.values, reader.value
+        self.ns[f"PT{var}"] = reader.passthrough
         return [f"    if {raw} is None: {var} = None",
                 f"    elif {raw}.__class__ is str:",
                 f"        {var} = D{var}.get({raw}, MISS)",
                 f"        if {var} is MISS: {var} = RD{var}({raw})",
+                f"    elif {raw}.__class__ in PT{var}: {var} = {raw}",
                 f"    else: {var} = RD{var}({raw})"]
 
     def program(self, program: str, rules: Sequence[CompiledRule]) -> ProgramFn:
@@ -132,8 +136,13 @@ class RuleCompiler:
         for path, getter in sorted(self.getters.items(), key=lambda item: item[1]):  # read each path once
             if f"{getter}(app)" not in code:
                 continue
-            body += [f"    try:\n        w = {getter}(app)", "    except Exception:\n        w = None",
-                     f"    s[{raw_base + self._input(path)}] = w", *self._read_lines(f"{getter}_v", "w", path)]
+            head, _, rest = path.partition(".")
+            if self.reader_for(path) is not None and (head in _ATTRIBUTES and not rest or head == "requester"):
+                # a plain attribute, read inline (the reader deals with blank values)
+                body += [f"    w = app.{path}"]
+            else:
+                body += [f"    try:\n        w = {getter}(app)", "    except Exception:\n        w = None"]
+            body += [f"    s[{raw_base + self._input(path)}] = w", *self._read_lines(f"{getter}_v", "w", path)]
         namespace = dict(self.ns)
         base = self.slots
         for n, rule in enumerate(rules):

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from commops.domain import (
@@ -17,7 +18,6 @@ from commops.domain import (
     Application,
     ConditionTrace,
     Decision,
-    InputReading,
     MacroRef,
     Outcome,
     Reason,
@@ -63,9 +63,12 @@ def default_kind(path: str) -> str | None:
 
 
 def _placeholder_getter(path: str) -> Getter:
+    """The raw value a reason shows (blank shows as "(missing)" anyway: no blank check needed)."""
     if path.startswith("fields."):
         key = path.removeprefix("fields.")
         return lambda app: app.fields.get(key)
+    if path.startswith("requester.") or "." not in path:
+        return attrgetter(path)
     return getter_for(path)
 
 
@@ -85,20 +88,29 @@ class _Variant:
                      "auto": loaded.rule.auto, "source": loaded.source}
         self.fixed = None if self.getters else construct(Reason, {**self.base, "message": template})
         self.cache: dict[str, Reason] = {}
+        self.by_values: dict[tuple[Any, ...], Reason] = {}
 
     def reason(self, app: Application) -> Reason:
         if self.fixed is not None:
             return self.fixed
-        shown = []
-        for get in self.getters:
-            value = get(app)
-            shown.append("(missing)" if value is None or value == "" else value)
-        text = self.fmt.format(*shown)
+        getters = self.getters
+        values = (getters[0](app),) if len(getters) == 1 else tuple([get(app) for get in getters])
+        try:
+            made = self.by_values.get(values)  # the same values give the same reason: no formatting
+        except TypeError:  # an unhashable value (a list): format it
+            made, values = None, None
+        if made is not None:
+            return made
+        shown = values if values is not None else tuple([get(app) for get in self.getters])
+        text = self.fmt.format(*["(missing)" if v is None or v == "" else v for v in shown])
         made = self.cache.get(text)
         if made is None:
             if len(self.cache) >= 512:
                 self.cache.clear()
+                self.by_values.clear()
             made = self.cache[text] = construct(Reason, {**self.base, "message": text})
+        if values is not None:
+            self.by_values[values] = made
         return made
 
 
@@ -213,22 +225,20 @@ class CompiledRuleSet:
         else:
             outcome = OUTCOME_PRECEDENCE[best]
             reasons = [v.reason(application) for rank, v in fired if rank == best]
-            others = [v.reason(application) for rank, v in fired if rank != best]
+            # the outranked reasons are formatted when someone reads them (review, plans, --format json)
+            others = LazyTrace(_outranked, fired, application) if len(fired) > len(reasons) else []
             if outcome is Outcome.QUALIFY and blocking:  # unknown never leads to qualify
                 outcome = Outcome.MANUAL
-                others = reasons + others
+                others = reasons + list(others)
                 reasons = [v.reason(application) for v in blocking]
-        slots = tuple(s)  # a tuple of plain values is not tracked by the gc
-        trace = LazyTrace(self._trace, plan, slots)
-        readings = LazyTrace(_readings, plan, slots)
-        return self._decision(application, outcome, reasons, others, trace, readings)
+        trace = LazyTrace(self._trace, plan, tuple(s))  # a tuple of plain values is not tracked by the gc
+        return self._decision(application, outcome, reasons, others, trace)
 
     def _decision(self, app: Application, outcome: Outcome, reasons: list[Reason], others: list[Reason],
-                  trace: list[RuleTrace], readings: list[InputReading] | None = None) -> Decision:
+                  trace: list[RuleTrace]) -> Decision:
         return construct(Decision, {
             "ticket_id": app.ticket_id, "program": app.program, "outcome": outcome, "reasons": reasons,
             "other_reasons": others, "ruleset_version": self.version, "trace": trace,
-            "readings": [] if readings is None else readings,
         })
 
     def _trace(self, plan: _Plan, s: Sequence[Any]) -> list[RuleTrace]:
@@ -262,21 +272,9 @@ class CompiledRuleSet:
         })
 
 
-def _readings(plan: _Plan, s: Sequence[Any]) -> list[InputReading]:
-    """What each input the program's rules read was read as (inputs read only inside a comparison of two
-    fields are not listed)."""
-    out = []
-    for k, (path, kind, reader) in enumerate(plan.inputs):
-        raw = s[plan.raw_base + k]
-        if reader is None or kind is None:
-            continue
-        reading = reader.read(raw)
-        value = reading.value if reading.status == "read" else None
-        out.append(construct(InputReading, {
-            "field": path, "kind": kind, "raw": raw, "status": reading.status, "value": value,
-            "reading": "not given" if raw is None else reading.describe(),
-        }))
-    return out
+def _outranked(fired: list[tuple[int, _Variant]], app: Application) -> list[Reason]:
+    best = min(rank for rank, _ in fired)
+    return [v.reason(app) for rank, v in fired if rank != best]
 
 
 def _no_rule() -> Reason:

@@ -308,13 +308,13 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
         except PydanticValidationError as exc:
             problems += _validation_problems(file.name, file.located, exc)
             continue
-        for path, kind in file.model.read.items():
-            line, col = locate(file.located.root, ["read", path], key=True)
-            if path in reads and reads[path] != kind:
-                message = f"{path} is already read as {reads[path]} in {read_at[path]}"
+        for input_path, kind in file.model.read.items():
+            line, col = locate(file.located.root, ["read", input_path], key=True)
+            if input_path in reads and reads[input_path] != kind:
+                message = f"{input_path} is already read as {reads[input_path]} in {read_at[input_path]}"
                 problems.append(Problem(file.name, line, col, message))
                 continue
-            reads[path], read_at[path] = kind, f"{file.name}:{line}"
+            reads[input_path], read_at[input_path] = kind, f"{file.name}:{line}"
         targets = tuple(file.model.targets(programs))
         for index, rule in enumerate(file.model.rules):
             line, _ = locate(file.located.root, ["rules", index])

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +43,11 @@ def host_of(value: Any) -> str | None:
     """The host of a URL (scheme optional), lower-cased, without ``www.``, port or trailing dot."""
     if not isinstance(value, str) or not value.strip():
         return None
+    return _host_of(value)
+
+
+@lru_cache(maxsize=20000)  # websites repeat all through a queue
+def _host_of(value: str) -> str | None:
     text = value.strip()
     if "://" not in text:
         text = "http://" + text
@@ -66,8 +72,11 @@ def email_or_domain(value: Any) -> str | None:
 
 
 def is_http_url(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
+    return isinstance(value, str) and _is_http_url(value)
+
+
+@lru_cache(maxsize=20000)
+def _is_http_url(value: str) -> bool:
     text = value.strip()
     if _SPACE.search(text):
         return False

@@ -236,7 +236,8 @@ class Rule(_Model):
     unknown_macro: str | int | None = Field(None, description="Macro for on_unknown: ask", validate_default=True)
     unknown_reason: str | None = None
     contradiction: bool = Field(
-        False, description="The rule finds a contradiction: when it fires, a person decides (manual) whatever else fired"
+        False, description="The rule finds a contradiction: when it fires, a person decides (manual) "
+                           "whatever else fired",
     )
 
     @model_validator(mode="after")

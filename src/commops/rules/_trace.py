@@ -79,6 +79,14 @@ class LazyTrace(list):  # type: ignore[type-arg]
             other._fill()
         return list.__eq__(self, other)
 
+    def __add__(self, other: Any) -> list[Any]:  # type: ignore[override]
+        self._fill()
+        return list(list.__iter__(self)) + list(other)
+
+    def __radd__(self, other: Any) -> list[Any]:
+        self._fill()
+        return list(other) + list(list.__iter__(self))
+
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:

@@ -77,7 +77,7 @@ def test_programs_md_examples_are_known_and_not_osi(licence: str) -> None:
         ("(mit OR 0BSD) AND (BSD-3-Clause OR sspl-1.0)", True, "(MIT OR 0BSD) AND (BSD-3-Clause OR SSPL-1.0)"),
         ("mit or (apache-2.0 and busl-1.1)", True, "MIT OR (Apache-2.0 AND BUSL-1.1)"),
         ("GPL-2.0-or-later", True, "GPL-2.0-or-later"),
-        ("gpl-2.0+", True, "GPL-2.0+"),
+        ("gpl-2.0+", True, "GPL-2.0-or-later"),  # a deprecated id is read as its current id
         ("mit+", True, "MIT+"),
     ],
 )
@@ -94,7 +94,7 @@ def test_expressions_evaluate_with_osi_flags(expression: str, approved: bool, no
         ("Foo-1.0", ("Foo-1.0",)),
         ("MIT OR Foo", ("Foo",)),
         ("NOASSERTION", ("NOASSERTION",)),
-        ("Apache 2.0", ("Apache 2.0",)),
+        ("GPLv3", ("GPLv3",)),
     ],
 )
 def test_unknown_ids_are_not_known(expression: str, unknown_ids: tuple[str, ...]) -> None:
@@ -149,3 +149,51 @@ def test_public_names_are_complete_and_sorted() -> None:
     for name in verify.__all__:
         assert getattr(verify, name) is not None
     assert set(verify.__all__) <= set(dir(verify))
+
+
+@pytest.mark.parametrize(
+    ("text", "normalized", "osi"),
+    [
+        ("Apache License 2.0", "Apache-2.0", True),
+        ("Apache License, Version 2.0", "Apache-2.0", True),
+        ("Apache 2.0", "Apache-2.0", True),
+        ("MIT License", "MIT", True),
+        ("The MIT License", "MIT", True),
+        ("GNU General Public License v3.0 or later", "GPL-3.0-or-later", True),
+        ("GPL-2.0+", "GPL-2.0-or-later", True),
+        ("GPL-3.0", "GPL-3.0-only", True),
+        ("LGPL-2.1+", "LGPL-2.1-or-later", True),
+        ("Mozilla Public License 2.0", "MPL-2.0", True),
+        ('BSD 3-Clause "New" or "Revised" License', "BSD-3-Clause", True),
+        ("Apache-2.0 OR MIT License", "Apache-2.0 OR MIT", True),
+        ("Server Side Public License, v 1", "SSPL-1.0", False),
+        ("my own licence", None, None),
+    ],
+)
+def test_full_names_and_deprecated_ids_are_read_as_current_ids(text: str, normalized: str | None,
+                                                                osi: bool | None) -> None:
+    verdict = DATA.spdx(text)
+    assert (verdict.normalized, verdict.osi_approved) == (normalized, osi)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("Belarus", "BY"), ("belarus", "BY"), ("BLR", "BY"), ("by", "BY"), ("Беларусь", "BY"), ("Weißrussland", "BY"),
+     ("Korea, Democratic People's Republic of", "KP"), ("North Korea", "KP"), ("Viet Nam", "VN"), ("Vietnam", "VN"),
+     ("Cuba", "CU"), ("Kuba", "CU"), ("Irán", "IR"), ("Iran, Islamic Republic of", "IR"), ("Russia", "RU"),
+     ("Россия", "RU"), ("Russian Federation", "RU"), ("Syrian Arab Republic", "SY"), ("Ukraine", "UA"),
+     ("Deutschland", "DE"), ("UK", "GB"), ("United States of America", "US"), ("USA", "US"), ("Türkiye", "TR"),
+     ("Turkey", "TR"), ("Côte d'Ivoire", "CI"), ("中国", "CN"), ("Atlantis", None), ("Minsk, Belarus", None),
+     ("", None)],
+)
+def test_countries_by_code_and_name_in_many_languages(text: str, code: str | None) -> None:
+    assert DATA.country(text) == code
+
+
+@pytest.mark.parametrize(
+    ("host", "domain"),
+    [("cs.ox.ac.uk", "ox.ac.uk"), ("www.example.org", "example.org"), ("foo.github.io", "foo.github.io"),
+     ("ox.ac.uk.evil.com", "evil.com"), ("a.b.gov.uk", "b.gov.uk"), ("localhost", None), ("10.0.0.1", None)],
+)
+def test_registrable_domains_from_the_bundled_suffix_list(host: str, domain: str | None) -> None:
+    assert DATA.registrable_domain(host) == domain
