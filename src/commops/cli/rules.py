@@ -85,7 +85,7 @@ def render_trace(decision: Decision) -> Tree:
     if changed:
         inputs = tree.add(Text("inputs as read", style="bold"))
         for reading in changed:
-            inputs.add(f"{reading.field} ({reading.kind}): {_short(reading.raw)} {reading.reading}")
+            inputs.add(f"{reading.field}: {_short(reading.raw)} {reading.reading}")
     return tree
 
 

@@ -137,7 +137,7 @@ class RuleCompiler:
             if f"{getter}(app)" not in code:
                 continue
             head, _, rest = path.partition(".")
-            if self.reader_for(path) is not None and (head in _ATTRIBUTES and not rest or head == "requester"):
+            if self.reader_for(path) is not None and ((head in _ATTRIBUTES and not rest) or head == "requester"):
                 # a plain attribute, read inline (the reader deals with blank values)
                 body += [f"    w = app.{path}"]
             else:

@@ -94,7 +94,8 @@ class _Variant:
         if self.fixed is not None:
             return self.fixed
         getters = self.getters
-        values = (getters[0](app),) if len(getters) == 1 else tuple([get(app) for get in getters])
+        values: tuple[Any, ...] | None = (
+            (getters[0](app),) if len(getters) == 1 else tuple([get(app) for get in getters]))
         try:
             made = self.by_values.get(values)  # the same values give the same reason: no formatting
         except TypeError:  # an unhashable value (a list): format it
