@@ -94,15 +94,14 @@ class _Variant:
         if self.fixed is not None:
             return self.fixed
         getters = self.getters
-        values: tuple[Any, ...] | None = (
-            (getters[0](app),) if len(getters) == 1 else tuple([get(app) for get in getters]))
+        shown = (getters[0](app),) if len(getters) == 1 else tuple([get(app) for get in getters])
+        values: tuple[Any, ...] | None = shown
         try:
-            made = self.by_values.get(values)  # the same values give the same reason: no formatting
+            made = self.by_values.get(shown)  # the same values give the same reason: no formatting
         except TypeError:  # an unhashable value (a list): format it
             made, values = None, None
         if made is not None:
             return made
-        shown = values if values is not None else tuple([get(app) for get in self.getters])
         text = self.fmt.format(*["(missing)" if v is None or v == "" else v for v in shown])
         made = self.cache.get(text)
         if made is None:
