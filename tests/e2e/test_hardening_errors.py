@@ -74,7 +74,7 @@ def test_plan_with_a_huge_ticket_id_is_a_sentence(commops_home: Path, tmp_path: 
     plan["proposals"] = [entry]
     path = tmp_path / "big.json"
     path.write_text(json.dumps(plan))
-    result = cli("apply", str(path), "--yes")
+    result = cli("apply", str(path), "--yes", "--sandbox")
     assert result.code == 2, result.err
     assert "not a Zendesk ticket id" in result.err
 
@@ -84,7 +84,7 @@ def test_a_duplicated_plan_entry_is_one_write(commops_home: Path, tmp_path: Path
     plan["proposals"] = [entry, entry]
     path = tmp_path / "dup.json"
     path.write_text(json.dumps(plan))
-    result = cli("apply", str(path), "--yes", "--format", "json")
+    result = cli("apply", str(path), "--yes", "--sandbox", "--format", "json")
     assert result.code == 0, result.err
     assert "applied 1" in result.err and "applied 2" not in result.err
     assert len(result.jsonl()) == 1
