@@ -43,6 +43,7 @@ __all__ = [
     "open_gateway",
     "open_journal",
     "open_runtime",
+    "open_shadow_log",
     "open_stats",
     "open_triage",
     "sandbox_settings",
@@ -294,6 +295,13 @@ def open_journal(settings: Settings) -> Iterator[SqliteJournal]:
     """The journal of ``settings.home`` alone: no gateway, no rules."""
     with open_runtime(settings, notice=lambda _m: None) as runtime:
         yield runtime.journal
+
+
+@contextmanager
+def open_shadow_log(settings: Settings) -> Iterator[SqliteShadowLog]:
+    """Shadow mode's record alone: no gateway, no rules."""
+    with open_runtime(settings, notice=lambda _m: None) as runtime:
+        yield runtime.shadow_log
 
 
 @contextmanager

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
 from commops.cli.console import SafeConsole
 from commops.cli.context import state
 from commops.errors import CommopsError, ConfigError
+
+if TYPE_CHECKING:
+    from commops.config import Settings
+    from commops.reports.model import AutomationPotential
 
 __all__ = ["register"]
 
@@ -74,6 +78,7 @@ def stats(
             app.info(f"{rows} tickets written" + (f" to {out}" if out else ""))
             return
         report = build_report(gateway, journal, settings, since=first, until=last, program=program, redact=redact)
+    report = report.model_copy(update={"automation_potential": _potential(settings, first, last)})
     audits = report.requests.get("audit_requests", 0)
     app.info(
         f"{report.overall.tickets} tickets, {report.requests.get('zendesk_requests', 0)} Zendesk requests "
@@ -90,6 +95,18 @@ def stats(
             stream.write(render_html(report))
     if out is not None:
         app.info(f"report written to {out}")
+
+
+def _potential(settings: Settings, first: date, last: date) -> AutomationPotential | None:
+    """What shadow mode says the ``auto`` rules could have decided in the period (None without shadow data)."""
+    from commops.bootstrap import load_rules, open_shadow_log
+    from commops.services.shadow import automation_potential
+
+    auto = {r.rule.id for r in load_rules(settings).rules if r.rule.auto}
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
+    with open_shadow_log(settings) as log:
+        return automation_potential(log, auto, since=start, until=end)
 
 
 class _output:

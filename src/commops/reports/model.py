@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "AutomationPotential",
     "DecisionStats",
     "GroupStats",
     "Measures",
@@ -101,6 +102,16 @@ class SlaInfo(BaseModel):
     extra_holidays: list[str] = Field(default_factory=list)
 
 
+class AutomationPotential(BaseModel):
+    """Of the applications shadow mode compared in the period, how many the rules promoted so far (``auto``)
+    would have decided unattended and right: the same reply the specialist sent."""
+
+    compared: int = 0
+    could: int = 0
+    share: float | None = None
+    promoted_rules: list[str] = Field(default_factory=list)
+
+
 class StatsReport(BaseModel):
     generated_at: datetime
     as_of: date
@@ -113,3 +124,4 @@ class StatsReport(BaseModel):
     programs: dict[str, GroupStats] = Field(default_factory=dict)
     breached_tickets: list[TicketLine] = Field(default_factory=list)
     requests: dict[str, int] = Field(default_factory=dict)  # Zendesk requests spent gathering the data
+    automation_potential: AutomationPotential | None = None  # from shadow mode, when it has compared any

@@ -167,6 +167,12 @@ def render_table(report: StatsReport, console: Console) -> None:
     if report.overall.queue.age_histogram:
         parts.append(_age_chart(report))
     parts.append(_decisions_table(report))
+    potential = report.automation_potential
+    if potential is not None:
+        parts.append(Text(
+            f"Decided unattended: {_pct(report.overall.decisions.automated_share)} of decisions. Could have been "
+            f"under the rules promoted so far: {_pct(potential.share)} ({potential.could} of {potential.compared} "
+            "applications compared in shadow mode got the reply those rules give)."))
     if report.overall.decisions.outcomes:
         parts.append(_outcome_chart(report.overall))
     if report.overall.decisions.reject_reasons or report.overall.decisions.ask_reasons:

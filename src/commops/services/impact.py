@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, Field
 
 from commops.domain import Application, Decision, Outcome
-from commops.domain.operating import ReplayedDecision, Seen, TicketChange, changes_between, transition_matrix
+from commops.domain.operating import ReplayedDecision, Seen, TicketChange, changes_between
 from commops.ports import Evaluator, HistoryGateway, NamespaceVerifier, RuleSetLike
 from commops.services.verification import verify_applications
 
-__all__ = ["ImpactInput", "ImpactPorts", "ImpactReport", "fired_rules", "replay", "rule_impact", "transition_fails"]
+__all__ = ["ImpactInput", "ImpactPorts", "ImpactReport", "Replay", "fired_rules", "replay", "rule_impact",
+           "transition_fails", "unchanged_programs"]
 
 
 @dataclass(frozen=True)
@@ -68,21 +69,76 @@ def fired_rules(decision: Decision) -> dict[str, str]:
     return {r.rule: r.outcome.value for r in (*decision.reasons, *decision.other_reasons)}
 
 
+class _Rules(Protocol):
+    rules: Sequence[Any]
+    lists: dict[str, list[Any]]
+
+
+def unchanged_programs(old: object, new: object) -> frozenset[str]:
+    """Programs whose rules are the same in both sets (same definitions, macros and lists, in the same
+    order; where they sit in the files aside): their applications get the same decision from both, so the
+    new set need not evaluate them again."""
+    if not (hasattr(old, "rules") and hasattr(new, "rules") and hasattr(old, "lists") and hasattr(new, "lists")):
+        return frozenset()
+    a, b = cast(_Rules, old), cast(_Rules, new)
+    if a.lists != b.lists:
+        return frozenset()
+
+    def by_program(ruleset: _Rules) -> dict[str, list[tuple[Any, ...]]]:
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for loaded in ruleset.rules:
+            key = (loaded.rule.model_dump_json(), loaded.macro, loaded.unknown_macro)
+            for program in loaded.programs:
+                out.setdefault(program, []).append(key)
+        return out
+
+    old_rules, new_rules = by_program(a), by_program(b)
+    return frozenset(p for p in old_rules.keys() & new_rules.keys() if old_rules[p] == new_rules[p])
+
+
+@dataclass
+class Replay:
+    """What replaying gave: the counts of every (program, old, new) and the decisions that differ."""
+
+    evaluated: int = 0
+    by_source: Counter[str] = field(default_factory=Counter)
+    transitions: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    differing: list[ReplayedDecision] = field(default_factory=list)
+
+    @property
+    def matrix(self) -> dict[str, dict[str, dict[str, int]]]:
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for (program, old, new), count in sorted(self.transitions.items()):
+            out.setdefault(program, {}).setdefault(old, {})[new] = count
+        return out
+
+
+def _reply(decision: Decision) -> tuple[Outcome, frozenset[str]]:
+    return decision.outcome, frozenset(r.macro.title for r in decision.reasons if r.macro is not None)
+
+
 def replay(inputs: Iterable[ImpactInput], old: Evaluator, new: Evaluator,
-           on_change: Callable[[ImpactInput, Decision], None] | None = None) -> list[ReplayedDecision]:
-    """Each input through both rule sets. ``on_change`` sees the new decision of each ticket whose reply
-    changes (to keep its trace)."""
-    out: list[ReplayedDecision] = []
+           on_change: Callable[[ImpactInput, Decision], None] | None = None,
+           shared: frozenset[str] = frozenset()) -> Replay:
+    """Each input through both rule sets (programs in ``shared`` once: their rules are the same).
+    ``on_change`` sees the new decision of each ticket whose reply changes (to keep its trace)."""
+    result = Replay()
+    evaluate_old, evaluate_new = old.evaluate, new.evaluate
     for item in inputs:
-        a, b = old.evaluate(item.application), new.evaluate(item.application)
-        replayed = ReplayedDecision(
-            ticket_id=item.application.ticket_id, program=item.application.program, source=item.source,
-            decided_at=item.decided_at, old=Seen.of(a), new=Seen.of(b), old_trace=fired_rules(a),
-            new_trace=fired_rules(b))
-        if on_change is not None and not replayed.old.same_reply(replayed.new):
+        app = item.application
+        a = evaluate_old(app)
+        b = a if app.program in shared else evaluate_new(app)
+        result.evaluated += 1
+        result.by_source[item.source] += 1
+        result.transitions[(app.program or "(none)", a.outcome.value, b.outcome.value)] += 1
+        if b is a or _reply(a) == _reply(b):
+            continue
+        result.differing.append(ReplayedDecision(
+            ticket_id=app.ticket_id, program=app.program, source=item.source, decided_at=item.decided_at,
+            old=Seen.of(a), new=Seen.of(b), old_trace=fired_rules(a), new_trace=fired_rules(b)))
+        if on_change is not None:
             on_change(item, b)
-        out.append(replayed)
-    return out
+    return result
 
 
 def _inputs(ports: ImpactPorts, since: datetime, queue: bool, history: bool, program: str | None
@@ -107,8 +163,9 @@ def _inputs(ports: ImpactPorts, since: datetime, queue: bool, history: bool, pro
 
 
 def rule_impact(ports: ImpactPorts, *, since: datetime, queue: bool = True, history: bool = True,
-                program: str | None = None) -> ImpactReport:
-    """Replay the window and the queue through both rule sets; report what changes."""
+                program: str | None = None, share: bool = True) -> ImpactReport:
+    """Replay the window and the queue through both rule sets; report what changes. ``share=False``
+    evaluates every application with both sets, even where a program's rules did not change."""
     before = sum(ports.gateway.request_counts().values())
     items = _inputs(ports, since, queue, history, program)
     traces: dict[int, list[dict[str, Any]]] = {}
@@ -118,8 +175,9 @@ def rule_impact(ports: ImpactPorts, *, since: datetime, queue: bool = True, hist
         traces[item.application.ticket_id] = [t.model_dump(mode="json") for t in decision.trace]
         people[item.application.ticket_id] = item.application
 
-    replayed = replay(items, ports.old, ports.new, keep)
-    changes = changes_between(replayed)
+    shared = unchanged_programs(ports.old_rules, ports.new_rules) if share else frozenset()
+    replayed = replay(items, ports.old, ports.new, keep, shared)
+    changes = changes_between(replayed.differing)
     applicants = [
         {"ticket_id": c.ticket_id, "program": c.program, "name": people[c.ticket_id].requester.name,
          "email": people[c.ticket_id].requester.email, "old": c.old.outcome.value, "new": c.new.outcome.value,
@@ -127,9 +185,9 @@ def rule_impact(ports: ImpactPorts, *, since: datetime, queue: bool = True, hist
         for c in changes if c.applicant_sees_change and c.new.outcome is not Outcome.MANUAL
     ]
     return ImpactReport(
-        old_version=ports.old.version, new_version=ports.new.version, since=since, evaluated=len(replayed),
-        by_source=dict(Counter(r.source for r in replayed)), changes=changes,
-        matrix=transition_matrix(replayed), applicants=applicants, traces=traces,
+        old_version=ports.old.version, new_version=ports.new.version, since=since, evaluated=replayed.evaluated,
+        by_source=dict(replayed.by_source), changes=changes,
+        matrix=replayed.matrix, applicants=applicants, traces=traces,
         zendesk_requests=sum(ports.gateway.request_counts().values()) - before,
     )
 

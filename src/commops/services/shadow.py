@@ -28,9 +28,11 @@ from commops.domain.operating import (
     worst_first,
 )
 from commops.ports import Evaluator, HistoryGateway, NamespaceVerifier, RuleSetLike, ShadowLog
+from commops.reports.model import AutomationPotential
 from commops.services.verification import verify_applications
 
-__all__ = ["OutcomeAgreement", "ShadowPorts", "ShadowReport", "ShadowRun", "shadow_report", "shadow_run"]
+__all__ = ["OutcomeAgreement", "ShadowPorts", "ShadowReport", "ShadowRun", "automation_potential", "shadow_report",
+           "shadow_run"]
 
 
 @dataclass
@@ -130,3 +132,17 @@ def shadow_report(log: ShadowLog, *, since: datetime | None = None, program: str
         rules=list(agreement_by_rule(comparisons).values()), outcomes=outcomes,
         confusion=confusion_by_program(comparisons), disagreements=worst_first(comparisons),
     )
+
+
+def automation_potential(log: ShadowLog, auto_rules: set[str], *, since: datetime, until: datetime
+                         ) -> AutomationPotential | None:
+    """Of the applications compared in shadow mode from ``since`` to ``until``, those the ``auto`` rules
+    alone would have decided with the reply the specialist sent. None when nothing was compared."""
+    compared = [c for c in log.comparisons(since=since) if c.decided_at is None or c.decided_at < until]
+    if not compared:
+        return None
+    could = sum(1 for c in compared
+                if c.agrees and c.proposed.outcome.writes and c.proposed.rules
+                and set(c.proposed.rules) <= auto_rules)
+    return AutomationPotential(compared=len(compared), could=could, share=could / len(compared),
+                               promoted_rules=sorted(auto_rules))

@@ -173,6 +173,13 @@ def test_shadow_agreement_confusion_matrix_and_worst_first(history: Path) -> Non
     table = _cli("shadow", "report", "--since", "5")
     assert "agreement per rule" in table and "708" in table
 
+    # stats: next to the share decided unattended (none here), the share the auto rules could have decided
+    stats = json.loads(_cli("stats", "--format", "json"))
+    assert stats["automation_potential"]["compared"] == 8 and stats["automation_potential"]["could"] == 7
+    assert stats["overall"]["decisions"]["automated_share"] == 0
+    text = " ".join(_cli("stats").split())
+    assert "Could have been under the rules promoted so far: 88% (7 of 8" in text
+
     # the open ticket got a shadow proposal; a specialist now decides it: the next run compares
     store = SandboxStore(history / "sandbox.sqlite3")
     agent = store.agent_ids()[0]
