@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from commops.config import Settings
 from commops.domain.calendar import BusinessCalendar
 from commops.errors import ConfigError
+from commops.paths import StateDir
 from commops.ports import MacroInfo
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from commops.zendesk import ZendeskGateway
 
 __all__ = [
+    "EMBEDDED_ACCOUNT",
     "SANDBOX_AGENT_EMAIL",
     "AccountUse",
     "Runtime",
@@ -50,6 +52,7 @@ __all__ = [
 ]
 
 SANDBOX_AGENT_EMAIL = "commops-bot@sandbox.invalid"
+EMBEDDED_ACCOUNT = "embedded-sandbox"
 
 
 def _utcnow() -> datetime:
@@ -164,6 +167,21 @@ class Runtime:
         self._account = account or AccountUse()
         self.embedded_url: str | None = None
 
+    @cached_property
+    def account_key(self) -> str:
+        """What this runtime's state is tied to: the account's URL, or ``embedded-sandbox``."""
+        if self._account.embedded(self.settings):
+            return EMBEDDED_ACCOUNT
+        return self.settings.zendesk.base_url.lower()
+
+    @cached_property
+    def state(self) -> StateDir:
+        """The embedded sandbox's state is the files at COMMOPS_HOME's root; each real account has its own
+        directory under ``accounts/``."""
+        if self.account_key == EMBEDDED_ACCOUNT:
+            return self.settings.state
+        return self.settings.state.for_account(self.account_key)
+
     @property
     def account_label(self) -> str:
         """The account this runtime talks to, for run summaries and footers."""
@@ -192,7 +210,9 @@ class Runtime:
     def journal(self) -> SqliteJournal:
         from commops.journal import SqliteJournal
 
-        return self._stack.enter_context(SqliteJournal.open(self.settings.state.journal))
+        journal = self._stack.enter_context(SqliteJournal.open(self.state.journal))
+        journal.bind_account(self.account_key)
+        return journal
 
     @cached_property
     def calendar(self) -> BusinessCalendar:
@@ -219,7 +239,7 @@ class Runtime:
             verify = verify.model_copy(update={"forge_url": self.embedded_url})
         # Against a sandbox's forges nothing is cached: its namespaces change with every reseed, and a
         # verdict about a made-up namespace must never answer for a real forge's.
-        cache = None if verify.forge_url else open_cache(self.settings.state.verify_cache)
+        cache = None if verify.forge_url else open_cache(self.state.verify_cache)
         return NamespaceVerifier(verify, cache=cache, offline=self._offline, refresh=self._refresh)
 
     @cached_property
@@ -261,9 +281,10 @@ class Runtime:
             journal=self.journal,
             calendar=self.calendar,
             clock=self.clock,
-            lock=FileRunLock(self.settings.state.run_lock),
+            lock=FileRunLock(self.state.run_lock),
             verifier=self.verifier,
             account=self.account_label,
+            account_key=self.account_key,
         )
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,13 @@ class StateDir:
     def run_lock(self) -> Path:
         """Held by every writing run, so two runs never write the same decisions at once."""
         return self.root / "unattended.lock"
+
+    def for_account(self, account: str) -> StateDir:
+        """The state of one real account (journal, lock, cache) under ``accounts/<host>``: a ticket id
+        is unique only within one account, so two accounts never share a journal. The files at the
+        root are the embedded sandbox's."""
+        slug = re.sub(r"[^A-Za-z0-9.-]+", "_", account.split("://", 1)[-1]).strip("_.") or "account"
+        return StateDir(self.root / "accounts" / slug)
 
 
 def commops_home() -> Path:

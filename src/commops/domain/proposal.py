@@ -37,6 +37,7 @@ class Plan(BaseModel):
     format: int = 1
     created_at: datetime
     ruleset_version: str
+    account: str = ""  # the account the proposals were made on (its URL, or "embedded-sandbox")
     proposals: list[Proposal] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -13,7 +13,7 @@ from typing import Any
 
 from commops.domain import Proposal
 from commops.domain.records import JournalEntry, ProposalRecord, RunRecord
-from commops.errors import JournalError
+from commops.errors import ConfigError, JournalError
 from commops.paths import journal_path
 from commops.redact import redact
 
@@ -165,6 +165,26 @@ class SqliteJournal:
 
     def close(self) -> None:
         self._db.close()
+
+    def bind_account(self, account: str) -> None:
+        """Tie the journal to ``account`` on first use; a journal of another account is refused, so a
+        decision made on one account is never taken for another's (ticket ids repeat across accounts)."""
+        self._exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = self._exec("SELECT value FROM meta WHERE key = 'account'").fetchone()
+        if row is None:
+            self._exec("INSERT INTO meta VALUES ('account', ?)", (account,))
+        elif row[0] != account:
+            raise ConfigError(
+                f"the journal {self.path} belongs to the account {row[0]}, not to {account}; "
+                "commops refuses to mix the decisions of two accounts",
+                hint="point COMMOPS_HOME elsewhere for this account, or configure the account the journal is for",
+            )
+
+    def account(self) -> str | None:
+        """The account the journal belongs to (None before its first use)."""
+        self._exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = self._exec("SELECT value FROM meta WHERE key = 'account'").fetchone()
+        return str(row[0]) if row else None
 
     def __enter__(self) -> SqliteJournal:
         return self

@@ -197,8 +197,8 @@ def run_unattended(
         return summary
 
 
-def write_plan(batch: TriageBatch, version: str, path: Path) -> Plan:
-    plan = Plan(created_at=datetime.now(UTC), ruleset_version=version, proposals=batch.proposals)
+def write_plan(batch: TriageBatch, version: str, path: Path, *, account: str = "") -> Plan:
+    plan = Plan(created_at=datetime.now(UTC), ruleset_version=version, proposals=batch.proposals, account=account)
     path.write_text(plan.model_dump_json(indent=2), encoding="utf-8")
     return plan
 
@@ -228,6 +228,13 @@ def load_plan(path: Path) -> Plan:
 def apply_plan(
     ports: TriagePorts, plan: Plan, *, progress: Callable[[int], None] | None = None
 ) -> RunSummary:
-    """Apply a reviewed plan as written. The gateway refuses tickets changed since the plan was made."""
+    """Apply a reviewed plan as written. The gateway refuses tickets changed since the plan was made; a
+    plan made on another account is refused whole (ticket ids repeat across accounts)."""
+    if plan.account and ports.account_key and plan.account != ports.account_key:
+        raise ConfigError(
+            f"the plan was made on the account {plan.account}; this command talks to {ports.account_key}. "
+            "Nothing was written",
+            hint="apply it with the account it was made on, or make a new plan on this one",
+        )
     batch = TriageBatch(proposals=list(plan.proposals))
     return run_apply(ports, batch, plan.proposals, mode=RunMode.PLAN, progress=progress)

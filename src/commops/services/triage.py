@@ -67,6 +67,7 @@ class TriagePorts:
     lock: RunLock
     verifier: NamespaceVerifier | None = None  # None: offline, verification outcomes are "unknown"
     account: str = ""  # the account's name for summaries: its URL, or "the embedded sandbox (URL)"
+    account_key: str = ""  # what state is tied to: the account's URL, or "embedded-sandbox"
 
 
 @dataclass
