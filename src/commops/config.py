@@ -135,6 +135,7 @@ class Settings(BaseSettings):
     fields: dict[str, int] = Field(default_factory=dict)
     application_types: dict[str, str] = Field(default_factory=dict)
     programs: dict[str, ProgramSettings] = Field(default_factory=dict)
+    statuses: dict[str, str | int] = Field(default_factory=dict)  # outcome → custom status (label or id)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     unattended: UnattendedSettings = Field(default_factory=UnattendedSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
@@ -152,6 +153,14 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment beats the file (which arrives as init kwargs).
         return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _check_statuses(self) -> Settings:
+        wrong = sorted(set(self.statuses) - {"qualify", "reject", "ask", "escalate"})
+        if wrong:
+            raise ValueError(f"[statuses] maps {', '.join(map(repr, wrong))}; the outcomes that write are "
+                             "qualify, reject, ask, escalate")
+        return self
 
     @model_validator(mode="after")
     def _check_markers(self) -> Settings:
@@ -222,7 +231,7 @@ def load_settings(path: Path | None = None) -> Settings:
         data = _deep_merge(data, user)
         # A mapping section in the user file replaces the default one wholesale: another account's
         # programs and fields are not a superset of the reference account's.
-        for section in ("fields", "programs", "application_types"):
+        for section in ("fields", "programs", "application_types", "statuses"):
             if section in user:
                 data[section] = user[section]
     try:

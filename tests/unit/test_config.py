@@ -40,3 +40,12 @@ def test_starter_config_is_valid_toml_and_loads(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text(default_config_text())
     assert load_settings(cfg).fields["program"] > 0
+
+
+def test_statuses_map_only_writing_outcomes(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[statuses]\nask = "Awaiting applicant"\nqualify = 1004\n', encoding="utf-8")
+    assert load_settings(path).statuses == {"ask": "Awaiting applicant", "qualify": 1004}
+    path.write_text('[statuses]\nmanual = "Open"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="'manual'"):
+        load_settings(path)

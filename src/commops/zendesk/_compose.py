@@ -111,6 +111,7 @@ def compose_update(
     macros: Mapping[str, dict[str, Any]],
     settings: Settings,
     apply_fallback: ApplyFallback,
+    status_ids: Mapping[str, int] | None = None,
 ) -> ComposedUpdate:
     """One ticket update for ``decision``; comments rendered locally where commops renders exactly
     (``context``), else through ``apply_fallback`` (Zendesk's macro apply endpoint)."""
@@ -182,6 +183,9 @@ def compose_update(
                 hint="fix the macro's Liquid in Zendesk (`commops doctor` lists the macros it cannot render)",
             )
         comments.append((rendered, public, is_html, str(macro.get("title"))))
+    mapped = (status_ids or {}).get(decision.outcome.value)
+    if mapped is not None:  # [statuses] in the config: the outcome's custom status wins over the macro's
+        body["custom_status_id"] = mapped
     if "custom_status_id" in body and "status" in body:
         body.pop("status")  # the custom status carries its category; both could only disagree
 

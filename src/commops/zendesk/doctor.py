@@ -11,7 +11,7 @@ from liquid import Environment
 from liquid.exceptions import LiquidError
 
 from commops.config import Settings
-from commops.errors import AuthError, ZendeskError
+from commops.errors import AuthError, ConfigError, ZendeskError
 from commops.zendesk._compose import SUPPORTED_ACTIONS
 from commops.zendesk._render import RenderContext, dynamic_content_names, render
 
@@ -62,7 +62,8 @@ def check_account(
     if me.get("role") not in ("agent", "admin"):
         checks.append(Check("role", False, f"{me.get('email')} is a {me.get('role')}", "use an agent or admin"))
     try:
-        checks += _forms(gateway, settings) + _fields(gateway, settings) + _macros(gateway, macro_titles)
+        checks += _forms(gateway, settings) + _fields(gateway, settings) + _statuses(gateway, settings)
+        checks += _macros(gateway, macro_titles)
         for check in extra:
             checks += check(gateway, settings)
     except ZendeskError as exc:
@@ -87,6 +88,18 @@ def _forms(gateway: ZendeskGateway, settings: Settings) -> list[Check]:
         else:
             checks.append(Check(label, True, f"{form.get('name')!r} ({program.form_id})"))
     return checks
+
+
+def _statuses(gateway: ZendeskGateway, settings: Settings) -> list[Check]:
+    """``[statuses]``: every outcome's custom status exists and is active."""
+    if not settings.statuses:
+        return []
+    try:
+        resolved = gateway.status_ids()
+    except ConfigError as exc:
+        return [Check("statuses", False, exc.message, exc.hint)]
+    labels = {s.get("id"): s.get("agent_label") for s in gateway.custom_statuses()}
+    return [Check(f"status for {outcome}", True, f"{labels.get(sid)!r} ({sid})") for outcome, sid in resolved.items()]
 
 
 def _fields(gateway: ZendeskGateway, settings: Settings) -> list[Check]:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from commops.config import Settings
 from commops.domain import Application, Proposal
 from commops.domain.operating import PastDecision
-from commops.errors import AuthError, RateBudgetError, UnreachableError, ZendeskError
+from commops.errors import AuthError, ConfigError, RateBudgetError, UnreachableError, ZendeskError
 from commops.ports import MacroInfo, QueuePage, Unmapped, WriteResult
 from commops.zendesk._client import ZendeskHttp, build_zenpy
 from commops.zendesk._compose import ComposedUpdate, compose_update
@@ -141,6 +141,26 @@ class ZendeskGateway:
     def custom_statuses(self) -> list[dict[str, Any]]:
         """The account's ticket statuses (``GET /custom_statuses``, not paginated)."""
         return self._records("custom_statuses.json", "custom_statuses", "reading ticket statuses", paged=False)
+
+    def status_ids(self) -> dict[str, int]:
+        """``[statuses]`` resolved against the account: outcome → custom status id (ConfigError naming the
+        entry when a label or id is no active status of the account, or a label is ambiguous)."""
+        if not self.settings.statuses:
+            return {}
+        statuses = [s for s in self.custom_statuses() if s.get("active", True)]
+        resolved: dict[str, int] = {}
+        for outcome, wanted in self.settings.statuses.items():
+            if isinstance(wanted, int) or str(wanted).isdigit():
+                found = [s for s in statuses if s.get("id") == int(wanted)]
+            else:
+                found = [s for s in statuses if str(s.get("agent_label", "")).casefold() == str(wanted).casefold()]
+            if len(found) != 1:
+                known = ", ".join(f"{s.get('agent_label')!r} ({s.get('id')})" for s in statuses)
+                problem = "matches several statuses" if found else "is no active custom status of the account"
+                raise ConfigError(f"statuses.{outcome} = {wanted!r} {problem}; the account has: {known}",
+                                  hint="name a status by its agent label or id (`commops doctor` checks them)")
+            resolved[outcome] = int(found[0]["id"])
+        return resolved
 
     def macros(self) -> list[MacroInfo]:
         return [
@@ -350,6 +370,7 @@ class ZendeskGateway:
         tickets, users = self._fetch([p.ticket_id for p in proposals])
         macros = {m["title"]: m for m in self.macro_records()}
         reference = self._render_reference(list(macros.values()))
+        status_ids = self.status_ids()  # a wrong [statuses] entry stops the run before any write
         done: dict[int, WriteResult] = {}
         ready: list[tuple[Proposal, ComposedUpdate]] = []
         for proposal in proposals:
@@ -368,6 +389,7 @@ class ZendeskGateway:
                     macros=macros,
                     settings=self.settings,
                     apply_fallback=self._apply_comment,
+                    status_ids=status_ids,
                 )
             except (RateBudgetError, UnreachableError, AuthError):
                 raise
