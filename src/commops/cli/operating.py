@@ -41,6 +41,14 @@ def _since(weeks: int, now: datetime | None = None) -> datetime:
     return (now or datetime.now(UTC)) - timedelta(weeks=weeks)
 
 
+def _cell(text: object) -> str:
+    """Account data in a Markdown table cell: one line, no cell breaks, no HTML, no links that ping."""
+    value = " ".join(str(text).split())
+    for char, escaped in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"), ("@", "&#64;")):
+        value = value.replace(char, escaped)
+    return value
+
+
 def impact_markdown(report: ImpactReport, failing: int | None = None) -> str:
     """The summary a merge request shows: counts, the transition matrix, the changed tickets (no names)."""
     lines = [f"### commops rules impact: `{report.old_version}` → `{report.new_version}`", ""]
@@ -55,14 +63,15 @@ def impact_markdown(report: ImpactReport, failing: int | None = None) -> str:
              for n, c in cols.items() if o != n}
     if moved:
         lines += ["", "| program | from | to | tickets |", "|---|---|---|---:|"]
-        lines += [f"| {p} | {o} | {n} | {c} |" for (p, o, n), c in sorted(moved.items())]
+        lines += [f"| {_cell(p)} | {o} | {n} | {c} |" for (p, o, n), c in sorted(moved.items())]
     if report.changes:
         lines += ["", "<details><summary>Tickets</summary>", "", "| ticket | program | source | old → new | "
                   "rules |", "|---:|---|---|---|---|"]
         for c in report.changes[:200]:
             old = c.old.outcome.value + (f" ({', '.join(c.old.macros)})" if c.old.macros else "")
             new = c.new.outcome.value + (f" ({', '.join(c.new.macros)})" if c.new.macros else "")
-            lines.append(f"| #{c.ticket_id} | {c.program} | {c.source} | {old} → {new} | {', '.join(c.rules)} |")
+            lines.append(f"| #{c.ticket_id} | {_cell(c.program)} | {c.source} | {_cell(old)} → {_cell(new)} | "
+                         f"{_cell(', '.join(c.rules))} |")
         if len(report.changes) > 200:
             lines.append(f"| … | {len(report.changes) - 200} more | | | |")
         lines += ["", "</details>"]

@@ -46,11 +46,30 @@ def parse_events(raw: Iterable[dict[str, Any]]) -> Iterator[TicketEvent]:
             continue
         for child in row.get("child_events") or row.get("events") or []:
             kind = child.get("event_type") or child.get("type")
-            if kind in ("Change", "Create") and child.get("field_name") is not None:
-                event.changes.append(child)
+            if kind in ("Change", "Create"):
+                event.changes += _changes(child)
             elif kind == "AgentMacroReference" and child.get("macro_title"):
                 event.macros.append(str(child["macro_title"]))
         yield event
+
+
+_KEYED = ("status", "priority", "type", "group_id", "assignee_id", "subject", "tags")
+
+
+def _changes(child: dict[str, Any]) -> list[dict[str, Any]]:
+    """A change as audits write it (``field_name``/``value``/``previous_value``), or keyed by what changed
+    (``{"status": "solved", "previous_value": "open"}``, ``{"custom_ticket_fields": {"<id>": value}}``),
+    as event exports may: both are read (the previous value only where the event names one field)."""
+    if child.get("field_name") is not None:
+        return [child]
+    kind = child.get("event_type") or child.get("type")
+    found = [(key, child[key]) for key in _KEYED if key in child]
+    custom = child.get("custom_ticket_fields")
+    if isinstance(custom, dict):
+        found += [(str(fid), value) for fid, value in custom.items()]
+    single = len(found) == 1
+    return [{"event_type": kind, "field_name": name, "value": value,
+             "previous_value": child.get("previous_value") if single else None} for name, value in found]
 
 
 def _outcome(value: object) -> Outcome | None:

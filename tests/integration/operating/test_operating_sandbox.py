@@ -204,3 +204,21 @@ def test_promote_proposes_demotion_for_a_severe_disagreement_and_writes_keeping_
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
     assert changed == [("    auto: true", "    auto: false")]
     assert "# a positive amount" in after  # comments kept
+
+
+def test_bad_input_is_a_sentence_and_exit_2(history: Path, tmp_path: Path) -> None:
+    missing = cli("rules", "impact", "--against", "no-such-ref-anywhere")
+    assert missing.code == 2 and "Traceback" not in missing.err and "no-such-ref-anywhere" in missing.err
+    unknown = cli("shadow", "report", "--program", "edu")
+    assert unknown.code == 2 and "unknown program 'edu'" in unknown.err
+    broken = tmp_path / "broken"
+    shutil.copytree(RULES, broken)
+    (broken / "startups.yaml").write_text("program: startups\nrules:\n  - id: x\n    when: {op: ltt}\n")
+    bad_rules = cli("rules", "impact", "--against", str(broken))
+    assert bad_rules.code == 3 and "startups.yaml" in bad_rules.err
+
+
+def test_markdown_cells_cannot_break_the_table() -> None:
+    from commops.cli.operating import _cell
+
+    assert _cell("EDU::Reject | <b>x</b>\nnext @team") == "EDU::Reject \\| &lt;b&gt;x&lt;/b&gt; next &#64;team"
