@@ -39,6 +39,8 @@ class Case(BaseModel):
 
     name: str
     program: str | None = None
+    form_program: str | None = None  # the program of the ticket's form, when it differs from `program`'s source
+    field_program: str | None = None  # the program the `program` field names
     application_type: str | None = None
     requester: dict[str, Any] = Field(default_factory=dict)
     fields: dict[str, Any] = Field(default_factory=dict)
@@ -50,7 +52,9 @@ class Case(BaseModel):
     def application(self, ticket_id: int) -> Application:
         return Application(
             ticket_id=ticket_id,
-            program=self.program,
+            program=self.program or self.form_program or self.field_program,
+            form_program=self.form_program,
+            field_program=self.field_program,
             application_type=self.application_type,
             requester=Requester(**self.requester),
             fields={k: v for k, v in self.fields.items() if v is not None},

@@ -133,8 +133,9 @@ def _compiled(loaded: LoadedRule, root: int) -> _Compiled:
     unknown = None if rule.on_unknown == "ignore" else Outcome(rule.on_unknown)
     unknown_macro = loaded.unknown_macro or (loaded.macro if unknown is outcome else None)
     text = _unknown_text(rule)
+    rank = CONTRADICTION if rule.contradiction else _RANK[outcome]  # a contradiction outranks everything
     return _Compiled(
-        loaded, root, outcome, _RANK[outcome], unknown, _RANK[unknown] if unknown else _NEVER,
+        loaded, root, outcome, rank, unknown, _RANK[unknown] if unknown else _NEVER,
         _Variant(loaded, outcome, loaded.macro, rule.reason),
         _Variant(loaded, unknown or Outcome.MANUAL, unknown_macro, text),
         _Variant(loaded, Outcome.MANUAL, None, text),
