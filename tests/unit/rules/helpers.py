@@ -71,5 +71,6 @@ def app(program: str | None = "alpha", *, email: str | None = "ann@uni.edu", app
 def write_rules(directory: Path, files: dict[str, str]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
     return directory

@@ -200,3 +200,30 @@ def test_public_surface_is_sorted_and_importable() -> None:
 
     assert commops.rules.__all__ == sorted(commops.rules.__all__)
     assert all(hasattr(commops.rules, name) for name in commops.rules.__all__)
+
+
+def test_read_and_word_list_problems_name_file_line_col(tmp_path: Path) -> None:
+    rules = write_rules(tmp_path / "rules", {
+        "a.yaml": "program: alpha\nread:\n  fields.country: colour\nrules: []\n",
+        "d.yaml": "program: alpha\nread:\n  fields.nope: text\nrules: []\n",
+        "b.yaml": "program: beta\nread:\n  fields.seats: count\nrules: []\n",
+        "c.yaml": "program: beta\nread:\n  fields.seats: amount\nrules: []\n",
+        "words/de.yaml": "language: de\nlists:\n  words: [Kirche]\n  spelling: oops\n",
+    })
+    problems = [str(p) for p in lint([rules], field_keys=FIELD_KEYS, programs=PROGRAMS)]
+    text = "\n".join(problems)
+    assert "a.yaml:3:" in text and "colour" in text
+    assert "d.yaml:" in text and "no field 'nope'" in text
+    assert "c.yaml:3:3: fields.seats is already read as count" in text
+    assert "words/de.yaml:4:" in text
+
+
+def test_word_lists_add_to_a_rule_files_list(tmp_path: Path) -> None:
+    rules = write_rules(tmp_path / "rules", {
+        "a.yaml": "program: alpha\nlists:\n  kinds: [church]\nrules: []\n",
+        "words/de.yaml": "language: de\nlists:\n  kinds: [Kirche]\n",
+        "words/fr.yaml": "language: fr\nlists:\n  kinds: [église, Kirche]\n",
+    })
+    ruleset = load_ruleset([rules], field_keys=FIELD_KEYS, programs=PROGRAMS)
+    assert sorted(ruleset.lists["kinds"]) == sorted(["Kirche", "église", "church"])
+    assert ruleset.languages["kinds"] == ["de", "fr"]

@@ -22,11 +22,12 @@ RULES = Path(__file__).resolve().parents[3] / "rules"
 def _compiled() -> Any:
     config = load_settings()
     ruleset = load_ruleset([RULES], field_keys=set(config.fields), programs=set(config.programs))
+    contradictions = {loaded.rule.id for loaded in ruleset.rules if loaded.rule.contradiction}
     return ruleset.compile(datasets=FakeDatasets(), calendar=BusinessCalendar(""),
-                           now=lambda: datetime(2026, 1, 6, tzinfo=UTC)), sorted(config.fields)
+                           now=lambda: datetime(2026, 1, 6, tzinfo=UTC)), sorted(config.fields), contradictions
 
 
-COMPILED, KEYS = _compiled()
+COMPILED, KEYS, CONTRADICTIONS = _compiled()
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-10**9, 10**12), st.floats(allow_nan=True, allow_infinity=True),
@@ -68,6 +69,11 @@ def test_evaluation_never_raises_and_precedence_holds(application: Application) 
         return
     assert decision.reasons, "every decision says why"
     assert all(r.outcome is decision.outcome for r in decision.reasons)
+    if any(t.rule in CONTRADICTIONS and t.result is Truth.TRUE for t in trace):
+        # a contradiction goes to a person whatever else fired
+        assert decision.outcome is Outcome.MANUAL
+        assert {r.rule for r in decision.reasons} <= CONTRADICTIONS
+        return
     rank = OUTCOME_PRECEDENCE.index(decision.outcome)
     # Nothing that fired outranks the outcome (a qualify demoted to manual keeps the qualify below it).
     assert all(OUTCOME_PRECEDENCE.index(r.outcome) > rank for r in decision.other_reasons)
