@@ -25,9 +25,12 @@ from commops.paths import StateDir
 from commops.ports import MacroInfo
 
 if TYPE_CHECKING:
+    from commops.benefits import SqliteBenefits
     from commops.journal import SqliteJournal, SqliteShadowLog
+    from commops.ports import ProvisioningService
     from commops.rules import CompiledRuleSet, RuleSet
     from commops.sandbox.history import Policy
+    from commops.services.benefits import BenefitPorts
     from commops.services.impact import ImpactPorts
     from commops.services.shadow import ShadowPorts
     from commops.services.triage import TriagePorts
@@ -42,6 +45,7 @@ __all__ = [
     "compile_rules",
     "history_policy",
     "load_rules",
+    "open_benefits",
     "open_gateway",
     "open_journal",
     "open_runtime",
@@ -215,6 +219,37 @@ class Runtime:
         return journal
 
     @cached_property
+    def benefit_store(self) -> SqliteBenefits:
+        from commops.benefits import SqliteBenefits
+
+        return self._stack.enter_context(SqliteBenefits.open(self.settings.state.benefits))
+
+    def _webhook(self, program: str) -> ProvisioningService:
+        import os
+
+        from commops.benefits.webhook import WebhookProvisioner
+        from commops.errors import ConfigError
+
+        benefit = self.settings.programs[program].benefit
+        url = benefit.url
+        if url.startswith("sandbox:"):  # the embedded sandbox's loopback receiver, e.g. "sandbox:/_provision"
+            self.gateway  # noqa: B018 - starts the embedded sandbox
+            url = f"{self.embedded_url or self.settings.zendesk.base_url}{url.removeprefix('sandbox:')}"
+        secret = os.environ.get(benefit.secret_env)
+        if not secret:
+            raise ConfigError(f"programs.{program}.benefit: the webhook secret is not set",
+                              hint=f"export {benefit.secret_env}=<the secret your provisioning service shares>")
+        return WebhookProvisioner(url=url, secret=secret, timeout_s=benefit.timeout_s, retries=benefit.retries)
+
+    @cached_property
+    def benefits(self) -> BenefitPorts:
+        """Code pools, the ledger and the provisioners of the configured programs."""
+        from commops.services.benefits import BenefitPorts
+
+        return BenefitPorts(settings=self.settings, store=self.benefit_store, clock=self.clock,
+                            webhook=self._webhook, set_fields=lambda tid, values: self.gateway.set_fields(tid, values))
+
+    @cached_property
     def calendar(self) -> BusinessCalendar:
         from commops.services.sla import calendar_from
 
@@ -285,6 +320,7 @@ class Runtime:
             verifier=self.verifier,
             account=self.account_label,
             account_key=self.account_key,
+            benefits=self.benefits,
         )
 
 
@@ -309,6 +345,13 @@ def open_gateway(settings: Settings, *, notice: Callable[[str], None],
     """The configured account's gateway, or the embedded sandbox's, for the life of the context."""
     with open_runtime(settings, notice=notice, account=account) as runtime:
         yield runtime.gateway
+
+
+@contextmanager
+def open_benefits(settings: Settings, *, notice: Callable[[str], None]) -> Iterator[BenefitPorts]:
+    """Code pools, the ledger and the provisioners (the account is opened only if a command needs it)."""
+    with open_runtime(settings, notice=notice) as runtime:
+        yield runtime.benefits
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import os
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -17,9 +17,11 @@ from commops.paths import StateDir, commops_home, config_path
 from commops.redact import remember
 
 __all__ = [
+    "BenefitSettings",
     "MarkerSettings",
     "ProgramSettings",
     "QueueSettings",
+    "RenewalSettings",
     "SandboxSettings",
     "Settings",
     "ShadowSettings",
@@ -69,9 +71,39 @@ class MarkerSettings(_Section):
     author_note_prefix: str = "commops"
 
 
+class BenefitSettings(_Section):
+    """``[programs.<name>.benefit]``: how a qualified member of the program gets the benefit."""
+
+    provisioner: Literal["coupon-pool", "webhook", "none"] = "none"
+    term_months: int = Field(default=12, ge=1)
+    max_seats: int | None = Field(default=None, ge=1)  # Open Source: 1,000
+    placeholder: str = Field(default="benefit_code", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")  # {{commops.<name>}}
+    low_days: float = Field(default=14.0, ge=0)  # warn when the pool lasts fewer days at the recent rate
+    url: str = ""  # webhook: the provisioning endpoint
+    secret_env: str = "COMMOPS_BENEFIT_SECRET"  # webhook: the environment variable holding the HMAC secret
+    timeout_s: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=4, ge=0)
+    ledger: bool = True  # keep members in the ledger and match renewals against it
+
+    @model_validator(mode="after")
+    def _check_webhook(self) -> BenefitSettings:
+        if self.provisioner == "webhook" and not self.url.startswith(("http://", "https://", "sandbox:/")):
+            raise ValueError("a webhook provisioner needs url = an http(s) URL (or sandbox:/_provision)")
+        return self
+
+
 class ProgramSettings(_Section):
     form_id: int | None = None
     program_value: str | None = None
+    benefit: BenefitSettings = Field(default_factory=BenefitSettings)
+
+
+class RenewalSettings(_Section):
+    """``[renewals]``: the reminder a member gets before the term ends."""
+
+    macro: str = "Common::Renewal reminder"
+    within_days: int = Field(default=30, ge=0)
+    tag: str = "commops_renewal_reminder"  # on every reminder; triage leaves a pending reminder alone
 
 
 class SlaSettings(_Section):
@@ -106,6 +138,7 @@ class SandboxSettings(_Section):
     token: str = "sandbox"
     seed_applications: int = 60
     pessimistic: bool = False  # update_many ignores safe_update, as Zendesk may (docs/sandbox.md)
+    provision_secret: str = ""  # the loopback receiver /_provision checks webhook signatures with it when set
 
 
 class ShadowSettings(_Section):
@@ -137,6 +170,7 @@ class Settings(BaseSettings):
     programs: dict[str, ProgramSettings] = Field(default_factory=dict)
     statuses: dict[str, str | int] = Field(default_factory=dict)  # outcome → custom status (label or id)
     sla: SlaSettings = Field(default_factory=SlaSettings)
+    renewals: RenewalSettings = Field(default_factory=RenewalSettings)
     unattended: UnattendedSettings = Field(default_factory=UnattendedSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
@@ -217,6 +251,13 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return merged
 
 
+def _benefits_only(programs: Any) -> bool:
+    """A user file that only sets ``[programs.<name>.benefit]`` for configured programs adds to the
+    defaults; one that maps programs (form ids, values) replaces them."""
+    return isinstance(programs, dict) and all(
+        isinstance(v, dict) and set(v) <= {"benefit"} for v in programs.values())
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Defaults, then ``path`` (or ``$COMMOPS_HOME/config.toml`` if it exists), then the environment."""
     data = tomllib.loads(default_config_text())
@@ -232,7 +273,7 @@ def load_settings(path: Path | None = None) -> Settings:
         # A mapping section in the user file replaces the default one wholesale: another account's
         # programs and fields are not a superset of the reference account's.
         for section in ("fields", "programs", "application_types", "statuses"):
-            if section in user:
+            if section in user and not (section == "programs" and _benefits_only(user[section])):
                 data[section] = user[section]
     try:
         settings = Settings(**data)

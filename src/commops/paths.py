@@ -41,6 +41,11 @@ class StateDir:
         return self.root / "sandbox.sqlite3"
 
     @property
+    def benefits(self) -> Path:
+        """Code pools, provisioning intents and the membership ledger."""
+        return self.root / "benefits.sqlite3"
+
+    @property
     def verify_cache(self) -> Path:
         return self.root / "verify-cache.sqlite3"
 

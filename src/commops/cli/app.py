@@ -41,9 +41,25 @@ def _root(
 
 
 def _register() -> None:
-    from commops.cli import apply, doctor, history, init, journal, queue, rules, sandbox, shadow, stats, triage
+    from commops.cli import (
+        apply,
+        benefits,
+        doctor,
+        history,
+        init,
+        journal,
+        members,
+        queue,
+        renewals,
+        rules,
+        sandbox,
+        shadow,
+        stats,
+        triage,
+    )
 
-    for module in (sandbox, rules, doctor, init, queue, triage, apply, history, stats, shadow, journal):
+    for module in (sandbox, rules, doctor, init, queue, triage, apply, history, stats, shadow, journal, benefits,
+                   members, renewals):
         module.register(app)
 
 

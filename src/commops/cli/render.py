@@ -16,7 +16,8 @@ from commops.domain import Outcome, Proposal
 from commops.ports import WriteResult
 from commops.safe_text import csv_row
 
-__all__ = ["OUTCOME_STYLE", "proposal_record", "write_csv", "write_jsonl", "write_rows", "write_table"]
+__all__ = ["OUTCOME_STYLE", "proposal_record", "write_csv", "write_jsonl",
+    "write_machine", "write_rows", "write_table"]
 
 OUTCOME_STYLE = {
     Outcome.QUALIFY: "green",
@@ -65,6 +66,17 @@ def write_rows(rows: Sequence[dict[str, Any]], out: TextIO | None = None) -> Non
     writer.writeheader()
     for row in rows:
         writer.writerow(csv_row({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}))
+
+
+def write_machine(fmt: str, rows: Sequence[dict[str, Any]]) -> bool:
+    """``rows`` as JSON Lines or CSV when ``fmt`` asks for one (True); False leaves the table to the caller."""
+    if fmt == "json":
+        write_jsonl(rows)
+        return True
+    if fmt == "csv":
+        write_rows(rows)
+        return True
+    return False
 
 
 def write_csv(records: Sequence[dict[str, Any]], out: TextIO | None = None) -> None:

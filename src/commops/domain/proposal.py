@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
 from commops.domain.decision import Decision
 
-__all__ = ["Plan", "Proposal", "SlaState"]
+__all__ = ["Grant", "Plan", "Proposal", "SlaState", "write_id"]
 
 
 class SlaState(StrEnum):
     OK = "ok"
     AT_RISK = "at_risk"  # from business day 5
     BREACHED = "breached"  # after business day 10
+
+
+class Grant(BaseModel):
+    """Who a qualify grants the benefit to, as read at evaluation (a resumed write needs no re-read)."""
+
+    organisation: str | None = None
+    requester: str | None = None  # email
+    email_domain: str | None = None
+    seats: int | None = None
+    renews: str | None = None  # the subscription id a renewal continues
+    term_start: date | None = None  # a renewal's: the previous term's end; None: the day it is written
+    note: str | None = None  # e.g. the old subscription of a lapsed member judged as new
 
 
 class Proposal(BaseModel):
@@ -25,10 +39,20 @@ class Proposal(BaseModel):
     sla: SlaState | None = None
     note: str | None = None  # e.g. "the applicant replied with text the rules cannot read"
     answers_digest: str | None = None  # what the applicant had told us when evaluated (re-triage compares)
+    grant: Grant | None = None  # a qualify's member facts, for the program's benefit
+    benefit_code: str | None = None  # the code reserved for this qualify, rendered into the welcome
 
     @property
     def ticket_id(self) -> int:
         return self.decision.ticket_id
+
+
+def write_id(ticket_id: int, updated_stamp: str, decision: Decision) -> str:
+    """Deterministic across processes: a retry after a crash computes the same id and finds it."""
+    key = json.dumps(
+        [ticket_id, updated_stamp, decision.outcome.value, decision.ruleset_version, [m.title for m in decision.macros]]
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 class Plan(BaseModel):

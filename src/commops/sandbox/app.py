@@ -21,7 +21,7 @@ from typing import Any
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from commops.sandbox import forges
+from commops.sandbox import forges, provision
 from commops.sandbox.apierror import ApiError
 from commops.sandbox.faults import FaultInjector
 from commops.sandbox.jobs import JobRunner
@@ -37,8 +37,9 @@ _UNAUTHORIZED = {"error": "Couldn't authenticate you"}
 class SandboxApp:
     def __init__(self, store: SandboxStore, *, token: str, limiter: RateLimiter, faults: FaultInjector,
                  slow_s: float = 3.0, incremental_lag_s: float = 0.0, job_delay_s: float = 1.0,
-                 pessimistic: bool = False) -> None:
+                 pessimistic: bool = False, provision_secret: str = "") -> None:
         self.store = store
+        self.provision_secret = provision_secret
         self.token = token
         self.limiter = limiter
         self.faults = faults
@@ -90,6 +91,9 @@ class SandboxApp:
     def _handle(self, request: Request) -> tuple[Response, str | None]:
         if request.path.startswith(forges.PREFIX):  # the emulated GitHub and GitLab: no Zendesk auth or limits
             return forges.answer(request, self.store.forge_index()), None
+        if request.path.startswith(provision.PREFIX):  # the loopback provisioning receiver: no Zendesk auth
+            status, body, fault = provision.receive(request, self.store, self.provision_secret)
+            return _json(status, body), fault
         adapter = URL_MAP.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()

@@ -1,4 +1,4 @@
-"""Background jobs (``update_many``): queued at once, run when first polled or after a short delay.
+"""Background jobs (``update_many``, ``create_many``): queued at once, run when first polled or after a short delay.
 
 A job moves ``queued`` → ``working`` → ``completed`` (or ``failed``) across successive polls. The writes
 happen when the job *runs*: on its first poll, or once ``delay_s`` has passed since it was queued (the
@@ -31,8 +31,9 @@ class JobRunner:
         self.pessimistic = pessimistic  # ignore safe_update inside update_many (not documented by Zendesk)
         self._lock = threading.Lock()  # a job must run once even when polled from two threads
 
-    def submit(self, updates: list[dict[str, Any]], author_id: int, *, fail: bool) -> dict[str, Any]:
-        job = {"id": f"V3-{uuid.uuid4().hex}", "created": self.store.clock(), "status": "queued",
+    def submit(self, updates: list[dict[str, Any]], author_id: int, *, fail: bool,
+               action: str = "update") -> dict[str, Any]:
+        job = {"id": f"V3-{uuid.uuid4().hex}", "created": self.store.clock(), "status": "queued", "action": action,
                "total": len(updates), "progress": None, "message": None, "results": None,
                "payload": updates, "author_id": author_id, "fail": fail, "ran": False, "final": None}
         self.store.save_job(job)
@@ -76,7 +77,10 @@ class JobRunner:
             final = {"status": "failed", "message": f"Failed at {stamp}: the job could not be processed",
                      "progress": 0, "results": None}
         else:
-            results = [self._update_one(entry, job["author_id"]) for entry in job["payload"]]
+            if job.get("action") == "create":
+                results = [self._create_one(i, entry, job["author_id"]) for i, entry in enumerate(job["payload"])]
+            else:
+                results = [self._update_one(entry, job["author_id"]) for entry in job["payload"]]
             final = {"status": "completed", "message": f"Completed at {stamp}", "progress": job["total"],
                      "results": results}
         job.update(status="working", progress=max(1, job["total"] // 2), ran=True, final=final,
@@ -95,6 +99,16 @@ class JobRunner:
             return {"id": ticket_id, "action": "update", "status": "Failed", "success": False,
                     "error": error, "details": details if isinstance(details, str) else str(details)}
         return {"id": ticket_id, "action": "update", "status": "Updated", "success": True}
+
+
+    def _create_one(self, index: int, entry: dict[str, Any], author_id: int) -> dict[str, Any]:
+        try:
+            ticket = self.store.create_ticket(entry, author_id)
+        except ApiError as exc:
+            details = exc.body.get("description") or exc.body.get("details") or str(exc.body)
+            return {"index": index, "action": "create", "status": "Failed", "success": False,
+                    "error": str(exc.body.get("error")), "details": str(details)}
+        return {"index": index, "id": ticket["id"], "action": "create", "status": "Created", "success": True}
 
 
 def public_job(job: dict[str, Any], base_url: str) -> dict[str, Any]:

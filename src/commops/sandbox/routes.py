@@ -113,6 +113,27 @@ def update_many(ctx: Ctx) -> Answer:
     return 200, {"job_status": public_job(job, ctx.base)}
 
 
+def create_many(ctx: Ctx) -> Answer:
+    """``POST /tickets/create_many.json``: at most 100 tickets, created by a background job (as Zendesk)."""
+    tickets = ctx.body("tickets")
+    if not isinstance(tickets, list) or not all(isinstance(t, dict) for t in tickets):
+        raise bad_request("tickets must be a list of ticket objects")
+    if not tickets:
+        raise bad_request("no tickets to create")
+    if len(tickets) > 100:
+        raise ApiError(400, {"error": "TooManyValues", "description": "Too many values: at most 100 tickets"})
+    for entry in tickets:
+        if "id" in entry:
+            raise invalid("id", "a ticket to create cannot carry an id")
+        if entry.get("comment") is None and entry.get("description") is None:
+            raise invalid("comment", "Description: cannot be blank")
+    if ctx.jobs.active() >= limits.MAX_ACTIVE_JOBS:
+        raise ApiError(429, {"error": "TooManyJobs", "description": "Too many background jobs queued"},
+                       {"Retry-After": "10"})
+    job = ctx.jobs.submit(tickets, int(ctx.user["id"]), fail=ctx.job_fails(), action="create")
+    return 200, {"job_status": public_job(job, ctx.base)}
+
+
 def job_status(ctx: Ctx, job_id: str) -> Answer:
     job = ctx.jobs.poll(job_id)
     if job is None:
@@ -278,7 +299,7 @@ HANDLERS: dict[str, Callable[..., Answer]] = {
     "me": me, "show_user": show_user, "show_many_users": show_many_users,
     "list_tickets": list_tickets, "show_ticket": show_ticket, "show_many_tickets": show_many_tickets,
     "create_ticket": create_ticket, "update_ticket": update_ticket, "delete_ticket": delete_ticket,
-    "update_many": update_many, "job_status": job_status, "job_statuses": job_statuses,
+    "update_many": update_many, "create_many": create_many, "job_status": job_status, "job_statuses": job_statuses,
     "job_status_list": job_status_list,
     "comments": comments, "audits": audits, "tags": tags,
     "list_macros": list_macros, "active_macros": active_macros, "show_macro": show_macro,
@@ -307,6 +328,7 @@ URL_MAP = Map([
     Rule(f"{_R}tickets.json", endpoint="create_ticket", methods=["POST"]),
     Rule(f"{_R}tickets/show_many.json", endpoint="show_many_tickets", methods=["GET"]),
     Rule(f"{_R}tickets/update_many.json", endpoint="update_many", methods=["PUT"]),
+    Rule(f"{_R}tickets/create_many.json", endpoint="create_many", methods=["POST"]),
     Rule(f"{_R}tickets/<int:ticket_id>.json", endpoint="show_ticket", methods=["GET"]),
     Rule(f"{_R}tickets/<int:ticket_id>.json", endpoint="update_ticket", methods=["PUT"]),
     Rule(f"{_R}tickets/<int:ticket_id>.json", endpoint="delete_ticket", methods=["DELETE"]),

@@ -44,7 +44,8 @@ class SandboxServer:
     def __init__(self, db_path: Path | None = None, *, port: int = 0, plan: str = "enterprise",
                  faults: str = "", seed: int = 0, token: str = "sandbox", limits: bool = True,
                  clock: Callable[[], float] | None = None, slow_s: float = 3.0,
-                 incremental_lag_s: float = 0.0, job_delay_s: float = 1.0, pessimistic: bool = False) -> None:
+                 incremental_lag_s: float = 0.0, job_delay_s: float = 1.0, pessimistic: bool = False,
+                 provision_secret: str = "") -> None:
         self.port = port
         self.pessimistic = pessimistic
         self.url = ""
@@ -56,7 +57,7 @@ class SandboxServer:
         self.store = SandboxStore(db_path or sandbox_db_path(), clock=clock)
         self.app = SandboxApp(self.store, token=token, limiter=limiter, faults=injector, slow_s=slow_s,
                               incremental_lag_s=incremental_lag_s, job_delay_s=job_delay_s,
-                              pessimistic=pessimistic)
+                              pessimistic=pessimistic, provision_secret=provision_secret)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._ticker: threading.Thread | None = None
@@ -151,7 +152,8 @@ def seeded_server(settings: Settings, *, port: int = 0, plan: str | None = None,
     server = SandboxServer(settings.state.sandbox_db, port=port, plan=plan or options.plan,
                            faults=options.faults if faults is None else faults, seed=seed,
                            token=token or options.token, limits=limits, incremental_lag_s=incremental_lag_s,
-                           pessimistic=options.pessimistic if pessimistic is None else pessimistic)
+                           pessimistic=options.pessimistic if pessimistic is None else pessimistic,
+                           provision_secret=options.provision_secret)
     if server.store.is_empty():
         server.store.reset()
         server.store.seed(options.seed_applications, seed)

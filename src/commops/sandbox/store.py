@@ -33,6 +33,8 @@ __all__ = ["SandboxStore", "iso", "parse_iso"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS provisions (key TEXT PRIMARY KEY, deliveries INTEGER NOT NULL DEFAULT 0,
+    effects INTEGER NOT NULL DEFAULT 0, subscription_id TEXT, payload TEXT);
 CREATE TABLE IF NOT EXISTS resources (kind TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS users_email ON users (email);
@@ -462,7 +464,8 @@ class SandboxStore:
     def reset(self) -> None:
         """Forget everything and load the reference account (agents, groups, fields, forms, macros)."""
         with self._tx() as db:
-            for table in ("meta", "resources", "users", "tickets", "comments", "audits", "jobs", "forge_namespaces"):
+            for table in ("meta", "resources", "users", "tickets", "comments", "audits", "jobs", "forge_namespaces",
+                          "provisions"):
                 db.execute(f"DELETE FROM {table}")
             self._load_reference(db)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('forges', 'yes')")
@@ -603,6 +606,36 @@ class SandboxStore:
             key = (forms.get(doc.get("ticket_form_id") or 0, "(no form)"), str(doc.get("status")))
             out[key] = out.get(key, 0) + 1
         return out
+
+    # ----- the loopback provisioning receiver ---------------------------------------------------------
+
+    def provision_delivery(self, key: str) -> int:
+        """Count one delivery of ``key``; how many there have been."""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO provisions(key) VALUES (?)", (key,))
+            db.execute("UPDATE provisions SET deliveries = deliveries + 1 WHERE key = ?", (key,))
+            return int(db.execute("SELECT deliveries FROM provisions WHERE key = ?", (key,)).fetchone()[0])
+
+    def provision_effect(self, key: str, payload: dict[str, Any]) -> tuple[str, bool]:
+        """The subscription of ``key``: created once (True), the same id on every repeat (False)."""
+        with self._tx() as db:
+            row = db.execute("SELECT subscription_id FROM provisions WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[0]:
+                return str(row[0]), False
+            number = int(db.execute("SELECT COUNT(*) FROM provisions WHERE subscription_id IS NOT NULL")
+                         .fetchone()[0]) + 1
+            subscription = f"SUB-{number:06d}"
+            db.execute("INSERT OR IGNORE INTO provisions(key) VALUES (?)", (key,))
+            db.execute("UPDATE provisions SET subscription_id = ?, effects = effects + 1, payload = ? WHERE key = ?",
+                       (subscription, json.dumps(payload), key))
+            return subscription, True
+
+    def provisions(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT key, deliveries, effects, subscription_id, payload FROM provisions ORDER BY key").fetchall()
+        return [{"key": r[0], "deliveries": r[1], "effects": r[2], "subscription_id": r[3],
+                 "payload": json.loads(r[4]) if r[4] else None} for r in rows]
 
     # ----- jobs ---------------------------------------------------------------------------------------
 

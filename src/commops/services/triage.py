@@ -31,6 +31,8 @@ from commops.ports import (
     Unmapped,
     WriteResult,
 )
+from commops.services.benefits import BenefitPorts, finish_provisions, prepare_benefits, resume_provisions
+from commops.services.renewals import grant_for, judge
 from commops.services.sla import sla_terms
 from commops.services.verification import verify_applications
 
@@ -68,6 +70,7 @@ class TriagePorts:
     verifier: NamespaceVerifier | None = None  # None: offline, verification outcomes are "unknown"
     account: str = ""  # the account's name for summaries: its URL, or "the embedded sandbox (URL)"
     account_key: str = ""  # what state is tied to: the account's URL, or "embedded-sandbox"
+    benefits: BenefitPorts | None = None  # None: no ledger, no provisioning (qualify ends with the welcome)
 
 
 @dataclass
@@ -141,7 +144,7 @@ def decide(
 ) -> Decision | None:
     """The decision the rules reach for a (verified) application now, with re-triage applied: None when
     new rules agree with what the applicant was already told; manual when a reply needs a person."""
-    decision = ports.evaluator.evaluate(application)
+    decision = judge(ports.benefits, ports.evaluator, application)
     if previous is None:
         return decision
     if why is Why.RULES and agrees(decision, previous):
@@ -178,6 +181,8 @@ def _select(
         if room is not None and len(chosen) >= room:
             break  # the limit counts applications evaluated, not those passed over as decided
         held = None if options.include_decided else _passed_over(app, pending, given_up)
+        if held is None and app.status == "pending" and ports.settings.renewals.tag in app.tags:
+            held = "a renewal reminder waiting for the member's reply"
         if held is not None:
             batch.skipped.append(Skipped(app.ticket_id, held))
             continue
@@ -200,6 +205,7 @@ def _proposal(ports: TriagePorts, app: Application, decision: Decision, now: dat
         sla=sla if decision.outcome is not Outcome.SKIP else None,
         note=first.message if first is not None and first.rule == REPLY_RULE else None,
         answers_digest=fields_digest(app, _marker_keys(ports)),
+        grant=grant_for(ports.benefits, app, decision),
     )
 
 
@@ -257,6 +263,14 @@ def apply_proposals(
     writable = [p for p in proposals if p.decision.outcome.writes]
     for start in range(0, len(writable), chunk):
         part = writable[start : start + chunk]
+        if ports.benefits is not None:  # codes are reserved (committed) before the welcome that carries them
+            part, emptied = prepare_benefits(ports.benefits, part, proposal_ids)
+            for turned in emptied:
+                ports.journal.set_state([proposal_ids[turned.ticket_id]], "skipped")
+                results.append(WriteResult(ticket_id=turned.ticket_id, status="skipped",
+                                           error=turned.decision.reasons[0].message))
+            if not part:
+                continue
         ids = [proposal_ids[p.ticket_id] for p in part]
         attempts = ports.journal.begin_writes(ids, batch=len(part) > 1)  # one write is a PUT, more a job
         attempt_of = {p.ticket_id: attempts[proposal_ids[p.ticket_id]] for p in part}
@@ -277,6 +291,8 @@ def apply_proposals(
             )
             ports.journal.finish_write(pid, attempts[pid], result.status, result.error, result.updated_stamp)
             results.append(result)
+        if ports.benefits is not None:  # after the journal says written: provision, once
+            finish_provisions(ports.benefits, part, outcome)
         if progress:
             progress(len(part))
     return results
@@ -298,6 +314,8 @@ def settle_jobs(ports: TriagePorts) -> None:
 def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
     """Finish writes an earlier run approved or sent but never saw answered (killed, crashed, failed)."""
     settle_jobs(ports)
+    if ports.benefits is not None:  # written qualifies a killed run did not provision yet
+        resume_provisions(ports.benefits, ports.journal)
     pending = []
     for record in ports.journal.unfinished_writes():
         if record.state == "failed" and ports.journal.failed_attempts(record.id) >= MAX_ATTEMPTS:

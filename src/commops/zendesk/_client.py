@@ -167,6 +167,9 @@ class ZendeskHttp:
         url = path_or_url if "://" in path_or_url else self.url(path_or_url, params)
         return self._call(self.session.get, url, what=what)
 
+    def post(self, path: str, body: dict[str, Any], *, what: str) -> dict[str, Any]:
+        return self._call(self.session.post, self.url(path), what=what, json=body)
+
     def put(self, path: str, body: dict[str, Any], *, what: str) -> dict[str, Any]:
         return self._call(self.session.put, self.url(path), what=what, json=body)
 

@@ -7,14 +7,13 @@ get the explanation appended. See docs/zendesk.md.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from commops.config import Settings
-from commops.domain import Decision
+from commops.domain import Decision, Outcome
+from commops.domain.proposal import write_id
 from commops.errors import NotFoundError, ValidationError
 from commops.zendesk._mapping import ruleset_marker_text
 from commops.zendesk._render import RenderContext, merge_public_bodies, raw_template_left, render
@@ -67,14 +66,6 @@ class ComposedUpdate:
     used_apply_endpoint: list[int] = field(default_factory=list)
 
 
-def write_id(ticket_id: int, updated_stamp: str, decision: Decision) -> str:
-    """Deterministic across processes: a retry after a crash computes the same id and finds it."""
-    key = json.dumps(
-        [ticket_id, updated_stamp, decision.outcome.value, decision.ruleset_version, [m.title for m in decision.macros]]
-    )
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
-
-
 def explanation(decision: Decision, prefix: str, wid: str) -> str:
     lines = [f"{prefix}: {decision.outcome.value} (ruleset {decision.ruleset_version}, write {wid})"]
     lines += [f"- {r.rule}: {r.message}" for r in decision.reasons]
@@ -112,10 +103,19 @@ def compose_update(
     settings: Settings,
     apply_fallback: ApplyFallback,
     status_ids: Mapping[str, int] | None = None,
+    benefit_code: str | None = None,
 ) -> ComposedUpdate:
     """One ticket update for ``decision``; comments rendered locally where commops renders exactly
     (``context``), else through ``apply_fallback`` (Zendesk's macro apply endpoint)."""
     ticket_id = decision.ticket_id
+    program = settings.programs.get(decision.program or "")
+    placeholder = program.benefit.placeholder if program else "benefit_code"
+    if (decision.outcome is Outcome.QUALIFY and program is not None
+            and program.benefit.provisioner == "coupon-pool" and not benefit_code):
+        raise ValidationError(
+            f"ticket {ticket_id}: the {decision.program} welcome needs a benefit code and none was reserved",
+            hint="a welcome never goes out without its code; triage again (codes are reserved before writing)",
+        )
     wid = write_id(ticket_id, updated_stamp, decision)
     body: dict[str, Any] = {}
     add_tags: list[str] = []
@@ -125,6 +125,8 @@ def compose_update(
     followers: list[Any] = []
     comments: list[tuple[str, bool, bool, str]] = []  # (text, public, is_html, macro title)
     agent = context.current_user
+    if benefit_code:
+        context = replace(context, commops={**context.commops, placeholder: benefit_code})
     used_apply: list[int] = []
 
     for ref in decision.macros:
@@ -204,6 +206,9 @@ def compose_update(
             titles = ", ".join(repr(t) for *_, t in comments)
             raise RawTemplateError(f"the reply to ticket {ticket_id} from {titles} still holds template text; "
                                    "nothing was sent", hint="fix the macros' Liquid in Zendesk")
+        if benefit_code and benefit_code not in merged:  # a welcome whose macro has no placeholder
+            line = f"Your benefit code: {benefit_code}"
+            merged += f"<p>{line}</p>" if key == "html_body" else f"\n\n{line}"
         body["comment"] = {key: merged, "public": True}
     elif comments and not any(public for _, public, _, _ in comments):
         body["comment"] = {"body": "\n\n".join([*(c for c, _, _, _ in comments), note]), "public": False}

@@ -3,7 +3,8 @@
 Zendesk treats a macro comment as a Liquid template: ``{{ ... }}`` outputs with filters and the tags
 ``if``/``unless``/``case``/``for``/``assign``/``capture``. Dynamic content ``{{dc.<name>}}`` is replaced
 first by the item's variant in the requester's locale (else the item's default variant); an unknown
-placeholder renders as empty text.
+placeholder renders as empty text. ``{{commops.<name>}}`` is commops' own (the benefit code a coupon-pool
+program hands out), rendered only for a write that carries it.
 
 Only what commops can render *exactly* is rendered here (:data:`LOCAL_PLACEHOLDERS`,
 :data:`LOCAL_FILTERS`, :data:`LOCAL_TAGS`, docs/zendesk.md lists them). A template using anything else
@@ -83,6 +84,7 @@ class RenderContext:
     brands: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # by id
     groups: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # by id
     default_locale_id: int | None = None
+    commops: Mapping[str, str] = field(default_factory=dict)  # {{commops.<name>}}: e.g. the benefit code
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,8 @@ def _unsupported(template: Any, ctx: RenderContext) -> list[str]:
 
 def _supported_path(path: list[str], ctx: RenderContext) -> bool:
     head, rest = path[0], path[1:]
+    if head == "commops":  # commops' own values (the benefit code): rendered only when this write has them
+        return len(rest) == 1 and rest[0] in ctx.commops
     if head == "current_user":
         return len(rest) <= 1 and (not rest or rest[0] in USER_ATTRIBUTES)
     if head != "ticket" or not rest:
@@ -224,7 +228,8 @@ def render(text: str, ctx: RenderContext) -> Rendered:
     if unsupported:
         return Rendered(None, tuple(unsupported))
     try:
-        out = template.render(ticket=_ticket(ctx), current_user=_user(ctx.current_user, ctx.locales))
+        out = template.render(ticket=_ticket(ctx), current_user=_user(ctx.current_user, ctx.locales),
+                              commops=dict(ctx.commops))
     except LiquidError as exc:
         return Rendered(None, (f"Liquid: {exc}",))
     return Rendered(out)

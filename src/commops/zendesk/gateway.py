@@ -13,12 +13,21 @@ from urllib.parse import quote
 from commops.config import Settings
 from commops.domain import Application, Proposal
 from commops.domain.operating import PastDecision
-from commops.errors import AuthError, ConfigError, RateBudgetError, UnreachableError, ZendeskError
+from commops.domain.renewal import Reminder
+from commops.errors import (
+    AuthError,
+    ConfigError,
+    NotFoundError,
+    RateBudgetError,
+    UnreachableError,
+    ValidationError,
+    ZendeskError,
+)
 from commops.ports import MacroInfo, QueuePage, Unmapped, WriteResult
 from commops.zendesk._client import ZendeskHttp, build_zenpy
 from commops.zendesk._compose import ComposedUpdate, compose_update
 from commops.zendesk._mapping import custom_values, map_ticket, parse_marker
-from commops.zendesk._render import RenderContext
+from commops.zendesk._render import RenderContext, raw_template_left, render
 from commops.zendesk._transport import ZendeskSession
 from commops.zendesk._writer import Writer, WriteSide, recheck
 
@@ -319,6 +328,130 @@ class ZendeskGateway:
         )
         return Writer(side, on_job=on_job).write(proposals)
 
+    def set_fields(self, ticket_id: int, values: dict[str, Any]) -> None:
+        """Set custom fields by key (a provisioned subscription id, the term's end). Idempotent: the same
+        values again change nothing; no comment, no status change."""
+        custom = [{"id": self.settings.fields[key], "value": value} for key, value in values.items()]
+        self.http.put(f"tickets/{int(ticket_id)}.json", {"ticket": {"custom_fields": custom}},
+                      what=f"writing ticket {ticket_id}'s subscription fields")
+
+    def reminder_keys(self, tag: str) -> set[str]:
+        """The external ids of the reminder tickets already in the account (one search, cursor-paginated)."""
+        params = {"query": f"type:ticket tags:{tag}", "filter[type]": "ticket", "page[size]": EXPORT_PAGE_SIZE}
+        url: str | None = f"search/export.json?{_query(params)}"
+        keys: set[str] = set()
+        while url:
+            data = self.http.get(url, what="searching earlier renewal reminders")
+            keys |= {str(t["external_id"]) for t in data.get("results") or [] if t.get("external_id")}
+            meta = data.get("meta") or {}
+            nxt = (data.get("links") or {}).get("next")
+            url = nxt if meta.get("has_more") and nxt else None
+        return keys
+
+    def create_reminders(
+        self, reminders: Sequence[Reminder], *, on_job: Callable[[str, list[str]], None] | None = None
+    ) -> dict[str, int | str]:
+        """One outbound ticket per reminder, through create_many jobs of 100; external id → new ticket id
+        (or the error). The macro's effects and comment are applied locally, so no ticket is left raw."""
+        compose = self._reminder_composer()
+        names = self._requester_names([r.ticket_id for r in reminders if r.ticket_id])
+        outcome: dict[str, int | str] = {}
+        for part in _chunks(list(reminders), SHOW_MANY):
+            tickets = [compose(r, names.get(r.ticket_id or 0)) for r in part]
+            data = self.http.post("tickets/create_many.json", {"tickets": tickets}, what="creating renewal reminders")
+            job = data.get("job_status") or {}
+            job_id = str(job.get("id"))
+            if on_job is not None:
+                on_job(job_id, [r.key for r in part])
+            final = self._wait_job(job_id)
+            results = final.get("results") or []
+            for index, reminder in enumerate(part):
+                entry = next((x for x in results if x.get("index") == index), None)
+                if final.get("status") != "completed" or entry is None:
+                    outcome[reminder.key] = f"job {job_id} {final.get('status')}"
+                elif entry.get("success") is False or not entry.get("id"):
+                    outcome[reminder.key] = str(entry.get("details") or entry.get("error") or "not created")
+                else:
+                    outcome[reminder.key] = int(entry["id"])
+        return outcome
+
+    def _requester_names(self, ticket_ids: Sequence[int]) -> dict[int, str]:
+        if not ticket_ids:
+            return {}
+        tickets, users = self._fetch(ticket_ids)
+        names = {}
+        for tid, ticket in tickets.items():
+            user = users.get(int(ticket.get("requester_id") or 0)) or {}
+            if user.get("name"):
+                names[tid] = str(user["name"])
+        return names
+
+    def _reminder_composer(self) -> Callable[[Reminder, str | None], dict[str, Any]]:
+        settings = self.settings
+        title = settings.renewals.macro
+        macro = next((m for m in self.macro_records() if m.get("title") == title), None)
+        if macro is None:
+            raise NotFoundError(f"macro {title!r} does not exist in the Zendesk account",
+                                hint="set [renewals] macro to your reminder macro's title (commops doctor)")
+        agent = self.me()
+        renewal_value = settings.application_types.get("app_renewal", "renewal")
+
+        def compose(reminder: Reminder, name: str | None) -> dict[str, Any]:
+            program = settings.programs[reminder.program]
+            values: dict[str, Any] = {"membership_ends_on": reminder.term_end.isoformat(),
+                                      "current_subscription_id": reminder.subscription_id,
+                                      "application_type": renewal_value, "program": program.program_value}
+            custom = {settings.fields[k]: v for k, v in values.items() if k in settings.fields and v is not None}
+            ticket: dict[str, Any] = {"subject": f"Your {reminder.program.replace('_', ' ')} membership ends on "
+                                                 f"{reminder.term_end.isoformat()}",
+                                      "requester": {"email": reminder.email, **({"name": name} if name else {})},
+                                      "external_id": reminder.key, "tags": [settings.renewals.tag]}
+            if program.form_id is not None:
+                ticket["ticket_form_id"] = program.form_id
+            public = True
+            for action in macro.get("actions") or []:
+                field, value = action.get("field"), action.get("value")
+                if field == "status":
+                    ticket["status"] = value
+                elif field == "current_tags":
+                    ticket["tags"] += str(value).split()
+                elif field == "comment_mode_is_public":
+                    public = str(value).lower() == "true"
+                elif field == "comment_value":
+                    draft = {**ticket, "custom_fields": [{"id": fid, "value": v} for fid, v in custom.items()]}
+                    ctx = RenderContext(ticket=draft, requester={"name": name or "", "email": reminder.email},
+                                        current_user=agent)
+                    try:
+                        outcome = render(str(value[-1] if isinstance(value, list) else value), ctx)
+                    except LookupError as exc:
+                        raise ValidationError(f"macro {title!r}: {exc}") from None
+                    if outcome.text is None or raw_template_left(outcome.text):
+                        raise ValidationError(f"macro {title!r} uses placeholders commops cannot fill on a new "
+                                              f"ticket: {', '.join(outcome.unsupported) or 'template text left'}")
+                    text = outcome.text
+                    ticket["comment"] = {"body": text.replace("Hi ,", "Hi,"), "public": public,
+                                         "author_id": agent.get("id")}
+            if "comment" not in ticket:
+                raise ValidationError(f"macro {title!r} has no comment to send")
+            ticket["comment"]["public"] = public
+            ticket["custom_fields"] = [{"id": fid, "value": v} for fid, v in custom.items()]
+            return ticket
+
+        return compose
+
+    def _wait_job(self, job_id: str) -> dict[str, Any]:
+        deadline = self.now() + self.settings.zendesk.job_wait_s
+        delay = 0.25
+        while True:
+            job: dict[str, Any] = self.http.get(f"job_statuses/{job_id}.json", what="waiting for a job").get(
+                "job_status") or {}
+            if job.get("status") not in ("queued", "working"):
+                return job
+            if self.now() >= deadline:
+                return job
+            self.pause(delay)
+            delay = min(delay * 2, 5.0)
+
     def active_jobs(self) -> list[str]:
         """The account's queued or working jobs (one request): what may still land when a job id was lost."""
         data = self.http.get("job_statuses.json", what="listing jobs")  # newest first, first page
@@ -390,6 +523,7 @@ class ZendeskGateway:
                     settings=self.settings,
                     apply_fallback=self._apply_comment,
                     status_ids=status_ids,
+                    benefit_code=proposal.benefit_code,
                 )
             except (RateBudgetError, UnreachableError, AuthError):
                 raise

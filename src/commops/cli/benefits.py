@@ -1,0 +1,68 @@
+"""`commops benefits`: the programs' code pools (import, status)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from commops.cli.context import state
+from commops.cli.options import Format, FormatOpt
+from commops.cli.render import write_machine
+
+__all__ = ["register"]
+
+benefits_app = typer.Typer(help="Benefit code pools: import codes, see what is left.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(benefits_app, name="benefits")
+
+
+@benefits_app.command("import-codes")
+def import_codes(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV with a 'code' column (or one column).")],
+    program: Annotated[str, typer.Option("--program", "-p", metavar="PROGRAM", help="The pool to add them to.")],
+) -> None:
+    """Add a program's codes from a CSV; blank and repeated lines are reported by line number.
+
+    Example: commops benefits import-codes codes.csv --program education
+    """
+    from commops.benefits.csvfiles import read_codes
+    from commops.bootstrap import open_benefits
+    from commops.services.benefits import import_codes as add
+
+    app = state(ctx)
+    codes, bad = read_codes(file)
+    with open_benefits(app.settings, notice=app.info) as ports:
+        added, dupes = add(ports, program, codes)
+    for row in bad:
+        app.err.print(f"{file}:{row.line}: {row.reason}", highlight=False, markup=False, soft_wrap=True)
+    app.out.print(f"{program}: {added} code(s) added, {dupes} already in the pool, {len(bad)} bad line(s)",
+                  highlight=False, markup=False)
+
+
+@benefits_app.command("status")
+def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Codes left per coupon-pool program, with days of cover at the last 30 days' rate.
+
+    Example: commops benefits status --format json
+    """
+    from commops.bootstrap import open_benefits
+    from commops.services.benefits import pool_reports
+
+    app = state(ctx)
+    with open_benefits(app.settings, notice=app.info) as ports:
+        rows = [r.as_dict() for r in pool_reports(ports)]
+    if write_machine(fmt, rows):
+        return
+    if not rows:
+        app.info('no program hands out codes (provisioner = "coupon-pool")')
+        return
+    for row in rows:
+        cover = "-" if row["days_of_cover"] is None else f"{row['days_of_cover']} days"
+        flag = "  LOW" if row["low"] else ""
+        app.out.print(f"{row['program']}: {row['codes_left']} left, {row['reserved']} reserved, "
+                      f"{row['assigned']} assigned, cover {cover}{flag}", highlight=False, markup=False)
