@@ -50,9 +50,9 @@ def test_each_qualified_member_gets_one_distinct_code_and_the_ledger_records_it(
     assert imported.code == 0, imported.err
     assert "200 code(s) added" in imported.out
 
-    result = cli("--quiet", "triage", "--offline", "--apply", "--unattended")
+    result = cli("--quiet", "triage", "--sandbox", "--offline", "--apply", "--unattended")
     assert result.code == 0, result.err
-    again = cli("--quiet", "triage", "--offline", "--apply", "--unattended")
+    again = cli("--quiet", "triage", "--sandbox", "--offline", "--apply", "--unattended")
     assert again.code == 0, again.err
 
     found = welcomes(commops_home)
@@ -72,7 +72,7 @@ def test_an_empty_pool_never_produces_a_welcome(commops_home: Path, tmp_path: Pa
     coupon_config(commops_home)
     seeded(commops_home, applications=60, seed=3)
     cli("benefits", "import-codes", str(codes_file(tmp_path / "codes.csv", 2)), "--program", "education")
-    result = cli("triage", "--offline", "--apply", "--unattended")
+    result = cli("triage", "--sandbox", "--offline", "--apply", "--unattended")
     assert result.code == 0, result.err
     found = welcomes(commops_home)
     assert len(found) == 2 and all(len(c) == 1 for c in found.values())
@@ -85,7 +85,7 @@ def test_an_empty_pool_never_produces_a_welcome(commops_home: Path, tmp_path: Pa
 
     # more codes: the held-back members are welcomed on the next run, each with their own code
     cli("benefits", "import-codes", str(codes_file(tmp_path / "more.csv", 100, start=500)), "--program", "education")
-    assert cli("--quiet", "triage", "--offline", "--apply", "--unattended").code == 0
+    assert cli("--quiet", "triage", "--sandbox", "--offline", "--apply", "--unattended").code == 0
     found = welcomes(commops_home)
     assert len(found) > 2 and all(len(c) == 1 for c in found.values())
     assert len({c[0] for c in found.values()}) == len(found)
