@@ -222,7 +222,7 @@ class Runtime:
     def benefit_store(self) -> SqliteBenefits:
         from commops.benefits import SqliteBenefits
 
-        return self._stack.enter_context(SqliteBenefits.open(self.settings.state.benefits))
+        return self._stack.enter_context(SqliteBenefits.open(self.state.benefits))
 
     def _webhook(self, program: str) -> ProvisioningService:
         import os
