@@ -28,42 +28,58 @@ def review(
     accepted: list[Proposal] = []
     reviewable = [p for p in proposals if p.decision.outcome is not Outcome.SKIP]
     for index, proposal in enumerate(reviewable, 1):
-        decision = proposal.decision
-        application = applications.get(proposal.ticket_id)
-        app.err.print(
-            Text.assemble(
-                "\n",
-                (f"{index}/{len(reviewable)}  ticket {decision.ticket_id}", "bold"),
-                f" · {decision.program} · SLA {proposal.sla.value if proposal.sla else '-'} · proposed ",
-                (decision.outcome.value, "bold"),
-            )
-        )
-        for reason in decision.reasons:
-            app.err.print(f"  - {reason.rule}: {reason.message}", highlight=False, markup=False)
-        if decision.macros:
-            app.err.print("  macros: " + ", ".join(m.title for m in decision.macros), highlight=False, markup=False)
-        while True:
-            choice = typer.prompt(_CHOICES, default="a", err=True).strip().lower()[:1]
-            if choice == "a":
-                accepted.append(proposal)
-                break
-            if choice == "s":
-                break
-            if choice == "q":
-                return accepted
-            if choice == "t":
-                _show_trace(app, decision)
-            elif choice == "u":
-                url = application.url if application is not None else None
-                app.err.print(f"  {url or 'no URL known for this ticket'}", highlight=False)
-                if url and sys.stdin.isatty():
-                    webbrowser.open(url)
-            elif choice == "o":
-                accepted.append(_override(app, proposal, macro_titles))
-                break
-            else:
-                app.err.print(f"  choose one of {_CHOICES}")
+        _show(app, proposal, f"{index}/{len(reviewable)}")
+        chosen = _choose(app, proposal, applications.get(proposal.ticket_id), macro_titles)
+        if chosen is _QUIT:
+            break
+        if isinstance(chosen, Proposal):
+            accepted.append(chosen)
     return accepted
+
+
+_QUIT = object()
+
+
+def _show(app: AppState, proposal: Proposal, position: str) -> None:
+    decision = proposal.decision
+    app.err.print(
+        Text.assemble(
+            "\n",
+            (f"{position}  ticket {decision.ticket_id}", "bold"),
+            f" · {decision.program} · SLA {proposal.sla.value if proposal.sla else '-'} · proposed ",
+            (decision.outcome.value, "bold"),
+        )
+    )
+    for reason in decision.reasons:
+        app.err.print(f"  - {reason.rule}: {reason.message}", highlight=False, markup=False)
+    if decision.macros:
+        app.err.print("  macros: " + ", ".join(m.title for m in decision.macros), highlight=False, markup=False)
+
+
+def _choose(app: AppState, proposal: Proposal, application: Application | None, macro_titles: set[str]) -> object:
+    """The specialist's answer for one proposal: it (accepted or overridden), None (skipped) or _QUIT."""
+    while True:
+        choice = typer.prompt(_CHOICES, default="a", err=True).strip().lower()[:1]
+        if choice == "a":
+            return proposal
+        if choice == "s":
+            return None
+        if choice == "q":
+            return _QUIT
+        if choice == "o":
+            return _override(app, proposal, macro_titles)
+        if choice == "t":
+            _show_trace(app, proposal.decision)
+        elif choice == "u":
+            _open_url(app, application.url if application is not None else None)
+        else:
+            app.err.print(f"  choose one of {_CHOICES}")
+
+
+def _open_url(app: AppState, url: str | None) -> None:
+    app.err.print(f"  {url or 'no URL known for this ticket'}", highlight=False)
+    if url and sys.stdin.isatty():
+        webbrowser.open(url)
 
 
 def _override(app: AppState, proposal: Proposal, macro_titles: set[str]) -> Proposal:

@@ -39,6 +39,7 @@ from commops.services.verification import verify_applications
 __all__ = [
     "MAX_ATTEMPTS",
     "OVERRIDE_RULE",
+    "WRITE_CHUNK",
     "TriageBatch",
     "TriageOptions",
     "TriagePorts",
@@ -52,6 +53,7 @@ __all__ = [
 ]
 
 
+WRITE_CHUNK = 1000  # proposals per gateway call (it splits them into update_many jobs of 100 itself)
 MAX_ATTEMPTS = 3  # a write Zendesk refused this often (deleted ticket, invalid macro) is not retried again
 
 
@@ -187,9 +189,9 @@ def _select(
             batch.skipped.append(Skipped(app.ticket_id, held))
             continue
         previous = Previous.of(app, history.get(app.ticket_id))
-        why, reason = (Why.NEW, None) if app.program is None else why_evaluate(app, previous, version)
+        why, reason = (Why.NEW, "") if app.program is None else why_evaluate(app, previous, version)
         if why is Why.SKIP and not options.include_decided:
-            batch.skipped.append(Skipped(app.ticket_id, reason or "decided"))
+            batch.skipped.append(Skipped(app.ticket_id, reason))
             continue
         chosen.append((app, why, previous))
     return chosen
@@ -249,7 +251,7 @@ def apply_proposals(
     proposals: Sequence[Proposal],
     *,
     progress: Callable[[int], None] | None = None,
-    chunk: int = 1000,
+    chunk: int = WRITE_CHUNK,
 ) -> list[WriteResult]:
     """Write proposals through the gateway, recording intent before and result after each chunk.
 
@@ -285,7 +287,8 @@ def apply_proposals(
                 ports.journal.finish_write(pid, attempts[pid], "failed", str(exc), None)
             raise
         by_ticket = {r.ticket_id: r for r in outcome}
-        for proposal, pid in zip(part, ids, strict=True):
+        for proposal in part:
+            pid = proposal_ids[proposal.ticket_id]
             result = by_ticket.get(proposal.ticket_id) or WriteResult(
                 ticket_id=proposal.ticket_id, status="failed", error="no result from Zendesk"
             )

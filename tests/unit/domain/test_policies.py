@@ -38,24 +38,24 @@ def previous(outcome: str = "qualify", *, macros: tuple[str, ...] | None = ("Wel
 @pytest.mark.parametrize(
     ("prev", "status", "version", "expected"),
     [
-        (None, "new", "v1", (Why.NEW, None)),
+        (None, "new", "v1", (Why.NEW, "")),
         (previous("escalate"), "open", "v2", (Why.SKIP, "escalated earlier; a specialist owns it")),
-        (previous("ask"), "open", "v1", (Why.CAME_BACK, None)),  # the applicant answered (Zendesk reopened it)
-        (previous("ask"), "solved", "v1", (Why.CAME_BACK, None)),  # an asked ticket is settled only while pending
+        (previous("ask"), "open", "v1", (Why.CAME_BACK, "")),  # the applicant answered (Zendesk reopened it)
+        (previous("ask"), "solved", "v1", (Why.CAME_BACK, "")),  # an asked ticket is settled only while pending
         (previous("ask"), "pending", "v1", (Why.SKIP, "waiting for the applicant's answer")),
-        (previous("ask"), "pending", "v2", (Why.RULES, None)),
+        (previous("ask"), "pending", "v2", (Why.RULES, "")),
         (previous("qualify"), "solved", "v1", (Why.SKIP, "decided (qualify) and unchanged since")),
         (previous("reject"), "closed", "v1", (Why.SKIP, "decided (reject) and unchanged since")),
-        (previous("qualify"), "open", "v1", (Why.CAME_BACK, None)),  # reopened after a decision
-        (previous("qualify"), "pending", "v1", (Why.CAME_BACK, None)),
-        (previous("qualify"), "solved", "v2", (Why.RULES, None)),
+        (previous("qualify"), "open", "v1", (Why.CAME_BACK, "")),  # reopened after a decision
+        (previous("qualify"), "pending", "v1", (Why.CAME_BACK, "")),
+        (previous("qualify"), "solved", "v2", (Why.RULES, "")),
         (previous("reject", by_person=True), "solved", "v2", (Why.SKIP, "decided by a specialist (reject)")),
         (previous("ask", by_person=True), "pending", "v2", (Why.SKIP, "decided by a specialist (ask)")),
-        (previous("reject", by_person=True), "open", "v2", (Why.CAME_BACK, None)),
+        (previous("reject", by_person=True), "open", "v2", (Why.CAME_BACK, "")),
     ],
 )
 def test_why_a_ticket_is_evaluated(prev: Previous | None, status: str, version: str,
-                                   expected: tuple[Why, str | None]) -> None:
+                                   expected: tuple[Why, str]) -> None:
     assert why_evaluate(app(status), prev, version) == expected
 
 

@@ -51,7 +51,7 @@ class MemoryJournal:
         out = {}
         for pid in proposal_ids:
             out[pid] = len(self.tries) + 1
-            self.tries[out[pid]] = {"proposal_id": pid, "job_id": None, "result": None, "batch": batch}
+            self.tries[out[pid]] = {"proposal_id": pid, "job_id": None, "result": None, "error": None, "batch": batch}
             self.rows[pid]["state"] = ProposalState.WRITING
         return out
 
@@ -61,7 +61,7 @@ class MemoryJournal:
 
     def finish_write(self, proposal_id: int, attempt_id: int, result: str, error: str | None,
                      stamp_after: str | None) -> None:
-        self.tries[attempt_id]["result"] = result
+        self.tries[attempt_id].update(result=result, error=error)
         row = self.rows[proposal_id]
         row.update(state=result, stamp_after=stamp_after or row["stamp_after"])
         if result in LANDED:

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from commops.config import load_settings
-from commops.domain import MacroRef, Outcome, Proposal, Reason
+from commops.domain import DecisionMarker, MacroRef, Outcome, Proposal, Reason
 from commops.domain.calendar import BusinessCalendar
 from commops.domain.states import RunMode
 from commops.errors import GuardRailError, LockedError
 from commops.journal import FileRunLock
-from commops.ports import Journal
+from commops.ports import Journal, WriteResult
 from commops.services.runs import record_dry_run, run_apply, run_unattended
-from commops.services.triage import TriageOptions, TriagePorts, evaluate_queue, resume_unfinished
+from commops.services.triage import TriageOptions, TriagePorts, apply_proposals, evaluate_queue, resume_unfinished
 
 from .fakes import FakeGateway, FieldEvaluator, application
 from .memory_journal import MemoryJournal
@@ -304,3 +305,83 @@ def test_resuming_sends_only_the_newest_unfinished_write_per_ticket(journal: Jou
     states = {r.id: r.state for r in journal.history()}
     assert [states[old_ids[t]] for t in (1, 2)] == ["superseded", "superseded"]
     assert [states[new_ids[t]] for t in (1, 2)] == ["applied", "applied"]
+
+
+def _approved(ports: TriagePorts, journal: Journal) -> tuple[dict[int, int], list[Proposal]]:
+    batch = evaluate_queue(ports, TriageOptions())
+    run_id = journal.start_run(RunMode.APPLY, "v1")
+    return journal.record_proposals(run_id, batch.proposals, state="approved"), batch.proposals
+
+
+def test_apply_records_each_result_with_the_stamp_after_and_counts_progress(journal: Journal) -> None:
+    gateway = FakeGateway([application(1), application(2), application(3)])
+    ports = make_ports(gateway, journal)
+    ids, proposals = _approved(ports, journal)
+    seen: list[int] = []
+    calls: list[list[int]] = []
+    write = gateway.write_decisions
+
+    def counted(part: Sequence[Proposal], on_job: Callable[[str, list[int]], None] | None = None
+                ) -> list[WriteResult]:
+        calls.append([p.ticket_id for p in part])
+        return write(part, on_job=on_job)
+
+    gateway.write_decisions = counted  # type: ignore[method-assign,assignment]
+    results = apply_proposals(ports, ids, proposals, progress=seen.append, chunk=2)
+    assert calls == [[1, 2], [3]] and seen == [2, 1]
+    assert [(r.ticket_id, r.status) for r in results] == [(1, "applied"), (2, "applied"), (3, "applied")]
+    stamps = {r.id: r.stamp_after for r in journal.history()}
+    assert [stamps[ids[t]] for t in (1, 2, 3)] == ["s1+w", "s2+w", "s3+w"]
+
+
+def test_a_proposal_zendesk_gave_no_result_for_is_a_recorded_failure(journal: Journal) -> None:
+    gateway = FakeGateway([application(1)])
+    ports = make_ports(gateway, journal)
+    ids, proposals = _approved(ports, journal)
+    gateway.write_decisions = lambda part, on_job=None: []  # type: ignore[method-assign,assignment,misc]
+    [result] = apply_proposals(ports, ids, proposals)
+    assert (result.ticket_id, result.status, result.error) == (1, "failed", "no result from Zendesk")
+    [attempt] = journal.attempts(ids[1])
+    assert (attempt["result"], attempt["error"]) == ("failed", "no result from Zendesk")
+    assert [r.state for r in journal.history(1)] == ["failed"]
+
+
+def test_a_write_that_raised_is_recorded_failed_with_the_reason(journal: Journal) -> None:
+    gateway = FakeGateway([application(1)])
+    ports = make_ports(gateway, journal)
+    ids, proposals = _approved(ports, journal)
+    gateway.fail_next_write = ConnectionError("network down")
+    with pytest.raises(ConnectionError):
+        apply_proposals(ports, ids, proposals)
+    [attempt] = journal.attempts(ids[1])
+    assert (attempt["result"], attempt["error"]) == ("failed", "network down")
+
+
+def test_passed_over_tickets_are_named_and_the_rest_still_evaluated(journal: Journal) -> None:
+    gateway = FakeGateway([application(1), application(2), application(3, program=None)])
+    ports = make_ports(gateway, journal)
+    first = evaluate_queue(ports, TriageOptions(ticket_ids=[1]))
+    gateway.fail_next_write = ConnectionError("network down")
+    with pytest.raises(ConnectionError):
+        run_apply(ports, first, first.proposals, mode=RunMode.APPLY)  # ticket 1 now has a write pending
+    # A non-application carrying a decision marker is still looked at (and skipped as not an application).
+    gateway.tickets[3] = gateway.tickets[3].model_copy(update={"marker": DecisionMarker(outcome="qualify")})
+    batch = evaluate_queue(ports, TriageOptions())
+    assert [(s.ticket_id, s.reason) for s in batch.skipped] == [
+        (1, "a write from an earlier run is pending; it goes first")
+    ]
+    assert {p.ticket_id: p.decision.outcome for p in batch.proposals} == {2: Outcome.QUALIFY, 3: Outcome.SKIP}
+
+
+def test_a_reply_that_only_moved_commops_markers_still_goes_to_a_person(journal: Journal) -> None:
+    """The answers digest leaves commops' own marker fields out, when proposing and when comparing."""
+    gateway = FakeGateway([application(1, "ask")])
+    ports = make_ports(gateway, journal)
+    batch = evaluate_queue(ports, TriageOptions())
+    run_apply(ports, batch, batch.proposals, mode=RunMode.APPLY)
+    marked = {"commops_decision": "commops_ask", "commops_ruleset": "ruleset=v1;write=x"}
+    app = gateway.tickets[1]
+    gateway.tickets[1] = app.model_copy(update={"fields": {**app.fields, **marked}})
+    gateway.reply(1)  # text only: nothing the rules read changed
+    [proposal] = evaluate_queue(ports, TriageOptions()).proposals
+    assert proposal.decision.outcome is Outcome.MANUAL
