@@ -13,6 +13,7 @@ ticket changed since the client read it, and only the client's own re-check befo
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -105,9 +106,10 @@ class JobRunner:
         try:
             ticket = self.store.create_ticket(entry, author_id)
         except ApiError as exc:
-            details = exc.body.get("description") or exc.body.get("details") or str(exc.body)
+            details = exc.body.get("details") or exc.body.get("description") or exc.body
             return {"index": index, "action": "create", "status": "Failed", "success": False,
-                    "error": str(exc.body.get("error")), "details": str(details)}
+                    "error": str(exc.body.get("error")), "details": json.dumps(details) if not isinstance(
+                        details, str) else details}
         return {"index": index, "id": ticket["id"], "action": "create", "status": "Created", "success": True}
 
 

@@ -394,7 +394,8 @@ class ZendeskGateway:
             raise NotFoundError(f"macro {title!r} does not exist in the Zendesk account",
                                 hint="set [renewals] macro to your reminder macro's title (commops doctor)")
         agent = self.me()
-        renewal_value = settings.application_types.get("app_renewal", "renewal")
+        # [application_types] maps the field's option value to "new" | "renewal"
+        renewal_value = next((k for k, v in settings.application_types.items() if v == "renewal"), None)
 
         def compose(reminder: Reminder, name: str | None) -> dict[str, Any]:
             program = settings.programs[reminder.program]
