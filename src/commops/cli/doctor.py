@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,6 +17,11 @@ if TYPE_CHECKING:
     from commops.zendesk import Check
 
 __all__ = ["dataset_check", "register", "rule_macro_titles"]
+
+
+class DoctorFormat(StrEnum):
+    table = "table"
+    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -49,6 +56,9 @@ def doctor(
     macro: Annotated[
         list[str] | None, typer.Option("--macro", "-m", help="Also check that this macro title exists (repeatable).")
     ] = None,
+    fmt: Annotated[
+        DoctorFormat, typer.Option("--format", "-f", help="table (terminal) or json (checks and problems).")
+    ] = DoctorFormat.table,
 ) -> None:
     """Check the Zendesk account against the config: answers, who am I, forms, fields, macros.
 
@@ -71,6 +81,15 @@ def doctor(
     titles: Iterable[str] = [*from_rules, *(macro or [])]
     with open_gateway(settings, notice=app.info) as gateway:
         checks = [*check_account(gateway, settings, titles), rules_check, dataset_check()]
+        account = gateway.base_url
+    if fmt is DoctorFormat.json:
+        rows = [{"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in checks]
+        print(json.dumps({"account": account, "checks": rows, "problems": [r for r in rows if not r["ok"]]},
+                         sort_keys=True))
+        if any(not c.ok for c in checks):
+            raise typer.Exit(1)
+        return
+    app.out.print(f"account: {account}", highlight=False, markup=False)
     failed = 0
     for check in checks:
         mark = ("✓", "green") if check.ok else ("✗", "red")

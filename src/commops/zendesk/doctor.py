@@ -3,6 +3,7 @@ field and macro the config (and the rules) name exists there."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -62,7 +63,8 @@ def check_account(
     if me.get("role") not in ("agent", "admin"):
         checks.append(Check("role", False, f"{me.get('email')} is a {me.get('role')}", "use an agent or admin"))
     try:
-        checks += _forms(gateway, settings) + _fields(gateway, settings) + _statuses(gateway, settings)
+        checks += _forms(gateway, settings) + _queue_reach(gateway, settings)
+        checks += _fields(gateway, settings) + _statuses(gateway, settings)
         checks += _macros(gateway, macro_titles)
         for check in extra:
             checks += check(gateway, settings)
@@ -87,6 +89,43 @@ def _forms(gateway: ZendeskGateway, settings: Settings) -> list[Check]:
             checks.append(Check(label, False, f"form {form.get('name')!r} is inactive", "activate it in Zendesk"))
         else:
             checks.append(Check(label, True, f"{form.get('name')!r} ({program.form_id})"))
+    return checks
+
+
+_FORM_TERM = re.compile(r'(?<!\S)(-?)(?:form|ticket_form_id):(?:"([^"]*)"|(\S+))')
+
+
+def _queue_reach(gateway: ZendeskGateway, settings: Settings) -> list[Check]:
+    """A program whose tickets the queue query cannot reach: its form is not among the query's ``form:``
+    terms (a form renamed in Zendesk, the query still naming the old name), or it is read by its program
+    field alone while the query only takes tickets on forms. Such a queue is silently short."""
+    terms = [(m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
+             for m in _FORM_TERM.finditer(settings.queue.query)]
+    wanted = [value for negated, value in terms if not negated]
+    if not wanted:
+        return [Check("queue reach", True, "the queue query takes tickets on every form")]
+    forms = {f["id"]: f for f in gateway.ticket_forms()}
+    names = {str(f.get("name", "")).casefold(): fid for fid, f in forms.items()}
+    reached = {int(v) if v.isdigit() else names.get(v.casefold(), -1) for v in wanted}
+    checks = []
+    for name, program in settings.programs.items():
+        if program.form_id is None:
+            checks.append(Check(
+                f"queue reaches {name}", False,
+                "the program is read by its program field, but the queue query only takes tickets on the forms "
+                f"it names ({', '.join(map(repr, wanted))})",
+                "give the program a form_id, or widen [queue] query",
+            ))
+        elif program.form_id not in reached:
+            current = forms.get(program.form_id, {}).get("name")
+            stale = [v for v in wanted if not v.isdigit() and v.casefold() not in names]
+            detail = f"its form {current!r} ({program.form_id}) is not in the queue query"
+            if stale:
+                detail += f"; the query names {', '.join(map(repr, stale))}, which no form is called (renamed?)"
+            checks.append(Check(f"queue reaches {name}", False, detail,
+                                f'add form:"{current}" to [queue] query (or replace the old name)'))
+        else:
+            checks.append(Check(f"queue reaches {name}", True, f"form {program.form_id}"))
     return checks
 
 

@@ -35,6 +35,7 @@ __all__ = ["ZendeskGateway"]
 
 EXPORT_PAGE_SIZE = 1000  # search/export's maximum: one request per 1,000 queued tickets
 SHOW_MANY = 100  # tickets/show_many, users/show_many and update_many take at most 100
+_FORM_ID_TERM = re.compile(r"(?<!\S)(-?)(?:form|ticket_form_id):(\d+)(?!\S)")
 # Which account data a comment needs, by what it mentions (a plain ticket_field_<id> needs none).
 _NEEDS = {"fields": r"ticket_field_option_title_", "dc": r"\bdc\.", "locales": r"\.language\b",
           "brands": r"ticket\.brand\b", "groups": r"ticket\.group\b"}
@@ -151,6 +152,23 @@ class ZendeskGateway:
         """The account's ticket statuses (``GET /custom_statuses``, not paginated)."""
         return self._records("custom_statuses.json", "custom_statuses", "reading ticket statuses", paged=False)
 
+    def resolve_form_ids(self, query: str) -> str:
+        """``form:<id>`` terms as ``form:"<the form's current name>"`` (Zendesk's search takes names): the
+        queue is configured by form ids, so a form renamed in Zendesk keeps the queue whole. One
+        ``GET /ticket_forms`` per gateway, only when the query has such a term."""
+        if not _FORM_ID_TERM.search(query):
+            return query
+        names = {int(f["id"]): str(f.get("name")) for f in self.ticket_forms()}
+
+        def name_of(match: re.Match[str]) -> str:
+            form_id = int(match.group(2))
+            if form_id not in names:
+                raise ConfigError(f"the queue query names the ticket form {form_id}, which the account does not have",
+                                  hint="fix [queue] query (`commops doctor` lists the account's forms)")
+            return f'{match.group(1)}form:"{names[form_id]}"'
+
+        return _FORM_ID_TERM.sub(name_of, query)
+
     def status_ids(self) -> dict[str, int]:
         """``[statuses]`` resolved against the account: outcome → custom status id (ConfigError naming the
         entry when a label or id is no active status of the account, or a label is ambiguous)."""
@@ -264,7 +282,7 @@ class ZendeskGateway:
     def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]:
         """The queue, page by page, through search/export (cursor-paginated, never capped at 1,000)."""
         params: dict[str, Any] = {
-            "query": query or self.settings.queue.query,
+            "query": self.resolve_form_ids(query or self.settings.queue.query),
             "filter[type]": "ticket",
             "page[size]": EXPORT_PAGE_SIZE,
             "include": "users",

@@ -83,4 +83,5 @@ def test_doctor_command_names_what_is_missing_and_how_to_fix_it(commops_home: Pa
     assert "fix: set programs.education.form_id" in result.output
     assert "✗ macro No such macro" in result.output
     assert "✗ rules:" in result.output  # the rule files name programs this config dropped
-    assert "3 problem(s) found" in result.output
+    assert "✗ queue reaches education" in result.output  # form 999 is not what the queue query names
+    assert "4 problem(s) found" in result.output
