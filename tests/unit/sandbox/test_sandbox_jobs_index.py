@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from commops.sandbox import store as store_module
 from commops.sandbox.store import SandboxStore
 
 
@@ -29,7 +28,7 @@ def test_queued_jobs_are_found_without_decoding_finished_ones(tmp_path: Path, mo
         decoded.append(text)
         return real(text, *args, **kwargs)
 
-    monkeypatch.setattr(store_module.json, "loads", counting)
+    monkeypatch.setattr(json, "loads", counting)
     assert [j["id"] for j in sandbox.jobs(("queued", "working"))] == ["V3-0999"]
     assert len(decoded) == 1
     finished = _job(999, "completed")
