@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["REPLACEMENT", "clean", "csv_cell", "csv_row", "has_unsafe", "json_safe"]
+__all__ = ["REPLACEMENT", "clean", "clean_surrogates", "csv_cell", "csv_row", "has_unsafe", "json_safe"]
 
 REPLACEMENT = "\ufffd"
 
@@ -36,6 +36,14 @@ def json_safe(text: str) -> str:
     (JSON's structure is ASCII, so such characters can only be inside strings) and a terminal showing the
     document acts on none of them."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_surrogates(text: str) -> str:
+    """``text`` with lone surrogates (unencodable halves of UTF-16 pairs) replaced by U+FFFD, nothing else."""
+    return _SURROGATE.sub(REPLACEMENT, text) if _SURROGATE.search(text) else text
 
 
 def has_unsafe(text: str) -> bool:

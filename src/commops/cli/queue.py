@@ -12,6 +12,7 @@ from commops.cli.options import STATUSES, Format, FormatOpt, ProgramOpt, check_c
 from commops.cli.progress import progress_bar
 from commops.cli.render import write_jsonl, write_rows
 from commops.domain import SlaState
+from commops.ports import Unmapped
 from commops.services.queue import QueueRow
 
 __all__ = ["register"]
@@ -46,6 +47,7 @@ def queue(
     check_choices("program", program, settings.programs)
     check_choices("status", status, STATUSES)
     check_choices("SLA state", sla, [s.value for s in SlaState])
+    problems: list[Unmapped] = []
     with open_runtime(settings, notice=app.info) as runtime, progress_bar(app, "reading the queue") as advance:
         rows = list_queue(
             runtime.gateway,
@@ -57,15 +59,24 @@ def queue(
             statuses=status or (),
             sla=sla or (),
             progress=advance,
+            problems=problems,
         )
     records = [json.loads(r.model_dump_json()) for r in rows]
     if fmt is Format.json:
         write_jsonl(records)
-        return
-    if fmt is Format.csv:
+    elif fmt is Format.csv:
         write_rows(records)
-        return
-    queue_table(app, rows)
+    else:
+        queue_table(app, rows)
+    _problems(app, problems)
+
+
+def _problems(app: AppState, problems: list[Unmapped]) -> None:
+    """Tickets left out of the queue, each with its id and reason, and how many (stderr)."""
+    for bad in problems:
+        app.err.print(f"ticket {bad.ticket_id} skipped: {bad.reason}", highlight=False, markup=False)
+    if problems:
+        app.info(f"{len(problems)} ticket{'s' if len(problems) != 1 else ''} could not be read")
 
 
 def queue_table(app: AppState, rows: list[QueueRow]) -> None:

@@ -11,6 +11,7 @@ from html import escape
 
 from commops.reports.measures import day_bins
 from commops.reports.model import GroupStats, Measures, StatsReport
+from commops.safe_text import clean
 
 __all__ = ["render_html"]
 
@@ -42,7 +43,8 @@ svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 14px}
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    """Text for HTML: escaped, and without control characters (the file may be read with ``cat`` too)."""
+    return escape(clean(str(value)), quote=True)
 
 
 def _pct(share: float | None) -> str:

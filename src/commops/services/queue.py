@@ -11,7 +11,7 @@ from commops.config import Settings
 from commops.domain import SlaState
 from commops.domain.calendar import BusinessCalendar
 from commops.domain.sla import sla_state
-from commops.ports import DecisionHistory, TicketGateway
+from commops.ports import DecisionHistory, TicketGateway, Unmapped
 from commops.services.sla import sla_terms
 
 __all__ = ["QueueRow", "list_queue"]
@@ -41,11 +41,16 @@ def list_queue(
     statuses: Sequence[str] = (),
     sla: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
+    problems: list[Unmapped] | None = None,
 ) -> list[QueueRow]:
+    """The queue as rows, soonest deadline first. A ticket that cannot be read or placed (a date out of
+    range, say) is appended to ``problems`` with its id and reason, and the other rows are listed."""
     rows: list[QueueRow] = []
+    problems = [] if problems is None else problems
     for page in gateway.pull_queue(settings.queue.query):
         if progress:
             progress(len(page.applications))
+        problems.extend(page.unmapped)
         apps = [a for a in page.applications if a.program is not None]
         last = journal.last_applied([a.ticket_id for a in apps])
         for app in apps:
@@ -54,7 +59,12 @@ def list_queue(
                 continue
             if statuses and app.status not in statuses:
                 continue
-            age, state = sla_state(app.created_at, now, calendar, sla_terms(settings.sla))
+            try:
+                age, state = sla_state(app.created_at, now, calendar, sla_terms(settings.sla))
+                due = calendar.add_business_days(app.created_at, settings.sla.due_day)
+            except (OverflowError, ValueError) as exc:
+                problems.append(Unmapped(ticket_id=app.ticket_id, reason=f"its dates cannot be placed: {exc}"))
+                continue
             if sla and state.value not in sla:
                 continue
             record = last.get(app.ticket_id)
@@ -69,7 +79,7 @@ def list_queue(
                     created_at=app.created_at,
                     age_business_days=age,
                     sla=state,
-                    due=calendar.add_business_days(app.created_at, settings.sla.due_day),
+                    due=due,
                     last_decision=decided.removeprefix("commops_") if decided else None,
                 )
             )

@@ -21,6 +21,7 @@ from commops.domain.decision import OVERRIDE_RULE
 from commops.domain.records import ProposalRecord
 from commops.domain.retriage import REPLY_RULE, Previous, Why, after_reply, agrees, why_evaluate
 from commops.domain.sla import sla_state
+from commops.errors import JournalError, LockedError, ZendeskError
 from commops.ports import (
     Evaluator,
     Journal,
@@ -211,6 +212,11 @@ def _proposal(ports: TriagePorts, app: Application, decision: Decision, now: dat
     )
 
 
+# Failures of the account, the journal or the lock stop the run; anything else raised while evaluating
+# one application is reported as that ticket's problem.
+_BATCH_ERRORS = (ZendeskError, JournalError, LockedError)
+
+
 def evaluate_queue(
     ports: TriagePorts, options: TriageOptions, *, progress: Callable[[int], None] | None = None
 ) -> TriageBatch:
@@ -226,11 +232,18 @@ def evaluate_queue(
         why_of = {app.ticket_id: (why, previous) for app, why, previous in chosen}
         for app in verify(ports, [app for app, _, _ in chosen]):
             why, previous = why_of[app.ticket_id]
-            decision = decide(ports, app, why=why, previous=previous)
-            if decision is None:
+            try:
+                decision = decide(ports, app, why=why, previous=previous)
+                proposal = None if decision is None else _proposal(ports, app, decision, now)
+            except _BATCH_ERRORS:
+                raise
+            except Exception as exc:  # one ticket's failure is that ticket's error, never the batch's
+                batch.unmapped.append(Unmapped(ticket_id=app.ticket_id, reason=f"could not be evaluated: {exc}"))
+                continue
+            if proposal is None:
                 batch.skipped.append(Skipped(app.ticket_id, "decided; the new rules agree"))
                 continue
-            batch.proposals.append(_proposal(ports, app, decision, now))
+            batch.proposals.append(proposal)
             batch.applications[app.ticket_id] = app
         if options.limit is not None and len(batch.proposals) >= options.limit:
             break

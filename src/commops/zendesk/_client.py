@@ -23,6 +23,7 @@ from commops.errors import (
     ValidationError,
     ZendeskError,
 )
+from commops.safe_text import clean_surrogates
 from commops.zendesk._transport import ZendeskSession
 
 __all__ = ["ZendeskHttp", "build_zenpy", "translate_error"]
@@ -117,6 +118,19 @@ def error_for_response(response: requests.Response, what: str, base_url: str) ->
     return ZendeskError(f"Zendesk answered {status} while {what}{suffix}", status=status)
 
 
+def without_lone_surrogates(value: Any) -> Any:
+    """JSON may escape half of a UTF-16 pair (``"\\ud800"``); Python decodes it into a string nothing can
+    encode (not the journal, not a terminal). Such halves become U+FFFD where the data enters commops, so
+    one applicant's broken text is that ticket's oddity, not every run's crash."""
+    if isinstance(value, str):
+        return clean_surrogates(value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_surrogates(k) if isinstance(k, str) else k: without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def _json_or_text(response: requests.Response) -> object:
     try:
         return response.json()
@@ -177,6 +191,8 @@ class ZendeskHttp:
         try:
             response = self._api._call_api(method, url, timeout=self._api.timeout, **kw)
             data = response.json()
+            if b"\\ud" in response.content or b"\\uD" in response.content:
+                data = without_lone_surrogates(data)
         except ValueError as exc:
             raise ZendeskError(f"Zendesk sent an answer that is not JSON while {what}") from exc
         except (ZenpyException, APIException, requests.RequestException) as exc:

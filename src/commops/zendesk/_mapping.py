@@ -65,17 +65,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value quoted in a reason, cut short: one applicant's 20,000-character answer is not a report."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _number(key: str, value: Any) -> int | float:
     if isinstance(value, bool):
-        raise ValueError(f"field {key} holds {value!r}, not a number")
+        raise ValueError(f"field {key} holds {_shown(value)}, not a number")
     if isinstance(value, int | float):
         return value
     try:
         number = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation as exc:
-        raise ValueError(f"field {key} holds {value!r}, not a number") from exc
+        raise ValueError(f"field {key} holds {_shown(value)}, not a number") from exc
     if not number.is_finite():
-        raise ValueError(f"field {key} holds {value!r}, not a number")
+        raise ValueError(f"field {key} holds {_shown(value)}, not a number")
     return int(number) if number == number.to_integral_value() and "." not in str(value) else float(number)
 
 
