@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
+from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from commops.errors import ConfigError
-from commops.paths import StateDir, commops_home, config_path
+from commops.paths import StateDir, commops_home, config_path, ensure_writable_dir, legacy_config_path
 from commops.redact import remember
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "UnattendedSettings",
     "VerifySettings",
     "ZendeskSettings",
+    "config_file",
     "default_config_text",
     "load_settings",
 ]
@@ -38,15 +41,29 @@ class _Section(BaseModel):
     model_config = {"extra": "forbid"}
 
 
+# Ranges every number in the config must respect (a bad value is a sentence and exit 78, never a surprise).
+Seconds = Annotated[float, Field(ge=0)]
+PositiveSeconds = Annotated[float, Field(gt=0)]
+Count = Annotated[int, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+FieldId = Annotated[int, Field(gt=0)]
+
+
+def _http_url(value: str, name: str) -> str:
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError(f"{name} must be an http:// or https:// URL, not {value!r}")
+    return value
+
+
 class ZendeskSettings(_Section):
     url: str = ""
     subdomain: str = ""
     email: str = ""
     token: SecretStr | None = None
     oauth_token: SecretStr | None = None
-    timeout_s: float = 30.0
-    rate_wait_budget_s: float = 300.0
-    job_wait_s: float = 120.0
+    timeout_s: PositiveSeconds = 30.0
+    rate_wait_budget_s: Seconds = 300.0
+    job_wait_s: Seconds = 120.0
 
     @property
     def configured(self) -> bool:
@@ -61,7 +78,7 @@ class ZendeskSettings(_Section):
 
 
 class QueueSettings(_Section):
-    query: str = "type:ticket status<solved"
+    query: Annotated[str, Field(min_length=1)] = "type:ticket status<solved"
 
 
 class MarkerSettings(_Section):
@@ -93,7 +110,7 @@ class BenefitSettings(_Section):
 
 
 class ProgramSettings(_Section):
-    form_id: int | None = None
+    form_id: FieldId | None = None
     program_value: str | None = None
     benefit: BenefitSettings = Field(default_factory=BenefitSettings)
 
@@ -107,28 +124,83 @@ class RenewalSettings(_Section):
 
 
 class SlaSettings(_Section):
-    at_risk_day: int = 5
-    due_day: int = 10
+    at_risk_day: Count = 5
+    due_day: Annotated[int, Field(ge=1)] = 10
     holiday_country: str = "US"
     holiday_subdivision: str = ""
     extra_holidays: list[str] = Field(default_factory=list)
 
+    @field_validator("extra_holidays")
+    @classmethod
+    def _iso_days(cls, days: list[str]) -> list[str]:
+        for day in days:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise ValueError(f"{day!r} is not a day written YYYY-MM-DD") from None
+        return days
+
+    @model_validator(mode="after")
+    def _check_calendar(self) -> SlaSettings:
+        if self.at_risk_day > self.due_day:
+            raise ValueError(f"at_risk_day ({self.at_risk_day}) comes after due_day ({self.due_day})")
+        _check_holiday_region(self.holiday_country, self.holiday_subdivision)
+        return self
+
+
+def _check_holiday_region(country: str, subdivision: str) -> None:
+    """The country (and subdivision) must be known to the ``holidays`` package; "" means weekends only."""
+    if not country:
+        if subdivision:
+            raise ValueError("holiday_subdivision needs a holiday_country")
+        return
+    import holidays  # only when settings are loaded: `commops --help` does not pay for it
+
+    supported: dict[str, list[str]] = holidays.list_supported_countries()
+    if country not in supported:
+        from difflib import get_close_matches
+
+        close = get_close_matches(country.upper(), supported, n=3)
+        suggestion = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(
+            f"holiday_country {country!r} is not a country code the holidays package knows{suggestion}; "
+            'use an ISO 3166 code such as "US", "GB" or "DE", or "" for weekends only'
+        )
+    if subdivision and subdivision not in supported[country]:
+        known = ", ".join(supported[country][:12]) + (", ..." if len(supported[country]) > 12 else "")
+        raise ValueError(
+            f"holiday_subdivision {subdivision!r} is not a subdivision of {country}"
+            + (f"; one of: {known}" if known else f"; {country} has none")
+        )
+
 
 class UnattendedSettings(_Section):
-    max_writes: int = 500
-    max_reject_share: float = 0.6
-    reject_share_min_decisions: int = 20
-    lock_timeout_s: float = 0.0
+    max_writes: Count = 500
+    max_reject_share: Share = 0.6
+    reject_share_min_decisions: Count = 20
+    lock_timeout_s: Seconds = 0.0
 
 
 class VerifySettings(_Section):
     gitlab_urls: list[str] = Field(default_factory=lambda: ["https://gitlab.com"])
     github_api_url: str = "https://api.github.com"
-    cache_ttl_hours: float = 24.0
-    timeout_s: float = 10.0
+    cache_ttl_hours: Annotated[float, Field(ge=0)] = 24.0
+    timeout_s: PositiveSeconds = 10.0
     gitlab_token: SecretStr | None = None
     github_token: SecretStr | None = None
     forge_url: str = ""  # send GitHub/GitLab API requests here instead (the sandbox's forge emulation)
+
+    @field_validator("gitlab_urls")
+    @classmethod
+    def _gitlab_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            _http_url(url, "each of gitlab_urls")
+        return urls
+
+    @field_validator("github_api_url", "forge_url")
+    @classmethod
+    def _urls(cls, url: str) -> str:
+        return _http_url(url, "the URL")
 
 
 class SandboxSettings(_Section):
@@ -136,7 +208,7 @@ class SandboxSettings(_Section):
     faults: str = ""
     seed: int = 0
     token: str = "sandbox"
-    seed_applications: int = 60
+    seed_applications: Count = 60
     pessimistic: bool = False  # update_many ignores safe_update, as Zendesk may (docs/sandbox.md)
     provision_secret: str = ""  # the loopback receiver /_provision checks webhook signatures with it when set
 
@@ -165,7 +237,7 @@ class Settings(BaseSettings):
     zendesk: ZendeskSettings = Field(default_factory=ZendeskSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     markers: MarkerSettings = Field(default_factory=MarkerSettings)
-    fields: dict[str, int] = Field(default_factory=dict)
+    fields: dict[str, FieldId] = Field(default_factory=dict)
     application_types: dict[str, str] = Field(default_factory=dict)
     programs: dict[str, ProgramSettings] = Field(default_factory=dict)
     statuses: dict[str, str | int] = Field(default_factory=dict)  # outcome → custom status (label or id)
@@ -258,17 +330,53 @@ def _benefits_only(programs: Any) -> bool:
         isinstance(v, dict) and set(v) <= {"benefit"} for v in programs.values())
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Defaults, then ``path`` (or ``$COMMOPS_HOME/config.toml`` if it exists), then the environment."""
+def config_file(path: Path | None = None, *, notice: Callable[[str], None] | None = None) -> Path | None:
+    """The config file to read: ``path`` (``--config`` / ``$COMMOPS_CONFIG``, which must exist), else
+    :func:`commops.paths.config_path` if it exists, else the old location (with a note), else none."""
+    if path is not None:
+        if not path.is_file():
+            what = "is not a file" if path.exists() else "does not exist"
+            raise ConfigError(f"config file {path} {what}", hint="create one with `commops init --config FILE`")
+        return path
+    current = config_path()
+    if current.is_file():
+        return current
+    old = legacy_config_path()
+    if old is not None and old.is_file():
+        if notice is not None:
+            notice(f"note: reading the config from its old location {old}; move it to {current} "
+                   f"(mkdir -p '{current.parent}' && mv '{old}' '{current}')")
+        return old
+    return None
+
+
+def _problem(err: Any) -> str:
+    """One pydantic error as ``section.key (from $ENV) = value: what is wrong``; secrets never echoed."""
+    loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-", "constrained-"))]
+    dotted = ".".join(loc) or "the configuration"
+    env = "COMMOPS_" + "_".join(loc).upper()
+    where = f" (from ${env})" if env in os.environ else ""
+    secret = any(word in dotted for word in ("token", "secret", "password"))
+    value = err.get("input")
+    shown = f" = {value!r}" if loc and not secret and isinstance(value, str | int | float | bool) else ""
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return f"{dotted}{where}{shown}: {message}"
+
+
+def load_settings(path: Path | None = None, *, notice: Callable[[str], None] | None = None) -> Settings:
+    """Defaults, then the config file (see :func:`config_file`), then the environment. Every problem is a
+    ConfigError naming the key, where it came from and what is allowed; the state directory must be
+    writable."""
     data = tomllib.loads(default_config_text())
-    file = path or config_path()
-    if path is not None and not path.exists():
-        raise ConfigError(f"config file {path} does not exist", hint="create one with `commops init`")
-    if file.exists():
+    found = config_file(path, notice=notice)
+    file = found or config_path()
+    if found is not None:
         try:
-            user = tomllib.loads(file.read_text(encoding="utf-8"))
+            user = tomllib.loads(found.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{file}: {exc}") from exc
+            raise ConfigError(f"{found} is not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the config file {found}: {getattr(exc, 'strerror', None) or exc}") from None
         data = _deep_merge(data, user)
         # A mapping section in the user file replaces the default one wholesale: another account's
         # programs and fields are not a superset of the reference account's.
@@ -278,16 +386,11 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         settings = Settings(**data)
     except PydanticValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            dotted = ".".join(str(p) for p in err["loc"])
-            env = "COMMOPS_" + "_".join(str(p) for p in err["loc"]).upper()
-            where = f" (from ${env})" if env in os.environ else ""
-            problems.append(f"{dotted}{where}: {err['msg']}")
-        source = str(file) if file.exists() else "the environment"
-        raise ConfigError(f"configuration is not valid ({source}): {'; '.join(problems)}") from exc
+        problems = [_problem(err) for err in exc.errors()]
+        source = str(file) if found is not None else "the defaults and the environment"
+        raise ConfigError(f"configuration is not valid ({source}): {'; '.join(problems)}") from None
     for secret in (settings.zendesk.token, settings.zendesk.oauth_token, settings.verify.gitlab_token,
                    settings.verify.github_token):
         remember(secret.get_secret_value() if secret is not None else None)
-    settings.home.mkdir(parents=True, exist_ok=True)
+    ensure_writable_dir(settings.home, "the state directory (home)")
     return settings

@@ -31,7 +31,7 @@ def test_a_token_under_a_misspelled_key_is_not_printed_even_with_debug(
     monkeypatch.setenv("COMMOPS_ZENDESK_TOKN", "canary-token-7781")
     for args in (("queue",), ("--debug", "queue")):
         result = cli(*args)
-        assert result.code == 2, result.err  # a configuration error, with or without --debug
+        assert result.code == 78, result.err  # a configuration error, with or without --debug
         assert "canary-token-7781" not in result.out + result.err
         assert "zendesk.tokn" in result.err
 

@@ -139,19 +139,19 @@ def test_unattended_summary_lock_and_guard_rails(commops_home: Path, monkeypatch
 def test_no_silent_sandbox_for_writes_on_someones_behalf(commops_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seeded(commops_home, applications=10)
     nothing = cli("--quiet", "triage", "--offline", "--apply", "--unattended")
-    assert nothing.code == 2 and nothing.out == ""
+    assert nothing.code == 78 and nothing.out == ""
     assert "no Zendesk account is configured" in nothing.err and "--sandbox" in nothing.err
     plan = commops_home / "plan.json"
     assert cli("triage", "--offline", "--plan", str(plan)).code == 0
     refused = cli("apply", str(plan), "--yes")
-    assert refused.code == 2 and "COMMOPS_ZENDESK_URL" in refused.err
+    assert refused.code == 78 and "COMMOPS_ZENDESK_URL" in refused.err
     monkeypatch.setenv("COMMOPS_ZENDESK_TOKEN", "a-token-but-no-url")
     partial = cli("--quiet", "triage", "--offline", "--apply", "--unattended")
-    assert partial.code == 2 and partial.out == ""
+    assert partial.code == 78 and partial.out == ""
     assert "zendesk.token ($COMMOPS_ZENDESK_TOKEN) is set but no account URL" in partial.err
     assert "COMMOPS_ZENDESK_URL" in partial.err and "a-token-but-no-url" not in partial.err
     dry = cli("triage", "--offline")  # a partial configuration is refused for reading too
-    assert dry.code == 2 and "no account URL" in dry.err
+    assert dry.code == 78 and "no account URL" in dry.err
     monkeypatch.delenv("COMMOPS_ZENDESK_TOKEN")
     asked = cli("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox", "--max-writes", "2")
     assert asked.code == 0, asked.err
@@ -187,7 +187,7 @@ def test_bad_config_is_a_sentence_not_a_traceback(commops_home: Path, tmp_path: 
     bad = tmp_path / "bad.toml"
     bad.write_text("[zendesk]\nurll = 1\n")
     result = cli("--config", str(bad), "triage")
-    assert result.code == 2
+    assert result.code == 78  # the configuration code
     assert "zendesk.urll" in result.err and "Traceback" not in result.err
 
 

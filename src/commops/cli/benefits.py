@@ -9,7 +9,7 @@ import typer
 
 from commops.cli.context import state
 from commops.cli.options import Format, FormatOpt
-from commops.cli.render import write_machine
+from commops.cli.render import Column, render
 
 __all__ = ["register"]
 
@@ -56,13 +56,10 @@ def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     app = state(ctx)
     with open_benefits(app.settings, notice=app.info) as ports:
         rows = [r.as_dict() for r in pool_reports(ports)]
-    if write_machine(fmt, rows):
-        return
     if not rows:
         app.info('no program hands out codes (provisioner = "coupon-pool")')
-        return
-    for row in rows:
-        cover = "-" if row["days_of_cover"] is None else f"{row['days_of_cover']} days"
-        flag = "  LOW" if row["low"] else ""
-        app.out.print(f"{row['program']}: {row['codes_left']} left, {row['reserved']} reserved, "
-                      f"{row['assigned']} assigned, cover {cover}{flag}", highlight=False, markup=False)
+    render(fmt, rows, console=app.out, title="benefit code pools", columns=[
+        Column("program"), Column("codes_left", "left", justify="right"),
+        Column("reserved", justify="right"), Column("assigned", justify="right"),
+        Column("days_of_cover", "days of cover", justify="right"),
+        Column("low", style=lambda r: "red" if r["low"] else "")])

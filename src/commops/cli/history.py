@@ -8,7 +8,7 @@ import typer
 
 from commops.cli.context import state
 from commops.cli.options import Format, FormatOpt
-from commops.cli.render import write_jsonl, write_rows
+from commops.cli.render import Column, render
 
 __all__ = ["register"]
 
@@ -33,29 +33,19 @@ def history(
     app = state(ctx)
     with open_journal(app.settings) as journal:
         rows = history_rows(journal, ticket, limit=limit)
-    if fmt is Format.json:
-        write_jsonl(rows)
-        return
-    if fmt is Format.csv:
-        write_rows(rows)
-        return
     if not rows:
         app.info("no history" + (f" for ticket {ticket}" if ticket else ""))
-        return
-    from rich.table import Table
+    render(fmt, rows, columns=HISTORY_COLUMNS, title=f"history{f' of ticket {ticket}' if ticket else ''}",
+           console=app.out)
 
-    table = Table(title=f"history{f' of ticket {ticket}' if ticket else ''}")
-    for column in ("when", "ticket", "outcome", "state", "mode", "run", "ruleset", "rules"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(
-            row["created_at"][:19],
-            str(row["ticket_id"]),
-            row["outcome"],
-            row["state"],
-            row["mode"],
-            row["run_id"],
-            row["ruleset_version"],
-            ", ".join(row["rules"]),
-        )
-    app.out.print(table)
+
+HISTORY_COLUMNS = (
+    Column("created_at", "when", value=lambda r: str(r["created_at"])[:19]),
+    Column("ticket_id", "ticket", justify="right"),
+    Column("outcome"),
+    Column("state"),
+    Column("mode"),
+    Column("run_id", "run"),
+    Column("ruleset_version", "ruleset"),
+    Column("rules", wrap=True),
+)

@@ -9,7 +9,7 @@ import typer
 
 from commops.cli.context import state
 from commops.config import default_config_text
-from commops.errors import ConfigError
+from commops.errors import UsageError
 
 __all__ = ["register"]
 
@@ -21,7 +21,8 @@ def register(app: typer.Typer) -> None:
 def init(
     ctx: typer.Context,
     path: Annotated[
-        Path | None, typer.Option("--config", help="Where to write (default $COMMOPS_HOME/config.toml).")
+        Path | None, typer.Option("--config", metavar="FILE",
+                                   help="Where to write (default: config.toml in the user config directory).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     store_token: Annotated[
@@ -32,7 +33,10 @@ def init(
 
     The API token stays in the environment (COMMOPS_ZENDESK_TOKEN) unless --store-token asks otherwise.
 
-    Example: commops init && $EDITOR "$COMMOPS_HOME/config.toml"
+    The default place is config.toml in the platform's user config directory ($XDG_CONFIG_HOME/commops on
+    Linux), or in $COMMOPS_HOME when that is set; commops prints where it wrote.
+
+    Example: commops init --config ./commops.toml && $EDITOR ./commops.toml
     """
     import os
 
@@ -43,12 +47,12 @@ def init(
     app = state(ctx)
     target = path or app.config or config_path()
     if target.exists() and not force:
-        raise ConfigError(f"{target} already exists", hint="use --force to overwrite it")
+        raise UsageError(f"{target} already exists", hint="use --force to overwrite it")
     text = default_config_text()
     if store_token:
         token = os.environ.get("COMMOPS_ZENDESK_TOKEN")
         if not token:
-            raise ConfigError("--store-token needs the token in COMMOPS_ZENDESK_TOKEN")
+            raise UsageError("--store-token needs the token in COMMOPS_ZENDESK_TOKEN")
         document = tomlkit.parse(text)
         zendesk = document["zendesk"]
         assert isinstance(zendesk, tomlkit.items.Table)
@@ -63,7 +67,7 @@ def init(
         if store_token:
             target.chmod(0o600)  # an existing file keeps its mode through O_CREAT
     except OSError as exc:
-        raise ConfigError(
+        raise UsageError(
             f"cannot write {target}: {exc.strerror or exc}",
             hint="choose a writable place with --config FILE or COMMOPS_HOME",
         ) from None

@@ -9,7 +9,7 @@ import typer
 
 from commops.cli.context import state
 from commops.cli.options import Format, FormatOpt, ProgramOpt, check_choices
-from commops.cli.render import write_machine
+from commops.cli.render import Column, render
 from commops.errors import ConfigError
 
 __all__ = ["register"]
@@ -44,21 +44,12 @@ def members(
     with open_benefits(app.settings, notice=app.info) as ports:
         rows = [m.model_dump(mode="json") for m in list_members(ports, programs=program or (),
                                                                  ending_within=ending_within)]
-    if write_machine(fmt, rows):
-        return
     if not rows:
         app.info("no members in the ledger")
-        return
-    from rich.table import Table
-
-    table = Table(title="members")
-    for column in ("program", "organisation", "requester", "seats", "subscription", "term", "ticket", "source"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        table.add_row(r["program"], r["organisation"] or "-", r["requester"] or "-", str(r["seats"] or "-"),
-                      r["subscription_id"] or "-", f"{r['term_start']} → {r['term_end']}",
-                      str(r["ticket_id"] or "-"), r["source"])
-    app.out.print(table)
+    render(fmt, rows, console=app.out, title="members", columns=[
+        Column("program"), Column("organisation", wrap=True), Column("requester", wrap=True),
+        Column("seats", justify="right"), Column("subscription_id", "subscription"), Column("term_start"),
+        Column("term_end"), Column("ticket_id", "ticket", justify="right"), Column("source")])
 
 
 def _mapping(pairs: list[str] | None) -> dict[str, str]:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from commops.cli.context import AppState, state
 from commops.domain import Outcome
-from commops.errors import ConfigError, GuardRailError
+from commops.errors import GuardRailError, UsageError
 from commops.services.impact import ImpactReport
 
 __all__ = ["impact_markdown", "register"]
@@ -133,7 +133,7 @@ def impact(
     gates = [_gate(g) for g in fail_on or []]
     app = state(ctx)
     if program is not None and program not in app.settings.programs:
-        raise ConfigError(f"unknown program {program!r}", hint=f"one of: {', '.join(sorted(app.settings.programs))}")
+        raise UsageError(f"unknown program {program!r}", hint=f"one of: {', '.join(sorted(app.settings.programs))}")
     with open_runtime(app.settings, notice=app.info, offline=not online) as runtime:
         report = rule_impact(runtime.impact_ports(against), since=_since(since), queue=not no_queue,
                              program=program)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from commops.errors import ConfigError
+from commops.cli.render import Format
+from commops.errors import EXIT_WRITE_ERRORS, UsageError
 
 __all__ = [
     "EXIT_WRITE_ERRORS",
@@ -21,15 +21,6 @@ __all__ = [
     "check_choices",
 ]
 
-EXIT_WRITE_ERRORS = 15
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
 ProgramOpt = Annotated[
     list[str] | None, typer.Option("--program", "-p", metavar="PROGRAM", help="Only this program (repeatable).")
 ]
@@ -40,7 +31,10 @@ SandboxOpt = Annotated[
     bool,
     typer.Option("--sandbox", help="Use the embedded Zendesk sandbox, even where an account is configured."),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (terminal), json (JSON Lines) or csv.")]
+FormatOpt = Annotated[
+    Format,
+    typer.Option("--format", "-f", help="table (a table on a terminal, TSV when piped), json (JSON Lines) or csv."),
+]
 
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
@@ -51,4 +45,4 @@ def check_choices(what: str, given: list[str] | None, known: Iterable[str]) -> N
     allowed = list(known)
     wrong = [g for g in given or [] if g not in allowed]
     if wrong:
-        raise ConfigError(f"unknown {what} {', '.join(map(repr, wrong))}; one of: {', '.join(allowed)}")
+        raise UsageError(f"unknown {what} {', '.join(map(repr, wrong))}; one of: {', '.join(allowed)}")

@@ -10,10 +10,9 @@ import typer
 from commops.cli.context import AppState, state
 from commops.cli.options import STATUSES, Format, FormatOpt, ProgramOpt, check_choices
 from commops.cli.progress import progress_bar
-from commops.cli.render import write_jsonl, write_rows
+from commops.cli.render import Column, render
 from commops.domain import SlaState
 from commops.ports import Unmapped
-from commops.services.queue import QueueRow
 
 __all__ = ["register"]
 
@@ -62,12 +61,7 @@ def queue(
             problems=problems,
         )
     records = [json.loads(r.model_dump_json()) for r in rows]
-    if fmt is Format.json:
-        write_jsonl(records)
-    elif fmt is Format.csv:
-        write_rows(records)
-    else:
-        queue_table(app, rows)
+    render(fmt, records, columns=QUEUE_COLUMNS, title=f"{len(rows)} applications in the queue", console=app.out)
     _problems(app, problems)
 
 
@@ -79,32 +73,15 @@ def _problems(app: AppState, problems: list[Unmapped]) -> None:
         app.info(f"{len(problems)} ticket{'s' if len(problems) != 1 else ''} could not be read")
 
 
-def queue_table(app: AppState, rows: list[QueueRow]) -> None:
-    from rich.table import Table
-    from rich.text import Text
+_SLA_STYLE = {"ok": "green", "at_risk": "yellow", "breached": "red"}
 
-    if not app.out.is_terminal:
-        for r in rows:
-            app.out.print(
-                f"{r.ticket_id}\t{r.program}\t{r.status}\t{r.age_business_days}\t{r.sla.value}\t{r.due}\t"
-                f"{r.requester or '-'}\t{r.last_decision or '-'}",
-                highlight=False,
-                soft_wrap=True,
-            )
-        return
-    style = {"ok": "green", "at_risk": "yellow", "breached": "red"}
-    table = Table(title=f"{len(rows)} applications in the queue")
-    for column in ("ticket", "program", "status", "age (bd)", "SLA", "due", "requester", "last decision"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(
-            str(r.ticket_id),
-            r.program,
-            r.status,
-            str(r.age_business_days),
-            Text(r.sla.value, style=style[r.sla.value]),
-            str(r.due),
-            r.requester or "-",
-            r.last_decision or "-",
-        )
-    app.out.print(table)
+QUEUE_COLUMNS = (
+    Column("ticket_id", "ticket", justify="right"),
+    Column("program"),
+    Column("status"),
+    Column("age_business_days", "age (bd)", justify="right"),
+    Column("sla", "SLA", style=lambda r: _SLA_STYLE.get(str(r["sla"]), "")),
+    Column("due"),
+    Column("requester", wrap=True),
+    Column("last_decision", "last decision"),
+)

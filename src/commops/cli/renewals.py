@@ -8,7 +8,7 @@ import typer
 
 from commops.cli.context import state
 from commops.cli.options import Format, FormatOpt
-from commops.cli.render import write_machine
+from commops.cli.render import Column, render
 
 __all__ = ["register"]
 
@@ -43,15 +43,11 @@ def renewals(
     rows = [{"program": m.program, "organisation": m.organisation, "requester": m.requester,
              "subscription_id": m.subscription_id, "term_end": m.term_end.isoformat(),
              "reminded": m.term_end in m.reminded} for m in members]
-    if write_machine(fmt, rows):
-        pass
-    elif not rows:
+    if not rows:
         app.info(f"no member's term ends within {days} days")
-    else:
-        for r in rows:
-            mark = "reminded" if r["reminded"] else "not reminded"
-            app.out.print(f"{r['term_end']}  {r['program']}  {r['organisation'] or '-'}  {r['requester'] or '-'}  "
-                          f"{r['subscription_id'] or '-'}  {mark}", highlight=False, markup=False)
+    render(fmt, rows, console=app.out, title="renewals", columns=[
+        Column("term_end"), Column("program"), Column("organisation", wrap=True), Column("requester", wrap=True),
+        Column("subscription_id", "subscription"), Column("reminded")])
     if report is not None:
         app.info(f"reminders: {len(report.sent)} sent, {len(report.already)} already sent, "
                  f"{len(report.failed)} failed, {len(report.skipped)} skipped")

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from commops.cli.context import state
-from commops.errors import CommopsError, ConfigError, NotFoundError, ValidationError
+from commops.errors import CommopsError, NotFoundError, UsageError, ValidationError
 from commops.sandbox import SandboxStore, seeded_server
 from commops.sandbox.apierror import ApiError
 
@@ -141,9 +141,9 @@ def load(
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
     except ValueError as exc:
-        raise ConfigError(f"{file} is not valid JSON: {exc}") from None
+        raise UsageError(f"{file} is not valid JSON: {exc}") from None
     try:
         _store(ctx).load(document)
     except ApiError as exc:

@@ -12,7 +12,7 @@ import typer
 
 from commops.cli.console import SafeConsole
 from commops.cli.context import state
-from commops.errors import CommopsError, ConfigError
+from commops.errors import CommopsError, UsageError
 
 if TYPE_CHECKING:
     from commops.config import Settings
@@ -61,12 +61,12 @@ def stats(
     settings = app.settings
     if program is not None and program not in settings.programs:
         known = ", ".join(sorted(settings.programs)) or "none configured"
-        raise ConfigError(f"unknown program {program!r}", hint=f"programs: {known}")
+        raise UsageError(f"unknown program {program!r}", hint=f"programs: {known}")
     if fmt is Format.HTML and out is None:
-        raise ConfigError("--format html needs --out FILE", hint="e.g. --out stats.html")
+        raise UsageError("--format html needs --out FILE", hint="e.g. --out stats.html")
     first, last = default_period(_day(since), _day(until), datetime.now(UTC).date())
     if first > last:
-        raise ConfigError(f"--since {first} is after --until {last}")
+        raise UsageError(f"--since {first} is after --until {last}")
 
     with open_stats(settings, notice=app.info) as (gateway, journal):
         if fmt is Format.CSV and not aggregate:

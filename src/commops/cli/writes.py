@@ -9,7 +9,7 @@ import typer
 from commops.cli.context import AppState
 from commops.cli.options import Format
 from commops.cli.progress import progress_bar
-from commops.cli.render import proposal_record, write_csv, write_jsonl, write_table
+from commops.cli.render import PROPOSAL_COLUMNS, proposal_record, render
 from commops.domain import Proposal
 from commops.ports import WriteResult
 from commops.services.runs import RunSummary
@@ -38,12 +38,9 @@ def show_requests(app: AppState, counts: dict[str, int]) -> None:
 
 def emit(app: AppState, fmt: Format, proposals: list[Proposal], results: dict[int, WriteResult]) -> None:
     records = [proposal_record(p, results.get(p.ticket_id)) for p in proposals]
-    if fmt is Format.json:
-        write_jsonl(records)
-    elif fmt is Format.csv:
-        write_csv(records)
-    else:
-        write_table(app.out, records, title=f"{len(records)} applications")
+    if fmt is Format.csv:  # reasons as `rule: message` text, not JSON objects
+        records = [{**r, "reasons": [f"{x['rule']}: {x['message']}" for x in r["reasons"]]} for r in records]
+    render(fmt, records, columns=PROPOSAL_COLUMNS, title=f"{len(records)} applications", console=app.out)
 
 
 def report_writes(

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from commops.domain import Plan, Proposal
 from commops.domain.guardrail import reject_share
 from commops.domain.states import ProposalState, RunMode, RunStatus, WriteStatus
-from commops.errors import ConfigError, GuardRailError
+from commops.errors import GuardRailError, UsageError
 from commops.ports import WriteResult
 from commops.services.triage import (
     TriageBatch,
@@ -53,19 +53,19 @@ class TriageFlags:
 
 
 def resolve_mode(flags: TriageFlags) -> RunMode:
-    """The one run mode a combination of flags means; a combination that means none is a ConfigError.
+    """The one run mode a combination of flags means; a combination that means none is a UsageError.
 
     Dry-run unless asked: ``--plan`` writes a file, ``--interactive`` and ``--apply`` write after a review
     or a confirmation, ``--apply --unattended`` is cron's.
     """
     if flags.unattended and not flags.apply:
-        raise ConfigError(
+        raise UsageError(
             "--unattended writes decisions: combine it with --apply", hint="commops triage --apply --unattended"
         )
     if flags.plan and (flags.apply or flags.unattended or flags.interactive):
-        raise ConfigError("--plan writes a plan to review instead of applying: drop --apply/--unattended/--interactive")
+        raise UsageError("--plan writes a plan to review instead of applying: drop --apply/--unattended/--interactive")
     if flags.interactive and flags.unattended:
-        raise ConfigError("--interactive cannot be combined with --unattended")
+        raise UsageError("--interactive cannot be combined with --unattended")
     if flags.unattended:
         return RunMode.UNATTENDED
     if flags.interactive:
@@ -207,22 +207,22 @@ def load_plan(path: Path) -> Plan:
     try:
         return Plan.model_validate_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"plan file {path} does not exist") from exc
+        raise UsageError(f"plan file {path} does not exist") from exc
     except IsADirectoryError as exc:
-        raise ConfigError(
+        raise UsageError(
             f"{path} is a directory, not a plan file", hint="name the file: commops apply plan.json"
         ) from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read the plan {path}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot read the plan {path}: {exc.strerror or exc}") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the document"
-        raise ConfigError(
+        raise UsageError(
             f"{path} is not a commops plan ({where}: {first['msg']})",
             hint="write one with `commops triage --plan FILE`",
         ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} is not a commops plan: {exc}") from exc
+        raise UsageError(f"{path} is not a commops plan: {exc}") from exc
 
 
 def apply_plan(
@@ -231,7 +231,7 @@ def apply_plan(
     """Apply a reviewed plan as written. The gateway refuses tickets changed since the plan was made; a
     plan made on another account is refused whole (ticket ids repeat across accounts)."""
     if plan.account and ports.account_key and plan.account != ports.account_key:
-        raise ConfigError(
+        raise UsageError(
             f"the plan was made on the account {plan.account}; this command talks to {ports.account_key}. "
             "Nothing was written",
             hint="apply it with the account it was made on, or make a new plan on this one",

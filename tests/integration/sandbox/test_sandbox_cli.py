@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from commops.cli.app import app
 from commops.config import load_settings
-from commops.errors import ConfigError, NotFoundError
+from commops.errors import ConfigError, NotFoundError, UsageError
 from commops.sandbox import SandboxStore, start_embedded
 
 runner = CliRunner()
@@ -57,7 +57,7 @@ def test_load_keeps_ids(commops_home: Path, tmp_path: Path) -> None:
     assert ticket["created_at"] == "2026-11-01T10:00:00Z"
     assert "program_education" in ticket["tags"]
     path.write_text("{broken", encoding="utf-8")
-    assert isinstance(runner.invoke(app, ["sandbox", "load", str(path)]).exception, ConfigError)
+    assert isinstance(runner.invoke(app, ["sandbox", "load", str(path)]).exception, UsageError)
 
 
 def test_start_embedded_seeds_an_empty_sandbox(commops_home: Path) -> None:

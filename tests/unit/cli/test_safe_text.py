@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from commops.cli.console import SafeConsole
-from commops.cli.render import write_rows
+from commops.cli.render import Format, render
 from commops.safe_text import REPLACEMENT, clean, csv_cell, has_unsafe, json_safe
 
 HOSTILE = [
@@ -60,12 +60,19 @@ def test_json_safe_keeps_the_data_and_escapes_the_rest() -> None:
 
 def test_csv_writer_cleans_and_neutralises_every_cell() -> None:
     out = io.StringIO()
-    write_rows([{"name": "=cmd|' /C calc'!A0", "email": "[red]bob[/red]@x.org\x1b[2J", "n": -1}], out)
+    render(Format.csv, [{"name": "=cmd|' /C calc'!A0", "email": "[red]bob[/red]@x.org\x1b[2J", "n": -1}],
+           console=SafeConsole(file=out))
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert rows[0]["name"].startswith("'=")
     assert rows[0]["email"] == f"[red]bob[/red]@x.org{REPLACEMENT}[2J"
     assert rows[0]["n"] == "-1"
     assert not has_unsafe(out.getvalue())
+
+
+def test_tsv_when_piped_cleans_every_cell() -> None:
+    out = io.StringIO()
+    render(Format.table, [{"who": text} for text in HOSTILE], console=SafeConsole(file=out))
+    assert out.getvalue().startswith("who\n") and not has_unsafe(out.getvalue())
 
 
 def _console() -> tuple[SafeConsole, io.StringIO]:

@@ -21,7 +21,7 @@ def test_empty_spec_means_no_faults() -> None:
 def test_bad_specs_are_clear_errors(text: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_faults(text)
-    assert info.value.exit_code == 2
+    assert info.value.exit_code == 78  # the configuration code (EX_CONFIG)
 
 
 def test_unknown_kind_names_the_known_ones() -> None:

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from commops.domain.states import RunMode
-from commops.errors import ConfigError
+from commops.errors import UsageError
 from commops.services.runs import TriageFlags, resolve_mode
 
 # apply, interactive, plan, unattended -> mode (None: refused)
@@ -27,7 +27,7 @@ def test_every_flag_combination(flags: tuple[bool, bool, bool, bool]) -> None:
     given = TriageFlags(apply=apply, interactive=interactive, plan=plan, unattended=unattended)
     expected = TABLE.get(flags)
     if expected is None:
-        with pytest.raises(ConfigError):
+        with pytest.raises(UsageError):
             resolve_mode(given)
     else:
         assert resolve_mode(given) is expected
