@@ -20,7 +20,7 @@ def test_the_first_account_binds_the_journal_and_another_is_refused(tmp_path: Pa
     with SqliteJournal.open(path) as journal, pytest.raises(ConfigError) as refused:
         journal.bind_account("https://other.zendesk.com")
     assert "belongs to the account https://acme.zendesk.com, not to https://other.zendesk.com" in str(refused.value)
-    assert refused.value.exit_code == 2
+    assert refused.value.exit_code == 78  # configuration
 
 
 def test_each_account_has_its_own_state_directory(tmp_path: Path) -> None:
