@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from ruamel.yaml import YAML
 
-from commops.errors import ConfigError
+from commops.errors import ConfigError, UsageError
 
 __all__ = ["RuleFileEditor", "rules_at"]
 
@@ -23,7 +23,7 @@ def _safe_members(names: list[str]) -> None:
     for name in names:
         path = PurePosixPath(name)
         if path.is_absolute() or ".." in path.parts:
-            raise ConfigError(f"the rules archive holds an unsafe path: {name}")
+            raise UsageError(f"the rules archive holds an unsafe path: {name}")
 
 
 def _rules_root(root: Path) -> Path:
@@ -69,7 +69,7 @@ def _git(args: list[str], cwd: Path) -> bytes:
         raise ConfigError(f"cannot run git: {exc}") from None
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
-        raise ConfigError(f"{' '.join(['git', *args[:2]])}: {message[-1] if message else 'failed'}",
+        raise UsageError(f"{' '.join(['git', *args[:2]])}: {message[-1] if message else 'failed'}",
                           hint="--against takes a git ref, a directory or a .tar.gz/.zip of rule files")
     return done.stdout
 
@@ -119,5 +119,5 @@ class RuleFileEditor:
                 file.write_text(out.getvalue(), encoding="utf-8")
                 written.append(str(file))
         if left:
-            raise ConfigError(f"rule(s) not found in the rule files: {', '.join(sorted(left))}")
+            raise UsageError(f"rule(s) not found in the rule files: {', '.join(sorted(left))}")
         return written

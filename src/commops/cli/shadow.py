@@ -13,7 +13,7 @@ from rich.table import Table
 
 from commops.cli.context import state
 from commops.cli.operating import ImpactFormat
-from commops.errors import ConfigError
+from commops.errors import UsageError
 from commops.services.shadow import ShadowReport
 
 __all__ = ["register"]
@@ -113,7 +113,7 @@ def report_command(
 
     app = state(ctx)
     if program is not None and program not in app.settings.programs:
-        raise ConfigError(f"unknown program {program!r}", hint=f"one of: {', '.join(sorted(app.settings.programs))}")
+        raise UsageError(f"unknown program {program!r}", hint=f"one of: {', '.join(sorted(app.settings.programs))}")
     weeks = since or app.settings.shadow.window_weeks
     with open_runtime(app.settings, notice=app.info) as runtime:
         report = shadow_report(runtime.shadow_log, since=datetime.now(UTC) - timedelta(weeks=weeks),

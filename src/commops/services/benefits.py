@@ -229,11 +229,11 @@ def pool_reports(ports: BenefitPorts) -> list[PoolReport]:
 
 def import_codes(ports: BenefitPorts, program: str, codes: Sequence[str]) -> tuple[int, int]:
     """Add ``codes`` to ``program``'s pool: (added, already in the pool). The program must hand out codes."""
-    from commops.errors import ConfigError
+    from commops.errors import ConfigError, UsageError
 
     benefit = ports.benefit(program)
     if benefit is None:
-        raise ConfigError(f"unknown program {program!r}; one of: {', '.join(ports.settings.programs)}")
+        raise UsageError(f"unknown program {program!r}; one of: {', '.join(ports.settings.programs)}")
     if benefit.provisioner != Provisioner.COUPON_POOL.value:
         raise ConfigError(f"program {program!r} does not hand out codes (provisioner = {benefit.provisioner!r})",
                           hint=f'set provisioner = "coupon-pool" in [programs.{program}.benefit]')
