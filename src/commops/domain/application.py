@@ -18,6 +18,7 @@ class Requester(BaseModel):
     id: int | None = None
     name: str | None = None
     email: str | None = None
+    locale: str | None = None  # the user's locale as Zendesk sends it ("en-US", "es"), for per-locale replies
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -70,6 +71,7 @@ class Application(BaseModel):
     tags: list[str] = Field(default_factory=list)
     form_id: int | None = None
     group_id: int | None = None
+    brand_id: int | None = None
     created_at: datetime
     updated_at: datetime
     updated_stamp: str | None = None  # the raw updated_at string, as Zendesk sent it (for safe update)

@@ -19,9 +19,9 @@ Getter = Callable[[Application], Any]
 # which take a sub-path).
 _TOP = (
     "ticket_id", "program", "application_type", "subject", "description", "status", "tags",
-    "form_id", "group_id", "created_at", "updated_at", "url", "form_program", "field_program",
+    "form_id", "group_id", "brand_id", "created_at", "updated_at", "url", "form_program", "field_program",
 )
-_REQUESTER = ("id", "name", "email", "email_domain", "first_name")
+_REQUESTER = ("id", "name", "email", "email_domain", "first_name", "locale")
 _VERIFICATION = ("status", "reason", "source_url", "checked_at", "from_cache")
 
 

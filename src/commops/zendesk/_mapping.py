@@ -135,6 +135,7 @@ def _map(
         id=requester_id,
         name=(user or {}).get("name") or None,
         email=(user or {}).get("email") or None,
+        locale=(user or {}).get("locale") or None,
     )
 
     marker = None
@@ -161,6 +162,7 @@ def _map(
         tags=list(ticket.get("tags") or []),
         form_id=form_id,
         group_id=ticket.get("group_id"),
+        brand_id=ticket.get("brand_id"),
         created_at=parse_time(created_raw),
         updated_at=parse_time(updated_raw),
         updated_stamp=updated_raw,

@@ -265,3 +265,34 @@ def test_broken_data_is_unknown_not_an_exception(compile_rules: Compile) -> None
     decision = compiled.evaluate(weird)
     assert decision.outcome in set(Outcome)
     assert len(decision.trace) == 5
+
+
+def test_rules_read_the_requesters_locale_and_the_brand(compile_rules: Compile) -> None:
+    """A reply macro per locale: one rule for Spanish-speaking applicants, one for the rest, by brand too."""
+    from commops.domain import Application, Requester
+
+    text = (
+        "program: alpha\n"
+        "rules:\n"
+        "  - id: ask_es\n"
+        "    when: {all: [{field: requester.locale, op: in, value: [es, es-419]}, "
+        "{field: brand_id, op: eq, value: 7}]}\n"
+        "    outcome: ask\n"
+        "    macro: Ask (es)\n"
+        "    reason: Spanish\n"
+        "  - id: ask_other\n"
+        "    when: {not: {field: requester.locale, op: in, value: [es, es-419]}}\n"
+        "    outcome: ask\n"
+        "    macro: Ask (en)\n"
+        "    reason: other\n"
+    )
+    compiled = compile_rules(text)
+
+    def macros(locale: str | None, brand: int | None) -> list[str]:
+        application = Application(ticket_id=1, program="alpha", requester=Requester(email="a@uni.edu", locale=locale),
+                                  brand_id=brand, created_at=NOW, updated_at=NOW)
+        return [m.title for m in compiled.evaluate(application).macros]
+
+    assert macros("es", 7) == ["Ask (es)"]
+    assert macros("en-US", 7) == ["Ask (en)"]
+    assert macros("es", 8) == []  # Spanish, another brand: neither rule holds

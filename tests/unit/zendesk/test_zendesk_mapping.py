@@ -93,3 +93,11 @@ def test_ticket_without_dates_is_unmapped_not_fatal(settings: Settings) -> None:
     del ticket["updated_at"]
     result = _map(ticket, settings)
     assert isinstance(result, Unmapped) and "updated_at" in result.reason
+
+
+def test_requester_locale_and_brand_are_read(settings: Settings) -> None:
+    users = {900: {"id": 900, "name": "Ana Ruiz", "email": "ana@uni.es", "locale": "es", "locale_id": 2}}
+    ticket = {**make_ticket(fields={}), "brand_id": 7}
+    app = map_ticket(ticket, users, settings, "https://acme.zendesk.com", numeric_keys=NUMERIC)
+    assert isinstance(app, Application)
+    assert app.requester.locale == "es" and app.brand_id == 7
