@@ -82,6 +82,8 @@ def test_an_empty_pool_never_produces_a_welcome(commops_home: Path, tmp_path: Pa
     assert skipped >= 1, "the qualifies beyond the pool were held back"
     status = cli("benefits", "status", "--format", "json").jsonl()
     assert status[0]["codes_left"] == 0 and status[0]["low"] is True
+    assert "education code pool is empty" in cli("doctor").out
+    assert "education code pool is empty" in cli("stats").err
 
     # more codes: the held-back members are welcomed on the next run, each with their own code
     cli("benefits", "import-codes", str(codes_file(tmp_path / "more.csv", 100, start=500)), "--program", "education")

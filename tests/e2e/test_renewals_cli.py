@@ -45,10 +45,10 @@ def test_renewals_notify_twice_creates_each_reminder_once(commops_home: Path, tm
     assert listed.code == 0, listed.err
     assert len(listed.jsonl()) == 130 and not any(r["reminded"] for r in listed.jsonl())
 
-    first = cli("renewals", "--within", "30", "--notify")
+    first = cli("renewals", "--within", "30", "--notify", "--sandbox")
     assert first.code == 0, first.err
     assert "130 sent" in first.err
-    second = cli("renewals", "--within", "30", "--notify")
+    second = cli("renewals", "--within", "30", "--notify", "--sandbox")
     assert second.code == 0, second.err
     assert "0 sent, 130 already sent" in second.err
 
@@ -72,12 +72,12 @@ def test_a_reminder_lost_from_the_journal_is_found_by_search_not_sent_again(comm
     cli("members", "import", str(crm_export(tmp_path / "crm.csv", 3)), "--map", "subscription_id=Contract",
         "--map", "requester=Email", "--map", "term_start=Start", "--map", "term_end=End",
         "--map", "program=Program", "--map", "organisation=Organisation", "--map", "seats=Seats")
-    assert cli("renewals", "--notify").code == 0
+    assert cli("renewals", "--notify", "--sandbox").code == 0
     import sqlite3
 
     with sqlite3.connect(commops_home / "benefits.sqlite3") as db:  # as if killed before recording
         db.execute("DELETE FROM reminders")
         db.execute("UPDATE members SET reminded = '[]'")
-    again = cli("renewals", "--notify")
+    again = cli("renewals", "--notify", "--sandbox")
     assert again.code == 0 and "0 sent, 3 already sent" in again.err
     assert len(reminders(commops_home)) == 3

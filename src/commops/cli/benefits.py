@@ -44,6 +44,36 @@ def import_codes(
                   highlight=False, markup=False)
 
 
+@benefits_app.command("configure")
+def configure(
+    ctx: typer.Context,
+    program: Annotated[str, typer.Argument(metavar="PROGRAM", help="A configured program.")],
+    provisioner: Annotated[str, typer.Option("--provisioner", metavar="KIND",
+                                             help="coupon-pool, webhook or none.")],
+    url: Annotated[str, typer.Option("--url", help="webhook: the provisioning endpoint.")] = "",
+    placeholder: Annotated[str, typer.Option("--placeholder", metavar="NAME",
+                                             help="The macro placeholder {{commops.NAME}} for the code.")] = "",
+) -> None:
+    """Set a program's [programs.PROGRAM.benefit] section in the config file (other settings kept).
+
+    Example: commops benefits configure education --provisioner coupon-pool
+    """
+    from commops.config import load_settings
+    from commops.errors import UsageError
+    from commops.services.benefits import benefit_section
+    from commops.text_config import replace_section
+
+    app = state(ctx)
+    if program not in app.settings.programs:
+        raise UsageError(f"unknown program {program!r}; one of: {', '.join(app.settings.programs)}")
+    path = app.config or app.settings.state.config
+    section = benefit_section(program, provisioner, url=url, placeholder=placeholder)
+    replace_section(path, f"programs.{program}.benefit", section)
+    load_settings(path)  # a value the settings refuse is reported now, as a sentence
+    app.out.print(f"{path}: [programs.{program}.benefit] provisioner = {provisioner!r}", highlight=False,
+                  markup=False)
+
+
 @benefits_app.command("status")
 def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """Codes left per coupon-pool program, with days of cover at the last 30 days' rate.

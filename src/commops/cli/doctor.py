@@ -78,18 +78,29 @@ def doctor(
     except RuleError as exc:
         from_rules = []
         rules_check = Check("rules", False, str(exc), "run `commops rules lint` and fix the files")
-    titles: Iterable[str] = [*from_rules, *(macro or [])]
+    provisioned = any(p.benefit.provisioner != "none" for p in settings.programs.values())
+    reminders = [settings.renewals.macro] if provisioned else []
+    titles: Iterable[str] = [*from_rules, *(macro or []), *reminders]
     with open_gateway(settings, notice=app.info) as gateway:
         checks = [*check_account(gateway, settings, titles), rules_check, dataset_check()]
         account = gateway.base_url
+    warnings: list[str] = []
+    if provisioned:
+        from commops.bootstrap import open_benefits
+        from commops.services.benefits import pool_warnings
+
+        with open_benefits(settings, notice=lambda _m: None) as ports:
+            warnings = pool_warnings(ports)
     if fmt is DoctorFormat.json:
         rows = [{"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in checks]
-        print(json.dumps({"account": account, "checks": rows, "problems": [r for r in rows if not r["ok"]]},
-                         sort_keys=True))
+        print(json.dumps({"account": account, "checks": rows, "problems": [r for r in rows if not r["ok"]],
+                          "warnings": warnings}, sort_keys=True))
         if any(not c.ok for c in checks):
             raise typer.Exit(1)
         return
     app.out.print(f"account: {account}", highlight=False, markup=False)
+    for warning in warnings:
+        app.out.print(f"! benefits: {warning}", highlight=False, markup=False, soft_wrap=True)
     failed = 0
     for check in checks:
         mark = ("✓", "green") if check.ok else ("✗", "red")

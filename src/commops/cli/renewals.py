@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from commops.cli.context import state
-from commops.cli.options import Format, FormatOpt
+from commops.cli.options import Format, FormatOpt, SandboxOpt
 from commops.cli.render import Column, render
 
 __all__ = ["register"]
@@ -25,18 +25,22 @@ def renewals(
     notify: Annotated[bool, typer.Option("--notify", help="Open one reminder ticket per member, once per term.")
                       ] = False,
     fmt: FormatOpt = Format.table,
+    sandbox: SandboxOpt = False,
 ) -> None:
     """Members whose term ends within the renewal window; with --notify, send each one reminder.
 
+    --notify writes on the members' behalf: with no account configured it needs --sandbox.
+
     Example: commops renewals --within 30 --notify
     """
-    from commops.bootstrap import open_runtime
+    from commops.bootstrap import AccountUse, open_runtime
     from commops.services.renewals import due_members
     from commops.services.renewals import notify as send
 
     app = state(ctx)
     days = app.settings.renewals.within_days if within is None else within
-    with open_runtime(app.settings, notice=app.info) as runtime:
+    with open_runtime(app.settings, notice=app.info, account=AccountUse(sandbox=sandbox, on_behalf=notify)
+                      ) as runtime:
         members = due_members(runtime.benefits, days)
         report = send(runtime.benefits, runtime.gateway, days) if notify else None
         members = due_members(runtime.benefits, days) if notify else members

@@ -190,6 +190,28 @@ def status(ctx: typer.Context) -> None:
     state(ctx).out.print(table)
 
 
+@group.command()
+def codes(
+    ctx: typer.Context,
+    program: Annotated[str, typer.Argument(metavar="PROGRAM", help="The program the codes are for.")],
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=100_000, help="How many codes.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same codes.")] = 0,
+) -> None:
+    """Print sample benefit codes as CSV (what a licence vendor sends), for `commops benefits import-codes`.
+
+    Example: commops sandbox codes education --count 40 > codes.csv
+    """
+    from commops.sandbox.seed import sample_codes
+
+    app = state(ctx)
+    if program not in app.settings.programs:
+        raise UsageError(f"unknown program {program!r}; one of: {', '.join(app.settings.programs)}")
+    typer.echo("code")
+    for code in sample_codes(program, count, seed):
+        typer.echo(code)
+    app.info(f"{count} sample codes for {program}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``sandbox`` group to the root app."""
     app.add_typer(group, name="sandbox")

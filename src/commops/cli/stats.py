@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from commops.cli.console import SafeConsole
-from commops.cli.context import state
+from commops.cli.context import AppState, state
 from commops.errors import CommopsError, UsageError
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ def stats(
             return
         report = build_report(gateway, journal, settings, since=first, until=last, program=program, redact=redact)
     report = report.model_copy(update={"automation_potential": _potential(settings, first, last)})
+    _warn_pools(app)
     audits = report.requests.get("audit_requests", 0)
     app.info(
         f"{report.overall.tickets} tickets, {report.requests.get('zendesk_requests', 0)} Zendesk requests "
@@ -95,6 +96,18 @@ def stats(
             stream.write(render_html(report))
     if out is not None:
         app.info(f"report written to {out}")
+
+
+def _warn_pools(app: AppState) -> None:
+    """Benefit code pools that run low, as warnings on stderr (docs/benefits.md)."""
+    if not any(p.benefit.provisioner == "coupon-pool" for p in app.settings.programs.values()):
+        return
+    from commops.bootstrap import open_benefits
+    from commops.services.benefits import pool_warnings
+
+    with open_benefits(app.settings, notice=lambda _m: None) as ports:
+        for warning in pool_warnings(ports):
+            app.err.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _potential(settings: Settings, first: date, last: date) -> AutomationPotential | None:

@@ -17,7 +17,7 @@ from typing import Any
 from commops.sandbox.forgedata import seeded_forges
 from commops.sandbox.tickets import Account
 
-__all__ = ["ACADEMIC", "generate"]
+__all__ = ["ACADEMIC", "generate", "sample_codes"]
 
 FIRST = ["Ana", "Ben", "Chen", "Dara", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Lena",
          "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Uma", "Victor", "Wei", "Yusuf",
@@ -245,3 +245,19 @@ def generate(applications: int, seed: int, *, now: float, first_user_id: int, ac
         tickets.append(ticket)
     tickets.sort(key=lambda t: t["created_ts"])
     return {"users": users, "tickets": tickets, "forges": seeded_forges(namespaces, seed)}
+
+
+def sample_codes(program: str, count: int, seed: int = 0) -> list[str]:
+    """Deterministic licence codes for ``program`` (``EDU-7Q4M-K2XD``-like), unique within one call."""
+    rng = random.Random(f"{program}:{seed}")
+    prefix = program[:3].upper()
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    seen: set[str] = set()
+    out: list[str] = []
+    while len(out) < count:
+        code = f"{prefix}-" + "".join(rng.choice(alphabet) for _ in range(4)) + "-" + "".join(
+            rng.choice(alphabet) for _ in range(4))
+        if code not in seen:
+            seen.add(code)
+            out.append(code)
+    return out

@@ -33,11 +33,13 @@ from commops.ports import BenefitStore, DecisionHistory, ProvisioningService, Wr
 __all__ = [
     "BenefitPorts",
     "PoolReport",
+    "benefit_section",
     "finish_provisions",
     "import_codes",
     "import_members",
     "list_members",
     "pool_reports",
+    "pool_warnings",
     "prepare_benefits",
     "resume_provisions",
 ]
@@ -257,3 +259,34 @@ def import_members(ports: BenefitPorts, members: Sequence[Member]) -> int:
     for member in members:
         ports.store.add_member(member)
     return len(members)
+
+
+def benefit_section(program: str, provisioner: str, *, url: str = "", placeholder: str = "") -> list[str]:
+    """The lines of a ``[programs.<program>.benefit]`` section (``commops benefits configure``)."""
+    import json
+
+    from commops.errors import UsageError
+
+    kinds = [p.value for p in Provisioner]
+    if provisioner not in kinds:
+        raise UsageError(f"unknown provisioner {provisioner!r}; one of: {', '.join(kinds)}")
+    lines = [f"provisioner = {json.dumps(provisioner)}", "term_months = 12"]
+    if url:
+        lines.append(f"url = {json.dumps(url)}")
+    if placeholder:
+        lines.append(f"placeholder = {json.dumps(placeholder)}")
+    return lines
+
+
+def pool_warnings(ports: BenefitPorts) -> list[str]:
+    """One sentence per coupon pool that is empty or runs low (``low_days`` of cover at the recent rate)."""
+    warnings = []
+    for report in pool_reports(ports):
+        status = report.status
+        if status.free == 0:
+            warnings.append(f"the {status.program} code pool is empty: qualifies go to manual until codes are "
+                            f"imported (commops benefits import-codes FILE --program {status.program})")
+        elif report.low and report.days_of_cover is not None:
+            warnings.append(f"the {status.program} code pool runs low: {status.free} codes left, about "
+                            f"{report.days_of_cover:.0f} days at the last 30 days' rate")
+    return warnings
