@@ -99,6 +99,6 @@ def test_every_sandbox_command_is_documented() -> None:
     docs = (Path(__file__).parents[3] / "docs" / "sandbox.md").read_text(encoding="utf-8")
     names = [command.name or (command.callback.__name__ if command.callback else "") for command in
              group.registered_commands]
-    assert set(names) == {"serve", "reset", "seed", "load", "reply", "status"}
+    assert set(names) == {"serve", "reset", "seed", "load", "reply", "status", "codes"}
     for name in names:
         assert f"`commops sandbox {name}" in docs, name
