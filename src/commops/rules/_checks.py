@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -60,7 +59,7 @@ def build_check(t: Test, expected: Any, lookups: Lookups) -> Check:
         words = [expected] if op == "contains" else [str(w) for w in expected]
         return _words(_ops.word_matcher(words))
     if op == "matches":
-        return _search(re.compile(str(expected), re.IGNORECASE if ic else 0))
+        return _search(_ops.rule_regex(str(expected), ignore_case=ic))
     if op == "is_http_url":
         return _ops.is_http_url
     if op == "spdx_known":
@@ -179,7 +178,7 @@ def _words(match: Callable[[str], bool]) -> Check:
     return words
 
 
-def _search(pattern: re.Pattern[str]) -> Check:
+def _search(pattern: Any) -> Check:
     find = pattern.search
 
     def search(v: Any) -> bool | None:

@@ -293,7 +293,8 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
     reads: dict[str, str] = {}
     read_at: dict[str, str] = {}
     for file in files:
-        for index, raw_rule in enumerate(file.located.data.get("rules") or []):
+        raw_rules = file.located.data.get("rules")
+        for index, raw_rule in enumerate(raw_rules if isinstance(raw_rules, list) else []):
             rule_id = raw_rule.get("id") if isinstance(raw_rule, dict) else None
             if not isinstance(rule_id, str):
                 continue

@@ -193,3 +193,20 @@ def cached(fn: Callable[[str], Any], limit: int = 20000) -> Callable[[str], Any]
         return result
 
     return lookup
+
+
+def rule_regex(pattern: str, *, ignore_case: bool = False) -> Any:
+    """A rule's ``matches`` pattern compiled with RE2: matching takes time linear in the text, whatever
+    the pattern (``^(a+)+$`` cannot keep a run busy), and constructs that need backtracking (back-
+    references, look-arounds) are refused. Raises ``ValueError`` with RE2's reason."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = not ignore_case
+    options.max_mem = 8 << 20  # a pattern needing more than 8 MB of automaton is refused
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(reason) from None

@@ -26,6 +26,7 @@ from pydantic import (
 
 from commops.domain.reading import KINDS
 from commops.ports import MacroInfo
+from commops.rules._ops import rule_regex
 from commops.rules._paths import check_path, known_paths
 
 __all__ = [
@@ -154,9 +155,9 @@ class Test(_Model):
             raise ValueError(f"`{op}` needs text, got {value!r}")
         if op == "matches":
             try:
-                re.compile(value, re.IGNORECASE if info.data.get("ignore_case") else 0)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {value!r}: {exc}") from None
+                rule_regex(value, ignore_case=bool(info.data.get("ignore_case")))
+            except ValueError as exc:
+                raise ValueError(f"bad regular expression {value!r}: {exc} (rules use RE2 syntax)") from None
         return value
 
     @field_validator("list_ref")

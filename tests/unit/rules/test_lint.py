@@ -86,7 +86,7 @@ def test_broken_copy_reports_every_seeded_error_at_its_position(tmp_path: Path) 
         ("common.yaml", *position(common, "outcome: reject")):
             f"duplicate key 'outcome' (first at line {position(common, 'outcome: reject')[0] - 2})",
         ("common.yaml", *position(common, r"'(^|\.)(gov|mil'")):
-            r"bad regular expression '(^|\\.)(gov|mil': missing ), unterminated subpattern at position 6",
+            r"bad regular expression '(^|\\.)(gov|mil': missing ): (^|\.)(gov|mil (rules use RE2 syntax)",
         ("education.yaml", *position(edu, "edu_excluded_institution}")):
             "unknown list 'edu_excluded_institution' (did you mean 'edu_excluded_institutions'?)",
     }
