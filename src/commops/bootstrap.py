@@ -295,7 +295,7 @@ class Runtime:
         old_rules = load_rules(self.settings, [old_dir], macros=macros)
         return ImpactPorts(gateway=self.gateway, verifier=self.verifier,
                            old=compile_rules(old_rules, self.calendar, self.clock), new=self.evaluator,
-                           old_rules=old_rules, new_rules=self.ruleset)
+                           old_rules=old_rules, new_rules=self.ruleset, journal=self.journal)
 
     def shadow_ports(self) -> ShadowPorts:
         from commops.services.shadow import ShadowPorts

@@ -12,18 +12,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, Field
 
 from commops.domain import Application, Decision, Outcome
 from commops.domain.operating import ReplayedDecision, Seen, TicketChange, changes_between
-from commops.ports import Evaluator, HistoryGateway, NamespaceVerifier, RuleSetLike
+from commops.ports import DecisionJournal, Evaluator, HistoryGateway, NamespaceVerifier, RuleSetLike
 from commops.services.verification import verify_applications
 
 __all__ = ["ImpactInput", "ImpactPorts", "ImpactReport", "Replay", "fired_rules", "replay", "rule_impact",
            "transition_fails", "unchanged_programs"]
+
+
+_SAME_WRITE = timedelta(minutes=15)  # a journal entry this close to an audit's decision is that write
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class ImpactPorts:
     new: Evaluator
     old_rules: RuleSetLike
     new_rules: RuleSetLike
+    journal: DecisionJournal | None = None  # commops' own applied decisions, to tell them from people's
 
 
 class ImpactReport(BaseModel):
@@ -145,8 +149,15 @@ def _inputs(ports: ImpactPorts, since: datetime, queue: bool, history: bool, pro
             ) -> list[ImpactInput]:
     items: list[ImpactInput] = []
     if history:
+        ours: dict[int, list[datetime]] = {}
+        for entry in ports.journal.applied_decisions(since=since - _SAME_WRITE) if ports.journal else ():
+            at = entry.applied_at if entry.applied_at.tzinfo else entry.applied_at.replace(tzinfo=UTC)
+            ours.setdefault(entry.ticket_id, []).append(at)
         for past in ports.gateway.decided_history(since):
-            items.append(ImpactInput(past.application, past.actor, past.decided_at))
+            # the ticket's markers say who decided; the journal too, for a write whose marker was lost
+            journaled = any(abs(at - past.decided_at) <= _SAME_WRITE for at in ours.get(past.application.ticket_id, ()))
+            source = "commops" if past.actor == "commops" or journaled else past.actor
+            items.append(ImpactInput(past.application, source, past.decided_at))
     decided = {i.application.ticket_id for i in items}
     if queue:
         for page in ports.gateway.pull_queue():

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +223,24 @@ def test_markdown_cells_cannot_break_the_table() -> None:
     from commops.cli.operating import _cell
 
     assert _cell("EDU::Reject | <b>x</b>\nnext @team") == "EDU::Reject \\| &lt;b&gt;x&lt;/b&gt; next &#64;team"
+
+
+def test_decisions_the_journal_applied_count_as_commops_own(history: Path) -> None:
+    import sqlite3
+
+    from commops.domain import Decision, Outcome, Proposal, Reason
+    from commops.journal import SqliteJournal
+
+    settings = load_settings()
+    decided = datetime.now(UTC) - timedelta(days=20)  # ticket 701's decision
+    decision = Decision(ticket_id=701, program="startups", outcome=Outcome.QUALIFY, ruleset_version="test",
+                        reasons=[Reason(rule="startups.seed_stage", message="seed", outcome=Outcome.QUALIFY)])
+    with SqliteJournal.open(settings.state.journal) as journal:
+        run = journal.start_run("apply", "test")
+        ids = journal.record_proposals(run, [Proposal(decision=decision, updated_stamp="stamp")], state="approved")
+        attempts = journal.begin_writes([ids[701]])
+        journal.finish_write(ids[701], attempts[ids[701]], "applied", None, None)
+    with sqlite3.connect(settings.state.journal) as db:
+        db.execute("UPDATE proposals SET decided_at=? WHERE id=?", (decided.isoformat(), ids[701]))
+    report = json.loads(_cli("rules", "impact", "--against", str(RULES), "--since", "5", "--format", "json"))
+    assert report["by_source"] == {"commops": 1, "specialist": 7, "queue": 1}
