@@ -190,7 +190,8 @@ def _select(
             batch.skipped.append(Skipped(app.ticket_id, held))
             continue
         previous = Previous.of(app, history.get(app.ticket_id))
-        why, reason = (Why.NEW, "") if app.program is None else why_evaluate(app, previous, version)
+        # Not an application: nothing to re-triage, it is looked at as new (and skipped by the rules).
+        why, reason = why_evaluate(app, previous if app.program is not None else None, version)
         if why is Why.SKIP and not options.include_decided:
             batch.skipped.append(Skipped(app.ticket_id, reason))
             continue
