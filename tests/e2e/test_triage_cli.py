@@ -197,7 +197,9 @@ def test_filters_that_match_nothing_are_errors_and_missing_tickets_are_reported(
     assert bad.code == 2 and "unknown program 'educaton'; one of: education" in bad.err
     assert cli("queue", "--sla", "late").code == 2
     missing = cli("triage", "--offline", "--ticket", "9999")
-    assert missing.code == 0 and "ticket 9999 skipped: no such ticket in Zendesk" in missing.err
+    assert missing.code == 6 and "ticket 9999 skipped: no such ticket in Zendesk" in missing.err  # not found
+    mixed = cli("triage", "--offline", "--ticket", "1", "--ticket", "9999", "--format", "json")
+    assert mixed.code == 6 and [r["ticket_id"] for r in mixed.jsonl()] == [1]  # the found one still shown
 
 
 def test_a_file_that_is_not_a_plan_is_a_sentence(commops_home: Path, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from commops.cli.writes import confirm_and_write, emit, footer, report_writes, s
 from commops.domain.states import RunMode, RunStatus
 from commops.errors import GuardRailError
 from commops.services.runs import RunSummary
-from commops.services.triage import TriageOptions, TriagePorts
+from commops.services.triage import TriageBatch, TriageOptions, TriagePorts
 
 __all__ = ["register"]
 
@@ -125,6 +125,17 @@ def _dry_run(app: AppState, ports: TriagePorts, options: TriageOptions, plan: Pa
     emit(app, fmt, batch.proposals, {})
     footer(app, batch, written=False, explain=bool(options.ticket_ids), account=ports.account)
     show_requests(app, ports.gateway.request_counts())
+    _refuse_missing(batch)
+
+
+def _refuse_missing(batch: TriageBatch) -> None:
+    """A ticket asked for by id that does not exist is an error (exit 6), after the others were shown."""
+    from commops.errors import NotFoundError
+    from commops.services.triage import NO_SUCH_TICKET
+
+    missing = [u.ticket_id for u in batch.unmapped if u.reason == NO_SUCH_TICKET]
+    if missing:
+        raise NotFoundError(f"no such ticket in Zendesk: {', '.join(map(str, missing))}")
 
 
 def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunMode, *, yes: bool,
@@ -146,6 +157,7 @@ def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunM
     footer(app, batch, written=True, explain=bool(options.ticket_ids), account=ports.account)
     if not writable:
         app.info("nothing to write")
+        _refuse_missing(batch)
         return
     done = confirm_and_write(
         app,
@@ -158,5 +170,6 @@ def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunM
         return
     report_writes(app, fmt, chosen, done.results, done.resumed)
     show_requests(app, ports.gateway.request_counts())
+    _refuse_missing(batch)
     if done.status == RunStatus.ERRORS:
         raise typer.Exit(EXIT_WRITE_ERRORS)

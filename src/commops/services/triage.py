@@ -39,6 +39,7 @@ from commops.services.verification import verify_applications
 
 __all__ = [
     "MAX_ATTEMPTS",
+    "NO_SUCH_TICKET",
     "OVERRIDE_RULE",
     "WRITE_CHUNK",
     "TriageBatch",
@@ -119,13 +120,16 @@ def fields_digest(application: Application, ignore: Collection[str] = ()) -> str
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+NO_SUCH_TICKET = "no such ticket in Zendesk"
+
+
 def _pull(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], None] | None) -> Iterable[
     tuple[list[Application], list[Unmapped]]
 ]:
     if options.ticket_ids:
         found = ports.gateway.get_applications(list(options.ticket_ids))
         seen = {a.ticket_id for a in found}
-        missing = [Unmapped(ticket_id=t, reason="no such ticket in Zendesk") for t in options.ticket_ids
+        missing = [Unmapped(ticket_id=t, reason=NO_SUCH_TICKET) for t in options.ticket_ids
                    if t not in seen]
         yield found, missing
         return

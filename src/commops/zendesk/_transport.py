@@ -8,6 +8,7 @@ retried with jitter for reads only, and writes are never resent by the transport
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import threading
@@ -27,6 +28,22 @@ __all__ = ["ZendeskSession", "endpoint_key"]
 _ID_SEGMENT = re.compile(r"^(\d+|V\d-[0-9a-f]+|[0-9a-f]{32})$")
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
+_RATE_HEADERS = ("x-rate-limit", "x-rate-limit-remaining", "ratelimit-limit", "ratelimit-remaining",
+                 "ratelimit-reset", "retry-after", "zendesk-ratelimit-tickets-index")
+
+# --debug shows this logger: method, path (never the query: searches carry applicants' emails), status,
+# duration and the rate-limit headers. Never credentials, headers other than those, or bodies.
+_log = logging.getLogger("commops.http")
+
+
+def _trace(verb: str, target: str, status: int | str, started: float, headers: Mapping[str, str]) -> None:
+    if not _log.isEnabledFor(logging.DEBUG):
+        return
+    parts = urlsplit(target)
+    path = parts.path + ("?…" if parts.query else "")
+    limits = " ".join(f"{name}={headers[name]}" for name in _RATE_HEADERS if name in headers)
+    _log.debug("%s %s -> %s in %.0f ms%s", verb.upper(), path, status, (time.monotonic() - started) * 1000,
+               f" [{limits}]" if limits else "")
 
 
 def endpoint_key(method: str, url: str) -> str:
@@ -96,14 +113,17 @@ class ZendeskSession(requests.Session):
             self._pace()
             with self._lock:
                 self._counts[key] += 1
+            started = time.monotonic()
             try:
                 response = super().request(method, url, *args, **kwargs)
-            except (requests.ConnectionError, requests.Timeout):
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                _trace(verb, target, type(exc).__name__, started, {})
                 if not read or attempt >= self.read_retries:
                     raise
                 attempt += 1
                 self._sleep(self._backoff(attempt))
                 continue
+            _trace(verb, target, response.status_code, started, response.headers)
             self._note_limits(response.headers)
             if response.status_code == 429:
                 self._wait_rate(_retry_after(response.headers), key)
@@ -132,6 +152,8 @@ class ZendeskSession(requests.Session):
                 hint="run again later, or raise zendesk.rate_wait_budget_s",
             )
         self.rate_waited_s += wait
+        _log.info("waiting %gs for Zendesk's rate limit (%s; %gs of the %gs budget left)", wait, key,
+                  left - wait, self.rate_budget_s)
         self._sleep(wait)
 
     def _note_limits(self, headers: Mapping[str, str]) -> None:

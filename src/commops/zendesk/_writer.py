@@ -7,6 +7,7 @@ dropped connection, a 5xx or a lost job the tickets are re-read and the write_id
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from commops.ports import WriteResult
 from commops.zendesk._client import ZendeskHttp
 from commops.zendesk._compose import ComposedUpdate, write_id
 from commops.zendesk._mapping import parse_time
+
+_log = logging.getLogger("commops.zendesk.jobs")
 
 __all__ = ["WriteSide", "Writer", "recheck", "same_stamp", "update_many_body"]
 
@@ -188,6 +191,8 @@ class Writer:
         lost: list[tuple[Proposal, ComposedUpdate]] = []
         deadline = self.gw.now() + self.gw.job_wait_s
         delay = 0.25
+        _log.info("waiting for %d update_many job(s) %s to finish (up to %gs)", len(jobs), ", ".join(jobs),
+                  self.gw.job_wait_s)
         while jobs:
             self.gw.pause(min(delay, max(deadline - self.gw.now(), 0.0)))
             ids = ",".join(jobs)
@@ -207,6 +212,8 @@ class Writer:
                 elif job.get("status") in ("failed", "killed"):
                     lost += jobs.pop(job_id)
             if jobs and self.gw.now() >= deadline:
+                _log.info("gave up waiting for job(s) %s after %gs; the tickets are re-read instead",
+                          ", ".join(jobs), self.gw.job_wait_s)
                 for chunk in jobs.values():
                     lost += chunk
                 break

@@ -188,3 +188,18 @@ def test_runner_help_lists_every_command() -> None:
     result = CliRunner().invoke(app, ["--help"])
     for entry in COMMANDS:
         assert f"  {entry.name} " in result.output
+
+
+def test_debug_logs_every_http_request_without_secrets_or_queries(commops_home: Path) -> None:
+    from tests.e2e.cli import seeded
+
+    seeded(commops_home, applications=3)
+    result = cli("queue", "--format", "json", "--debug")  # the global option after the command
+    assert result.code == 0, result.err
+    lines = [line for line in result.err.splitlines() if "commops.http" in line]
+    assert lines and all(re.search(r"(GET|POST|PUT) /api/v2/\S+ -> \d{3} in \d+ ms", line) for line in lines)
+    assert any("ratelimit-remaining=" in line.lower() or "x-rate-limit" in line.lower() for line in lines)
+    assert "Authorization" not in result.err and "token" not in result.err.lower().replace("tokens", "")
+    assert all("query=" not in line and "@" not in line for line in lines)
+    quiet = cli("queue", "--format", "json")
+    assert "commops.http" not in quiet.err
