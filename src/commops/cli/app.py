@@ -255,6 +255,12 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         _quiet_pipe()
         code = EXIT_BROKEN_PIPE
+    except SystemExit as exc:  # click turns EPIPE into exit 1 even outside standalone mode
+        if not isinstance(sys.stdout, click.utils.PacifyFlushWrapper):
+            raise
+        sys.stdout = sys.__stdout__ if sys.__stdout__ is not None else sys.stdout
+        _quiet_pipe()
+        code = EXIT_BROKEN_PIPE if exc.code == 1 else int(exc.code or 0)
     finally:
         disable_debug_logging()
     sys.exit(code)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from commops.cli.context import state
+from commops.cli.render import Column, Format, render
 from commops.errors import CommopsError, NotFoundError, UsageError, ValidationError
 from commops.sandbox import SandboxStore, seeded_server
 from commops.sandbox.apierror import ApiError
@@ -172,22 +172,26 @@ def reply(
 
 
 @group.command()
-def status(ctx: typer.Context) -> None:
+def status(
+    ctx: typer.Context,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table (TSV when piped), json (JSON Lines) or csv.")]
+    = Format.table,
+) -> None:
     """Count the sandbox's tickets by form and status.
 
-    Example: commops sandbox status
+    JSON: one object per form: {"form", "new", "open", "pending", "hold", "solved", "closed", "total"}.
+
+    Example: commops sandbox status --format json
     """
     counts = _store(ctx).counts()
     statuses = ["new", "open", "pending", "hold", "solved", "closed"]
-    table = Table(title=f"Sandbox tickets ({_db(ctx)})")
-    table.add_column("form")
-    for name in statuses:
-        table.add_column(name, justify="right")
-    table.add_column("total", justify="right")
+    rows = []
     for form in sorted({f for f, _s in counts}):
-        row = [counts.get((form, s), 0) for s in statuses]
-        table.add_row(form, *[str(n) for n in row], str(sum(row)))
-    state(ctx).out.print(table)
+        row: dict[str, Any] = {"form": form, **{s: counts.get((form, s), 0) for s in statuses}}
+        row["total"] = sum(row[s] for s in statuses)
+        rows.append(row)
+    columns = [Column("form"), *(Column(s, justify="right") for s in [*statuses, "total"])]
+    render(fmt, rows, columns=columns, title=f"Sandbox tickets ({_db(ctx)})", console=state(ctx).out)
 
 
 @group.command()

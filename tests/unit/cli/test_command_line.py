@@ -203,3 +203,55 @@ def test_debug_logs_every_http_request_without_secrets_or_queries(commops_home: 
     assert all("query=" not in line and "@" not in line for line in lines)
     quiet = cli("queue", "--format", "json")
     assert "commops.http" not in quiet.err
+
+
+def _process(*args: str, home: Path) -> subprocess.Popen[str]:
+    import os
+
+    env = {**os.environ, "COMMOPS_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "80"}
+    return subprocess.Popen([sys.executable, "-m", "commops", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_piped_tables_are_tsv_with_a_header_never_boxes(commops_home: Path) -> None:
+    from tests.e2e.cli import seeded
+
+    seeded(commops_home, applications=4)
+    proc = _process("sandbox", "status", home=commops_home)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "form\tnew\topen\tpending\thold\tsolved\tclosed\ttotal"
+    assert all(len(line.split("\t")) == 8 for line in lines)
+    assert not set(out) & set("─│┃━┏┡╇")
+    rows = [json.loads(line) for line in cli("sandbox", "status", "--format", "json").out.splitlines()]
+    assert sum(r["total"] for r in rows) >= 4
+    proc = _process("triage", "--offline", home=commops_home)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    header, *body = out.splitlines()
+    assert header.split("\t") == ["ticket_id", "program", "outcome", "sla", "age_business_days", "macros",
+                                  "reasons", "write"]
+    assert body and all(len(line.split("\t")) == 8 for line in body) and "…" not in out
+
+
+def test_a_closed_pipe_exits_quietly(commops_home: Path) -> None:
+    """`commops ... | head -1`: the reader goes away; commops stops with 141 (SIGPIPE), no traceback."""
+    from tests.e2e.cli import seeded
+
+    seeded(commops_home, applications=30)
+    proc = _process("help", "exit-codes", "--format", "json", home=commops_home)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like head -1
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 141), err
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
+    shell = subprocess.run(
+        f"'{sys.executable}' -m commops triage --offline --format json | head -1; echo \"${{PIPESTATUS[0]}}\"",
+        shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=300,
+        env={**__import__("os").environ, "COMMOPS_HOME": str(commops_home)},
+    )
+    first, code = shell.stdout.splitlines()
+    assert json.loads(first)["ticket_id"] and code in ("0", "141"), shell.stderr
+    assert "Traceback" not in shell.stderr and "Exception ignored" not in shell.stderr
