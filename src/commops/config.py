@@ -79,6 +79,7 @@ class ZendeskSettings(_Section):
 
 class QueueSettings(_Section):
     query: Annotated[str, Field(min_length=1)] = "type:ticket status<solved"
+    brands: list[int] = Field(default_factory=list)  # only tickets of these brands (ids); empty: every brand
 
 
 class MarkerSettings(_Section):

@@ -292,7 +292,9 @@ class ZendeskGateway:
         url: str | None = f"search/export.json?{_query(params)}"
         while url:
             data = self.http.get(url, what="reading the queue")
-            tickets = [t for t in data.get("results") or [] if t.get("result_type", "ticket") == "ticket"]
+            brands = set(self.settings.queue.brands)
+            tickets = [t for t in data.get("results") or [] if t.get("result_type", "ticket") == "ticket"
+                       and (not brands or t.get("brand_id") in brands)]
             page = self._map_page(tickets, self._users_for(tickets, data.get("users") or []))
             meta = data.get("meta") or {}
             page.cursor = meta.get("after_cursor")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.integration.gateway.helpers import applicants, gateway_for
+from tests.integration.gateway.helpers import FIRST_ID, applicants, gateway_for
 from typer.testing import CliRunner
 
 from commops.sandbox import SandboxServer
@@ -67,3 +67,18 @@ def test_doctor_json_lists_the_problems(sandbox: SandboxServer, monkeypatch: pyt
     assert report["account"] == sandbox.url
     assert [p["name"] for p in report["problems"]] == ["queue reaches education"]
     assert all({"name", "ok", "detail", "fix"} <= set(c) for c in report["checks"])
+
+
+def test_the_queue_can_be_limited_to_brands(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    document = applicants(4)
+    sandbox.store.put_resource("brands", [*sandbox.store.resource("brands"),
+                                          {"id": 2000002, "name": "Second", "active": True, "default": False}])
+    sandbox.store.load(document)
+    sandbox.store.update_ticket(FIRST_ID + 3, {"brand_id": 2000002}, sandbox.store.agent_ids()[0])
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        every = [a.ticket_id for p in gw.pull_queue() for a in p.applications]
+        queue = gw.settings.queue.model_copy(update={"brands": [2000002]})
+        gw.settings = gw.settings.model_copy(update={"queue": queue})
+        second = [(a.ticket_id, a.brand_id) for p in gw.pull_queue() for a in p.applications]
+    assert len(every) == 4
+    assert second == [(FIRST_ID + 3, 2000002)]
