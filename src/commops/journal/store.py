@@ -232,14 +232,23 @@ class SqliteJournal:
     def record_proposals(
         self, run_id: str, proposals: Sequence[Proposal], state: str = "proposed"
     ) -> dict[int, int]:
-        """Store proposals in one transaction; returns ticket id → proposal row id."""
+        """Store proposals in one transaction; returns ticket id → proposal row id.
+
+        A proposal only shown (``proposed``) that is the same as the ticket's last row (same outcome,
+        rules, macros, ruleset, ticket stamp and answers) is not stored again: the row already says it,
+        and cron re-finding the same manual tickets every run must not grow the journal for ever.
+        """
         ids: dict[int, int] = {}
         now = _now()
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
+                unchanged = self._unchanged(proposals) if state == "proposed" else {}
                 for proposal in proposals:
                     decision = proposal.decision
+                    if decision.ticket_id in unchanged:
+                        ids[decision.ticket_id] = unchanged[decision.ticket_id]
+                        continue
                     cursor = self._db.execute(
                         "INSERT INTO proposals(run_id, ticket_id, program, outcome, rules, macros, ruleset_version,"
                         " updated_stamp, fields_digest, proposal, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -262,6 +271,36 @@ class SqliteJournal:
         except sqlite3.Error as exc:
             raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
         return ids
+
+    def _unchanged(self, proposals: Sequence[Proposal]) -> dict[int, int]:
+        """Ticket id → row id of the tickets whose last row is a ``proposed`` one equal to the new proposal."""
+        wanted = {
+            p.decision.ticket_id: (
+                p.decision.outcome.value,
+                json.dumps([r.rule for r in p.decision.reasons]),
+                json.dumps([m.title for m in p.decision.macros]),
+                p.decision.ruleset_version,
+                p.updated_stamp,
+                p.answers_digest,
+            )
+            for p in proposals
+        }
+        same: dict[int, int] = {}
+        tickets = list(wanted)
+        for start in range(0, len(tickets), 500):
+            part = tickets[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                "SELECT id, ticket_id, state, outcome, rules, macros, ruleset_version, updated_stamp, fields_digest"
+                f" FROM proposals WHERE id IN (SELECT max(id) FROM proposals WHERE ticket_id IN ({marks})"
+                " GROUP BY ticket_id)",
+                part,
+            ).fetchall()
+            for row in rows:
+                key = (row[3], row[4], row[5], row[6], row[7], row[8])
+                if row[2] == "proposed" and wanted.get(row[1]) == key:
+                    same[int(row[1])] = int(row[0])
+        return same
 
     def set_state(self, proposal_ids: Sequence[int], state: str) -> None:
         try:
