@@ -80,6 +80,10 @@ class ZendeskSettings(_Section):
 class QueueSettings(_Section):
     query: Annotated[str, Field(min_length=1)] = "type:ticket status<solved"
     brands: list[int] = Field(default_factory=list)  # only tickets of these brands (ids); empty: every brand
+    # More queries whose tickets join the queue (each ticket once): programs.md counts a ticket on no
+    # program form whose `program` field is set as an application, and one query cannot say "this form
+    # or that field" (Zendesk ANDs different keywords).
+    also: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
 
 
 class MarkerSettings(_Section):

@@ -71,17 +71,17 @@ def _shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _number(key: str, value: Any) -> int | float:
-    if isinstance(value, bool):
-        raise ValueError(f"field {key} holds {_shown(value)}, not a number")
-    if isinstance(value, int | float):
+def _number(value: Any) -> Any:
+    """A numeric field's value as a number; anything else stays as it came, for the rules to read (an
+    amount they cannot read is *unknown*: the application is asked or left to a person, not skipped)."""
+    if isinstance(value, int | float):  # bool too: a number field that holds true is read by the rules
         return value
     try:
         number = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation as exc:
-        raise ValueError(f"field {key} holds {_shown(value)}, not a number") from exc
+    except InvalidOperation:
+        return value
     if not number.is_finite():
-        raise ValueError(f"field {key} holds {_shown(value)}, not a number")
+        return value
     return int(number) if number == number.to_integral_value() and "." not in str(value) else float(number)
 
 
@@ -96,7 +96,7 @@ def map_ticket(
     """One ticket as an application (``program`` None when it is not one), or why it cannot be read.
 
     ``numeric_keys`` are the field keys whose Zendesk type is integer/decimal: their string values are
-    converted, and a value that is not a number makes the ticket unmapped.
+    converted; a value that is not a number stays as text for the rules to read as *unknown*.
     """
     try:
         ticket_id = int(ticket["id"])
@@ -122,10 +122,15 @@ def _map(
         value = _clean(values.get(field_id))
         if value is None:
             continue
-        fields[key] = _number(key, value) if key in numeric_keys else value
+        fields[key] = _number(value) if key in numeric_keys else value
 
     form_id = ticket.get("ticket_form_id")
-    program = settings.program_for_form(form_id) or settings.program_for_value(fields.get("program"))
+    # An application is a ticket with a program form or a `program` value; both are kept, so that a form
+    # and a field naming different programs go to a person (rules/common.yaml, the contradiction rules).
+    form_program = settings.program_for_form(form_id)
+    program_value = fields.get("program")
+    field_program = settings.program_for_value(program_value.strip() if isinstance(program_value, str) else None)
+    program = form_program or field_program
     app_type_raw = fields.get("application_type")
     application_type = settings.application_types.get(app_type_raw) if isinstance(app_type_raw, str) else None
 
@@ -153,6 +158,8 @@ def _map(
     return Application(
         ticket_id=ticket_id,
         program=program,
+        form_program=form_program,
+        field_program=field_program,
         application_type=application_type,
         requester=requester,
         fields=fields,

@@ -280,9 +280,24 @@ class ZendeskGateway:
         return [*users, *extra]
 
     def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]:
-        """The queue, page by page, through search/export (cursor-paginated, never capped at 1,000)."""
+        """The queue, page by page, through search/export (cursor-paginated, never capped at 1,000).
+
+        The configured queue is ``[queue] query`` and then each of ``[queue] also`` (each ticket once);
+        a ``query`` given here replaces them all."""
+        queries = [query] if query else [self.settings.queue.query, *self.settings.queue.also]
+        seen: set[int] = set()
+        for n, text in enumerate(queries):
+            for page in self._pull_one(text, cursor if n == 0 else None):
+                if len(queries) > 1:
+                    page.applications = [a for a in page.applications if a.ticket_id not in seen]
+                    seen.update(a.ticket_id for a in page.applications)
+                    if n < len(queries) - 1 and not page.has_more:
+                        page.has_more, page.cursor = True, None  # one queue: the next query's pages follow
+                yield page
+
+    def _pull_one(self, query: str, cursor: str | None) -> Iterator[QueuePage]:
         params: dict[str, Any] = {
-            "query": self.resolve_form_ids(query or self.settings.queue.query),
+            "query": self.resolve_form_ids(query),
             "filter[type]": "ticket",
             "page[size]": EXPORT_PAGE_SIZE,
             "include": "users",

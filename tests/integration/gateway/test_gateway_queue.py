@@ -20,10 +20,11 @@ def test_queue_of_any_size_is_read_completely(
     with gateway_for(sandbox.url, monkeypatch) as gw:
         pages = list(gw.pull_queue())
         counts = gw.request_counts()
+        also = len(gw.settings.queue.also)  # tickets on no program form with a program field: one more query
     ids = [a.ticket_id for p in pages for a in p.applications]
     assert ids == list(range(FIRST_ID, FIRST_ID + size))
     assert all(not p.unmapped for p in pages)
-    assert len(pages) == max(1, math.ceil(size / 1000))
+    assert len(pages) == max(1, math.ceil(size / 1000)) + also
     assert [p.has_more for p in pages] == [True] * (len(pages) - 1) + [False]
     assert counts["GET /search/export"] == len(pages)
     assert "GET /users/show_many" not in counts  # requesters came side-loaded
@@ -56,3 +57,22 @@ def test_get_applications_and_stamps_in_bulk(sandbox: SandboxServer, monkeypatch
     assert sorted(a.ticket_id for a in apps) == ids
     assert stamps == {i: sandbox.store.ticket(i)["updated_at"] for i in ids}
     assert counts["GET /tickets/show_many"] == 4  # 2 calls of ≤100 each, twice
+
+
+def test_tickets_on_no_program_form_with_a_program_field_join_the_queue_once(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """programs.md: an application is a ticket with a program form or a `program` value."""
+    data = applicants(3)
+    emailed, plain, both = data["tickets"]
+    emailed.update(ticket_form_id=None, subject="Licences for our lab? (by email)")
+    emailed["custom_fields"].append({"id": 3600201, "value": "program_education"})
+    plain.update(ticket_form_id=None, subject="Where is my invoice?")  # not an application
+    both["custom_fields"].append({"id": 3600201, "value": "program_startups"})  # form and field disagree
+    sandbox.store.load(data)
+    with gateway_for(sandbox.url, monkeypatch) as gw:
+        pages = list(gw.pull_queue())
+    apps = {a.ticket_id: a for p in pages for a in p.applications}
+    assert sorted(apps) == sorted([emailed["id"], both["id"]])
+    assert (apps[emailed["id"]].program, apps[emailed["id"]].form_program) == ("education", None)
+    assert (apps[both["id"]].form_program, apps[both["id"]].field_program) == ("education", "startups")

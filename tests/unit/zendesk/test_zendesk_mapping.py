@@ -60,14 +60,23 @@ def test_ticket_that_is_no_application_is_still_returned(settings: Settings) -> 
     assert app.program is None and not app.is_application
 
 
-def test_decimal_string_becomes_a_number_and_garbage_is_unmapped(settings: Settings) -> None:
+def test_decimal_string_becomes_a_number_and_garbage_stays_for_the_rules(settings: Settings) -> None:
     good = _map(make_ticket(fields={3600232: "4500000.50", 3600205: "7"}), settings)
     assert isinstance(good, Application)
     assert good.fields["funding_total_usd"] == 4500000.5
     assert good.fields["seats"] == 7 and isinstance(good.fields["seats"], int)
-    bad = _map(make_ticket(7, fields={3600232: "lots"}), settings)
-    assert isinstance(bad, Unmapped)
-    assert bad.ticket_id == 7 and "funding_total_usd" in bad.reason
+    text = _map(make_ticket(7, fields={3600232: "lots"}), settings)  # read as unknown by the rules, not skipped
+    assert isinstance(text, Application) and text.fields["funding_total_usd"] == "lots"
+
+
+def test_form_and_program_field_are_both_kept(settings: Settings) -> None:
+    both = _map(make_ticket(fields={3600201: "program_startups"}, ticket_form_id=3600301), settings)
+    assert isinstance(both, Application)
+    assert (both.program, both.form_program, both.field_program) == ("education", "education", "startups")
+    field_only = _map(make_ticket(fields={3600201: "program_open_source"}, ticket_form_id=None), settings)
+    assert isinstance(field_only, Application)
+    assert (field_only.program, field_only.form_program, field_only.field_program) == (
+        "open_source", None, "open_source")
 
 
 def test_markers_are_read_back(settings: Settings) -> None:
