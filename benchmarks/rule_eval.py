@@ -47,7 +47,8 @@ def maybe(rng: random.Random, value: Any, missing: float = 0.1) -> Any:
 def synthetic_queue(n: int, seed: int = 7) -> list[Application]:
     rng = random.Random(seed)
     emails = ["cs.mit.edu", "ox.ac.uk", "gmail.com", "example-college.org", "acme.io", "nasa.gov", "mailinator.com"]
-    licences = ["MIT", "Apache-2.0", "GPL-3.0-or-later", "MIT OR SSPL-1.0", "MIT AND SSPL-1.0", "BUSL-1.1", "Foo"]
+    licences = ["MIT", "Apache-2.0", "GPL-3.0-or-later", "MIT OR SSPL-1.0", "MIT AND SSPL-1.0", "BUSL-1.1", "Foo",
+                "Apache License 2.0", "GPL-2.0+", "N/A"]
     out = []
     for i in range(n):
         program = rng.choice(["education", "open_source", "startups"])
@@ -217,6 +218,8 @@ def main() -> None:
         "ratio_vs_rule_engine": round(theirs / ours, 1),
         "outcomes_agree": agree,
         "trace": "recorded on every evaluation; pydantic trace objects built on first read",
+        "input_reading": "every input read before the rules (countries, amounts, licences, links), memoised per "
+                         "distinct raw value",
         "python": platform.python_version(),
         "rule_engine_version": getattr(rule_engine, "__version__", "unknown"),
     }, indent=2))

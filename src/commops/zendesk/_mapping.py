@@ -65,12 +65,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _shown(value: Any, limit: int = 80) -> str:
-    """A value quoted in a reason, cut short: one applicant's 20,000-character answer is not a report."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _number(value: Any) -> Any:
     """A numeric field's value as a number; anything else stays as it came, for the rules to read (an
     amount they cannot read is *unknown*: the application is asked or left to a person, not skipped)."""
