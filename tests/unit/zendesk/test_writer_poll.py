@@ -115,3 +115,14 @@ def test_an_auth_failure_while_polling_stops_the_run_and_says_what_it_was_doing(
 
     with pytest.raises(AuthError, match=r"while waiting for update jobs$"):
         writer(Refused([]), Clock())._poll({"J1": [item()]}, {})
+
+
+def test_every_job_of_a_poll_round_is_read_and_every_unconfirmed_ticket_kept() -> None:
+    clock = Clock()
+    first = {"job_statuses": [{"id": "J2", "status": "completed", "results": []}]}  # J1 not answered yet
+    second = {"job_statuses": [{"id": "J1", "status": "completed", "results": [{"id": 7, "success": True}]}]}
+    results: dict[int, Any] = {}
+    lost = writer(Http([first, second]), clock)._poll({"J1": [item(7), item(8)], "J2": [item(9)]}, results)
+    assert results[7].status == "applied"
+    assert sorted(p.ticket_id for p, _ in lost) == [8, 9]  # not in their jobs' results: confirmed on the tickets
+    assert clock.pauses == [0.25, 0.5]  # two rounds: J2 read in the first, J1 in the second
