@@ -41,6 +41,7 @@ def commops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     home = tmp_path / "commops-home"
     home.mkdir()
     monkeypatch.setenv("COMMOPS_HOME", str(home))
+    monkeypatch.setenv("COMMOPS_NO_KEYRING", "1")  # never the developer's real keyring
     for name in (
         "COMMOPS_CONFIG",
         "COMMOPS_ZENDESK_URL",
@@ -48,6 +49,9 @@ def commops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         "COMMOPS_ZENDESK_EMAIL",
         "COMMOPS_ZENDESK_TOKEN",
         "COMMOPS_ZENDESK_OAUTH_TOKEN",
+        "COMMOPS_ZENDESK_AUTH",
+        "COMMOPS_ZENDESK_CLIENT_ID",
+        "COMMOPS_ZENDESK_CLIENT_SECRET",
         "COMMOPS_SANDBOX_FAULTS",
         "COMMOPS_SANDBOX_SEED",
         "ZENPY_FORCE_SCHEME",

@@ -117,6 +117,10 @@ def sandbox_settings(settings: Settings, url: str) -> Settings:
             "email": settings.zendesk.email or SANDBOX_AGENT_EMAIL,
             "token": SecretStr(settings.sandbox.token),
             "oauth_token": None,
+            # OAuth, as on a real account: the sandbox's seeded confidential client.
+            "auth": "oauth-client",
+            "client_id": settings.sandbox.client_id,
+            "client_secret": SecretStr(settings.sandbox.client_secret),
         }
     )
     return settings.model_copy(update={"zendesk": zendesk})
@@ -208,7 +212,7 @@ class Runtime:
             self._notice(f"using the embedded Zendesk sandbox at {server.url} ({why})")
             settings = sandbox_settings(settings, server.url)
             self.embedded_url = server.url
-        return self._stack.enter_context(ZendeskGateway(settings))
+        return self._stack.enter_context(ZendeskGateway(settings, warn=self._notice))
 
     @cached_property
     def journal(self) -> SqliteJournal:

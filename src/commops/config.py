@@ -59,8 +59,15 @@ class ZendeskSettings(_Section):
     url: str = ""
     subdomain: str = ""
     email: str = ""
-    token: SecretStr | None = None
-    oauth_token: SecretStr | None = None
+    token: SecretStr | None = None  # legacy API token (stops working on 2027-04-30)
+    oauth_token: SecretStr | None = None  # a bearer token from elsewhere
+    auth: str = ""  # oauth-client | oauth-login | api-token | bearer; empty: chosen from the credentials present
+    client_id: str = ""  # the OAuth client's unique identifier
+    client_secret: SecretStr | None = None
+    scope: str = "read write"
+    token_expires_in_s: int | None = None  # ask Zendesk for this access-token lifetime (300 < s < 172800)
+    token_cache: bool = False  # oauth-client: keep the access token in a 0600 file between runs
+    max_clock_skew_s: Seconds = 300.0
     timeout_s: PositiveSeconds = 30.0
     rate_wait_budget_s: Seconds = 300.0
     job_wait_s: Seconds = 120.0
@@ -216,6 +223,10 @@ class SandboxSettings(_Section):
     seed_applications: Count = 60
     pessimistic: bool = False  # update_many ignores safe_update, as Zendesk may (docs/sandbox.md)
     provision_secret: str = ""  # the loopback receiver /_provision checks webhook signatures with it when set
+    token_ttl_s: float = 1800.0  # OAuth access-token lifetime (Zendesk's default for new global clients)
+    client_id: str = "commops-sandbox"  # the seeded confidential OAuth client
+    client_secret: str = "sandbox-client-secret"
+    api_tokens: bool = True  # False: the account is OAuth-only (API tokens refused, as from 2027-04-30)
 
 
 class ShadowSettings(_Section):

@@ -7,6 +7,10 @@
     ├── RuleError                      exit 3   rule files do not load (carries every problem found)
     ├── ZendeskError                   exit 4   anything Zendesk answered or failed to answer
     │   ├── AuthError                  exit 5   credentials refused (401/403)
+    │   │   ├── TokenExpiredError      exit 5   an OAuth/bearer token expired or was revoked, renewal impossible
+    │   │   ├── LoginRequiredError     exit 5   no stored login, or Zendesk no longer takes it (invalid_grant)
+    │   │   ├── ScopeError             exit 5   the token lacks a scope the command needs (checked before writing)
+    │   │   └── ClockSkewError         exit 5   this machine's clock disagrees with Zendesk's
     │   ├── NotFoundError              exit 6   ticket, macro, form or field does not exist
     │   ├── ConflictError              exit 7   ticket changed since it was evaluated (409 / stale stamp)
     │   ├── ValidationError            exit 8   Zendesk refused the change (422), with its details
@@ -41,6 +45,7 @@ __all__ = [
     "EXIT_WRITE_ERRORS",
     "OTHER_EXIT_CODES",
     "AuthError",
+    "ClockSkewError",
     "CommopsError",
     "ConfigError",
     "ConflictError",
@@ -48,10 +53,13 @@ __all__ = [
     "GuardRailError",
     "JournalError",
     "LockedError",
+    "LoginRequiredError",
     "NotFoundError",
     "ProblemsFound",
     "RateBudgetError",
     "RuleError",
+    "ScopeError",
+    "TokenExpiredError",
     "UnreachableError",
     "UsageError",
     "ValidationError",
@@ -143,6 +151,22 @@ class ZendeskError(CommopsError):
 class AuthError(ZendeskError):
     exit_code = 5
     meaning = "Zendesk refused the credentials (401/403)"
+
+
+class TokenExpiredError(AuthError):
+    """The token expired or was revoked and cannot be renewed here."""
+
+
+class LoginRequiredError(AuthError):
+    """``commops auth login`` is needed: no stored login, or its refresh token was refused."""
+
+
+class ScopeError(AuthError):
+    """The token's scopes do not cover what the command does."""
+
+
+class ClockSkewError(AuthError):
+    """The local clock is too far from Zendesk's (``Date`` header) for expiry and SLA arithmetic."""
 
 
 class NotFoundError(ZendeskError):

@@ -127,6 +127,10 @@ class TicketGateway(Protocol):
 
     def macros(self) -> list[MacroInfo]: ...
 
+    def check_write_access(self) -> None:
+        """Raise (an AuthError) when the credentials may not write tickets; before anything is journaled."""
+        ...
+
     def write_decisions(
         self, proposals: Sequence[Proposal], *, on_job: Callable[[str, list[int]], None] | None = None
     ) -> list[WriteResult]: ...

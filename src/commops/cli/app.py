@@ -58,6 +58,7 @@ COMMANDS: tuple[CommandEntry, ...] = (
     CommandEntry("members", "commops.cli.members", "The membership ledger: who holds which benefit until when."),
     CommandEntry("renewals", "commops.cli.renewals",
                  "Members whose term ends within the renewal window; with --notify, send each one reminder."),
+    CommandEntry("auth", "commops.cli.auth", "OAuth sign-in for this machine: login, status, logout."),
     CommandEntry("journal", "commops.cli.journal", "Look after the journal: check it, prune old proposals."),
     CommandEntry("sandbox", "commops.cli.sandbox",
                  "The embedded Zendesk sandbox: serve it, reset, seed, load, reply, status."),

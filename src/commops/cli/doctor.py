@@ -14,7 +14,7 @@ from commops.cli.context import state
 from commops.config import Settings
 
 if TYPE_CHECKING:
-    from commops.zendesk import Check
+    from commops.zendesk import Check, ZendeskGateway
 
 __all__ = ["dataset_check", "register", "rule_macro_titles"]
 
@@ -22,6 +22,16 @@ __all__ = ["dataset_check", "register", "rule_macro_titles"]
 class DoctorFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+def auth_summary(gateway: ZendeskGateway) -> dict[str, object]:
+    """``{"mode", "scopes", "expires_in_s"}``; scopes and expiry None when unknown (or refused)."""
+    from commops.errors import ZendeskError
+
+    try:
+        return gateway.auth_status()
+    except ZendeskError:
+        return {"mode": gateway.auth.mode, "scopes": None, "expires_in_s": None}
 
 
 def register(app: typer.Typer) -> None:
@@ -57,12 +67,14 @@ def doctor(
         list[str] | None, typer.Option("--macro", "-m", help="Also check that this macro title exists (repeatable).")
     ] = None,
     fmt: Annotated[
-        DoctorFormat, typer.Option("--format", "-f", help="table (terminal) or json (checks and problems).")
+        DoctorFormat, typer.Option("--format", "-f", help="table (terminal) or json (account, auth, checks, problems).")
     ] = DoctorFormat.table,
 ) -> None:
-    """Check the Zendesk account against the config: answers, who am I, forms, fields, macros.
+    """Check the Zendesk account against the config: answers, who am I, how we authenticate, forms,
+    fields, macros.
 
-    Prints one ✓/✗ line per check with how to fix it; exits 1 if anything is missing.
+    Prints one ✓/✗ line per check with how to fix it (``--format json``: one object with ``checks``
+    and ``auth`` — mode, scopes, expires_in_s); exits 1 if anything is missing.
 
     Example: commops doctor --macro "EDU::Qualified - welcome"
     """
@@ -84,6 +96,7 @@ def doctor(
     with open_gateway(settings, notice=app.info) as gateway:
         checks = [*check_account(gateway, settings, titles), rules_check, dataset_check()]
         account = gateway.base_url
+        auth = auth_summary(gateway)
     warnings: list[str] = []
     if provisioned:
         from commops.bootstrap import open_benefits
@@ -93,8 +106,8 @@ def doctor(
             warnings = pool_warnings(ports)
     if fmt is DoctorFormat.json:
         rows = [{"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in checks]
-        print(json.dumps({"account": account, "checks": rows, "problems": [r for r in rows if not r["ok"]],
-                          "warnings": warnings}, sort_keys=True))
+        print(json.dumps({"account": account, "auth": auth, "checks": rows,
+                          "problems": [r for r in rows if not r["ok"]], "warnings": warnings}, sort_keys=True))
         if any(not c.ok for c in checks):
             raise typer.Exit(1)
         return

@@ -56,15 +56,30 @@ def serve(
     pessimistic: Annotated[bool | None, typer.Option(
         "--pessimistic/--optimistic",
         help="update_many ignores safe_update, as Zendesk may (default: [sandbox] pessimistic).")] = None,
+    token_ttl: Annotated[float | None, typer.Option(
+        "--token-ttl", metavar="SECONDS", min=1,
+        help="Lifetime of the OAuth access tokens it issues [default: sandbox.token_ttl_s, 1800].")] = None,
+    client_id: Annotated[str | None, typer.Option(
+        "--client-id", metavar="ID", help="The seeded confidential OAuth client's id [default: commops-sandbox].")]
+    = None,
+    client_secret: Annotated[str | None, typer.Option(
+        "--client-secret", metavar="SECRET", help="That client's secret [default: sandbox-client-secret].")] = None,
+    no_api_tokens: Annotated[bool, typer.Option(
+        "--no-api-tokens", help="OAuth only: refuse API tokens, as Zendesk does from 2027-04-30.")] = False,
 ) -> None:
     """Run the sandbox in the foreground until Ctrl-C.
 
-    Example: commops sandbox serve --port 8765 --faults 429=0.1 --seed 7
+    Example: commops sandbox serve --port 8765 --token-ttl 300 --faults 429=0.1 --seed 7
     """
     app_state = state(ctx)
     options = app_state.settings.sandbox
     server = seeded_server(app_state.settings, port=port, plan=plan, faults=faults, seed=seed, token=token,
-                           limits=not no_limits, incremental_lag_s=incremental_lag, pessimistic=pessimistic)
+                           limits=not no_limits, incremental_lag_s=incremental_lag, token_ttl_s=token_ttl,
+                           client_id=client_id, client_secret=client_secret,
+                           api_tokens=False if no_api_tokens else None, pessimistic=pessimistic)
+    chosen_id = client_id or options.client_id
+    chosen_secret = client_secret or options.client_secret
+    oauth_only = no_api_tokens or not options.api_tokens
 
     chosen = token or options.token
     agents = server.store.users(server.store.agent_ids())
@@ -72,12 +87,22 @@ def serve(
 
     def ready(url: str) -> None:
         typer.echo(f"Zendesk sandbox listening on {url} (Ctrl-C to stop)")
-        typer.echo("Point commops at it with (any agent email works):")
+        ttl = server.oauth.token_ttl_s
+        typer.echo(f"Point commops at it with its confidential OAuth client (tokens live {ttl:g}s):")
         typer.echo(f"  export COMMOPS_ZENDESK_URL={url}")
-        typer.echo(f"  export COMMOPS_ZENDESK_EMAIL={email}")
-        # The default token is public knowledge; a token the user chose is not echoed back.
-        typer.echo(f"  export COMMOPS_ZENDESK_TOKEN={chosen if chosen == 'sandbox' else '<your --token>'}")
+        typer.echo(f"  export COMMOPS_ZENDESK_CLIENT_ID={chosen_id}")
+        # The default secret is public knowledge; a secret the user chose is not echoed back.
+        shown = chosen_secret if chosen_secret == "sandbox-client-secret" else "<your --client-secret>"
+        typer.echo(f"  export COMMOPS_ZENDESK_CLIENT_SECRET={shown}")
         typer.echo(f"  export COMMOPS_VERIFY_FORGE_URL={url}   # GitHub/GitLab lookups to its forge emulation")
+        if oauth_only:
+            typer.echo("API tokens are refused (--no-api-tokens): this account is OAuth-only.")
+        else:
+            typer.echo("Or with a legacy API token (any agent email works; API tokens stop working "
+                       "on Zendesk on 2027-04-30):")
+            typer.echo(f"  export COMMOPS_ZENDESK_AUTH=api-token COMMOPS_ZENDESK_EMAIL={email}")
+            # The default token is public knowledge; a token the user chose is not echoed back.
+            typer.echo(f"  export COMMOPS_ZENDESK_TOKEN={chosen if chosen == 'sandbox' else '<your --token>'}")
 
     try:
         server.serve_forever(on_ready=ready)

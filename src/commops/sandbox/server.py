@@ -17,6 +17,7 @@ from commops.paths import sandbox_db_path
 from commops.sandbox.app import SandboxApp
 from commops.sandbox.faults import FaultInjector, parse_faults
 from commops.sandbox.limits import RateLimiter
+from commops.sandbox.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthRegistry
 from commops.sandbox.store import SandboxStore
 
 __all__ = ["SandboxServer", "seeded_server", "start_embedded"]
@@ -30,6 +31,14 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log(self, type: str, message: str, *args: Any) -> None:
         logging.getLogger("commops.sandbox").debug(message, *args)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header by the account's clock (a client compares it with its own)."""
+        app = getattr(self.server, "app", None)
+        clock = getattr(getattr(app, "store", None), "clock", None)
+        if timestamp is None and callable(clock):
+            timestamp = float(clock())
+        return super().date_time_string(timestamp)
 
 
 class SandboxServer:
@@ -45,7 +54,9 @@ class SandboxServer:
                  faults: str = "", seed: int = 0, token: str = "sandbox", limits: bool = True,
                  clock: Callable[[], float] | None = None, slow_s: float = 3.0,
                  incremental_lag_s: float = 0.0, job_delay_s: float = 1.0, pessimistic: bool = False,
-                 provision_secret: str = "") -> None:
+                 provision_secret: str = "", token_ttl_s: float = 1800.0,
+                 client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
+                 api_tokens: bool = True, consent: str = "approve") -> None:
         self.port = port
         self.pessimistic = pessimistic
         self.url = ""
@@ -55,9 +66,12 @@ class SandboxServer:
             raise ConfigError(str(exc)) from None
         injector = FaultInjector(parse_faults(faults), seed)  # a bad spec fails before anything opens
         self.store = SandboxStore(db_path or sandbox_db_path(), clock=clock)
+        self.oauth = OAuthRegistry(self.store.path, clock=self.store.clock, token_ttl_s=token_ttl_s,
+                                   client_id=client_id, client_secret=client_secret, api_tokens=api_tokens,
+                                   consent=consent)
         self.app = SandboxApp(self.store, token=token, limiter=limiter, faults=injector, slow_s=slow_s,
                               incremental_lag_s=incremental_lag_s, job_delay_s=job_delay_s,
-                              pessimistic=pessimistic, provision_secret=provision_secret)
+                              pessimistic=pessimistic, provision_secret=provision_secret, oauth=self.oauth)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._ticker: threading.Thread | None = None
@@ -117,6 +131,7 @@ class SandboxServer:
             self._server.server_close()
             self._server = None
             self.store.close()
+            self.oauth.close()
 
     def stop(self) -> None:
         self._stop_jobs()
@@ -128,6 +143,7 @@ class SandboxServer:
             self._thread.join(timeout=5)
             self._thread = None
         self.store.close()
+        self.oauth.close()
 
     def request_log(self) -> list[tuple[str, str, int]]:
         """``(method, path, status)`` of every request served; a dropped connection logs status 0."""
@@ -144,7 +160,9 @@ class SandboxServer:
 
 def seeded_server(settings: Settings, *, port: int = 0, plan: str | None = None, faults: str | None = None,
                   seed: int | None = None, token: str | None = None, limits: bool = True,
-                  incremental_lag_s: float = 0.0, pessimistic: bool | None = None) -> SandboxServer:
+                  incremental_lag_s: float = 0.0, pessimistic: bool | None = None,
+                  token_ttl_s: float | None = None, client_id: str | None = None,
+                  client_secret: str | None = None, api_tokens: bool | None = None) -> SandboxServer:
     """The sandbox of ``settings.sandbox`` (arguments override it) in ``$COMMOPS_HOME``, seeded when empty;
     not started. The one way every caller (embedded mode, ``sandbox serve``) gets a sandbox."""
     options = settings.sandbox
@@ -153,7 +171,11 @@ def seeded_server(settings: Settings, *, port: int = 0, plan: str | None = None,
                            faults=options.faults if faults is None else faults, seed=seed,
                            token=token or options.token, limits=limits, incremental_lag_s=incremental_lag_s,
                            pessimistic=options.pessimistic if pessimistic is None else pessimistic,
-                           provision_secret=options.provision_secret)
+                           provision_secret=options.provision_secret,
+                           token_ttl_s=options.token_ttl_s if token_ttl_s is None else token_ttl_s,
+                           client_id=client_id or options.client_id,
+                           client_secret=client_secret or options.client_secret,
+                           api_tokens=options.api_tokens if api_tokens is None else api_tokens)
     if server.store.is_empty():
         server.store.reset()
         server.store.seed(options.seed_applications, seed)

@@ -281,6 +281,8 @@ def apply_proposals(
     """
     results: list[WriteResult] = []
     writable = [p for p in proposals if p.decision.outcome.writes]
+    if writable:
+        ports.gateway.check_write_access()  # a read-only token stops here: nothing journaled, nothing sent
     for start in range(0, len(writable), chunk):
         part = writable[start : start + chunk]
         if ports.benefits is not None:  # codes are reserved (committed) before the welcome that carries them

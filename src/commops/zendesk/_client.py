@@ -19,6 +19,8 @@ from commops.errors import (
     ConflictError,
     NotFoundError,
     RateBudgetError,
+    ScopeError,
+    TokenExpiredError,
     UnreachableError,
     ValidationError,
     ZendeskError,
@@ -49,16 +51,8 @@ def build_zenpy(settings: ZendeskSettings, session: ZendeskSession) -> Zenpy:
         subdomain, _, domain = parts.netloc.partition(".")
         if not domain:
             raise ConfigError(f"zendesk.url {settings.base_url!r} has no domain", hint="e.g. https://acme.zendesk.com")
-    credentials: dict[str, Any] = {}
-    if settings.oauth_token is not None:
-        credentials["oauth_token"] = settings.oauth_token.get_secret_value()
-    elif settings.token is not None and settings.email:
-        credentials["email"] = settings.email
-        credentials["token"] = settings.token.get_secret_value()
-    else:
-        raise ConfigError(
-            "no Zendesk credentials: set zendesk.email and COMMOPS_ZENDESK_TOKEN, or COMMOPS_ZENDESK_OAUTH_TOKEN",
-        )
+    if session.auth is None:
+        raise ConfigError("the Zendesk session has no credentials")  # the gateway always sets the auth hook
     try:
         return Zenpy(
             subdomain=subdomain,
@@ -67,7 +61,6 @@ def build_zenpy(settings: ZendeskSettings, session: ZendeskSession) -> Zenpy:
             timeout=settings.timeout_s,
             disable_cache=True,
             ratelimit_budget=max(settings.rate_wait_budget_s, 1.0),
-            **credentials,
         )
     except ZenpyException as exc:  # pragma: no cover - zenpy validates arguments only
         raise ConfigError(f"cannot set up the Zendesk client: {exc}") from exc
@@ -97,12 +90,25 @@ def error_for_response(response: requests.Response, what: str, base_url: str) ->
     body = _json_or_text(response)
     detail = _describe(body)
     suffix = f": {detail}" if detail else ""
+    if status == 403 and "required scopes" in detail:
+        return ScopeError(
+            f"Zendesk at {base_url} refused {what}: the OAuth token lacks a scope ({detail})",
+            status=status,
+            hint="set zendesk.scope to \"read write\" (or add tickets:write) and get a new token",
+        )
+    if status == 401 and ("invalid_token" in detail or "access token" in detail.lower()):
+        return TokenExpiredError(
+            f"Zendesk at {base_url} refused the OAuth token while {what}{suffix}",
+            status=status,
+            hint="renew the token (oauth-client renews itself; for oauth-login run `commops auth login`)",
+        )
     if status in (401, 403):
         return AuthError(
             f"Zendesk at {base_url} refused the credentials ({status}) while {what}{suffix}",
             status=status,
-            hint="check zendesk.email and COMMOPS_ZENDESK_TOKEN (or COMMOPS_ZENDESK_OAUTH_TOKEN); "
-            "the agent needs API access",
+            hint="check the credentials of the auth mode in use (`commops auth status`): "
+            "COMMOPS_ZENDESK_CLIENT_ID/COMMOPS_ZENDESK_CLIENT_SECRET, a stored login, or the legacy "
+            "zendesk.email and COMMOPS_ZENDESK_TOKEN; the agent needs API access",
         )
     if status == 404:
         return NotFoundError(f"Zendesk has no such record ({what}){suffix}", status=status)

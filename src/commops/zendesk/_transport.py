@@ -3,7 +3,10 @@
 zenpy retries 429s without bound and (on sessions it builds) resends PUTs after a read timeout. This
 session answers for both before zenpy sees a response: a 429 is waited out here within one shared
 budget (a 429 was not processed, so resending any method is safe), 5xx and connection failures are
-retried with jitter for reads only, and writes are never resent by the transport.
+retried with jitter for reads only, and writes are never resent by the transport — with one exception:
+a 401 saying the OAuth token expired. Zendesk refuses such a request before doing anything, so after
+the auth hook renews the token the request (read or write) is sent once more; a write whose answer was
+lost is still never resent (the gateway settles it by its marker).
 """
 
 from __future__ import annotations
@@ -92,6 +95,16 @@ class ZendeskSession(requests.Session):
 
     # -- accounting -------------------------------------------------------------------------------
 
+    def count(self, key: str) -> None:
+        """Count a request sent on another session (the OAuth token endpoint's)."""
+        with self._lock:
+            self._counts[key] += 1
+
+    @property
+    def authorized(self) -> bool:
+        """True once an auth hook is set: zenpy then leaves the session's credentials alone."""
+        return self.auth is not None
+
     def request_counts(self) -> dict[str, int]:
         with self._lock:
             return dict(sorted(self._counts.items()))
@@ -109,6 +122,7 @@ class ZendeskSession(requests.Session):
         key = endpoint_key(verb, target)
         read = verb.upper() in _READ_METHODS
         attempt = 0
+        renewed = False
         while True:
             self._pace()
             with self._lock:
@@ -125,6 +139,9 @@ class ZendeskSession(requests.Session):
                 continue
             _trace(verb, target, response.status_code, started, response.headers)
             self._note_limits(response.headers)
+            if response.status_code == 401 and not renewed and self._renew_after(response):
+                renewed = True
+                continue
             if response.status_code == 429:
                 self._wait_rate(_retry_after(response.headers), key)
                 continue
@@ -134,6 +151,13 @@ class ZendeskSession(requests.Session):
                 self._sleep(wait if wait is not None else self._backoff(attempt))
                 continue
             return response
+
+    def _renew_after(self, response: requests.Response) -> bool:
+        renew = getattr(self.auth, "renew_after", None)
+        if renew is None:
+            return False
+        sent = response.request.headers.get("Authorization") if response.request is not None else None
+        return bool(renew(response, sent))
 
     # -- waiting ----------------------------------------------------------------------------------
 

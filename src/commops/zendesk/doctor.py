@@ -60,6 +60,7 @@ def check_account(
         Check("account", True, f"{gateway.base_url} answers"),
         Check("credentials", True, f"signed in as {me.get('name')} <{me.get('email')}> ({me.get('role')})"),
     ]
+    checks.append(_auth(gateway))
     if me.get("role") not in ("agent", "admin"):
         checks.append(Check("role", False, f"{me.get('email')} is a {me.get('role')}", "use an agent or admin"))
     try:
@@ -71,6 +72,28 @@ def check_account(
     except ZendeskError as exc:
         checks.append(Check("account data", False, str(exc.message), exc.hint))
     return checks
+
+
+def _auth(gateway: ZendeskGateway) -> Check:
+    """How commops authenticates; a token that cannot write tickets, or a legacy API token, is a problem."""
+    from commops.zendesk.auth import API_TOKEN_END
+
+    try:
+        status = gateway.auth_status()
+    except ZendeskError as exc:
+        return Check("auth", False, exc.message, exc.hint)
+    mode = status["mode"]
+    scopes = status["scopes"]
+    expires = status["expires_in_s"]
+    detail = f"{mode}" + (f", scopes {' '.join(scopes)}" if scopes is not None else "") + (
+        f", token expires in {expires}s" if expires is not None else "")
+    if mode == "api-token":
+        # Still working, so not a failure, but the line says when it stops.
+        return Check("auth", True, f"{detail} (legacy: API tokens stop working on {API_TOKEN_END}; "
+                     "switch to an OAuth client, docs/configuration.md)")
+    if scopes is not None and not {"write", "tickets:write"} & set(scopes):
+        return Check("auth", False, f"{detail}: cannot write tickets", "ask for the scope \"read write\"")
+    return Check("auth", True, detail)
 
 
 def _forms(gateway: ZendeskGateway, settings: Settings) -> list[Check]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -24,12 +25,13 @@ from commops.errors import (
     ZendeskError,
 )
 from commops.ports import MacroInfo, QueuePage, Unmapped, WriteResult
-from commops.zendesk._client import ZendeskHttp, build_zenpy
+from commops.zendesk._client import ZendeskHttp, build_zenpy, translate_error
 from commops.zendesk._compose import ComposedUpdate, compose_update
 from commops.zendesk._mapping import custom_values, map_ticket, parse_marker
 from commops.zendesk._render import RenderContext, raw_template_left, render
 from commops.zendesk._transport import ZendeskSession
 from commops.zendesk._writer import Writer, WriteSide, recheck
+from commops.zendesk.auth import BearerAuth, build_auth
 
 __all__ = ["ZendeskGateway"]
 
@@ -39,6 +41,10 @@ _FORM_ID_TERM = re.compile(r"(?<!\S)(-?)(?:form|ticket_form_id):(\d+)(?!\S)")
 # Which account data a comment needs, by what it mentions (a plain ticket_field_<id> needs none).
 _NEEDS = {"fields": r"ticket_field_option_title_", "dc": r"\bdc\.", "locales": r"\.language\b",
           "brands": r"ticket\.brand\b", "groups": r"ticket\.group\b"}
+
+
+def _stderr(text: str) -> None:
+    sys.stderr.write(f"warning: {text}\n")
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -68,17 +74,49 @@ class ZendeskGateway:
         session: ZendeskSession | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.base_url = settings.zendesk.base_url
         self.session = session or ZendeskSession(rate_budget_s=settings.zendesk.rate_wait_budget_s, sleep=sleep)
+        self.auth = build_auth(settings.zendesk, settings.home, count=self.session.count, warn=warn or _stderr)
+        self.session.auth = self.auth
         self.http = ZendeskHttp(build_zenpy(settings.zendesk, self.session), self.session, self.base_url)
         self._sleep = sleep
         self._clock = clock
         self._cache: dict[str, Any] = {}
 
     def close(self) -> None:
+        self.auth.close()
         self.session.close()
+
+    # -- credentials --------------------------------------------------------------------------------
+
+    def check_write_access(self) -> None:
+        """Raise ScopeError before the first write when the token cannot write tickets."""
+        if isinstance(self.auth, BearerAuth):
+            self.auth.learn(self.session)
+        try:
+            self.auth.require("write", "tickets")
+        except ZendeskError:
+            raise
+        except Exception as exc:  # requests failures while learning a bearer token's scopes
+            raise translate_error(exc, "checking the token's scopes", self.base_url) from exc
+
+    def revoke_credentials(self) -> None:
+        """Revoke the token in use at Zendesk and forget a stored login (``commops auth logout``)."""
+        try:
+            self.auth.revoke(self.session, self.base_url)
+        except ZendeskError:
+            raise
+        except Exception as exc:
+            raise translate_error(exc, "revoking the token", self.base_url) from exc
+
+    def auth_status(self) -> dict[str, Any]:
+        """``{"mode", "scopes", "expires_in_s"}`` of the credentials in use (never a token)."""
+        if isinstance(self.auth, BearerAuth):
+            self.auth.learn(self.session)
+        return self.auth.describe()
 
     def __enter__(self) -> ZendeskGateway:
         return self
@@ -352,6 +390,7 @@ class ZendeskGateway:
         caller can record it: a run killed while the job is queued leaves its id behind for the next run
         to :meth:`settle_jobs` before it looks at the tickets again.
         """
+        self.check_write_access()
         side = WriteSide(
             http=self.http,
             prepare=self._prepare,

@@ -77,15 +77,17 @@ def gateway_for(
     url: str,
     monkeypatch: pytest.MonkeyPatch,
     *,
-    token: str = "sandbox",
+    token: str | None = None,
     session: ZendeskSession | None = None,
     **zendesk: Any,
 ) -> ZendeskGateway:
+    """A gateway on the sandbox at ``url`` with its OAuth client; ``token``: the legacy API token instead."""
     # The gateway's factory sets these; registering them here lets the test undo it.
     monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
     monkeypatch.setenv("ZENPY_FORCE_NETLOC", url.removeprefix("http://"))
     settings: Settings = sandbox_settings(load_settings(), url)
-    settings.zendesk = settings.zendesk.model_copy(update={"token": SecretStr(token), **zendesk})
+    legacy = {"auth": "api-token", "token": SecretStr(token)} if token is not None else {}
+    settings.zendesk = settings.zendesk.model_copy(update={**legacy, **zendesk})
     return ZendeskGateway(settings, session=session)
 
 

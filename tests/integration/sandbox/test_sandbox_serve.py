@@ -23,9 +23,11 @@ def test_serve_runs_until_interrupted(commops_home: Path) -> None:
         first = process.stdout.readline()
         assert "listening on http://127.0.0.1:" in first, first + (process.stderr.read() if process.poll() else "")
         url = first.split("listening on ")[1].split()[0]
-        lines = [process.stdout.readline() for _ in range(4)]
+        lines = [process.stdout.readline() for _ in range(8)]
         assert f"COMMOPS_ZENDESK_URL={url}\n" in "".join(lines)
-        assert "COMMOPS_ZENDESK_TOKEN=sandbox" in "".join(lines)
+        assert "COMMOPS_ZENDESK_CLIENT_ID=commops-sandbox\n" in "".join(lines)
+        assert "COMMOPS_ZENDESK_CLIENT_SECRET=sandbox-client-secret\n" in "".join(lines)
+        assert "COMMOPS_ZENDESK_TOKEN=sandbox" in "".join(lines)  # legacy API tokens still work there
         answer = requests.get(url + "/api/v2/tickets.json", auth=("x@example.com/token", "sandbox"), timeout=5)
         assert answer.status_code == 200 and answer.headers["X-Rate-Limit"] == "200"
         assert answer.json()["count"] == 60

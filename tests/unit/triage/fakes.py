@@ -40,6 +40,9 @@ class FakeGateway:
         self.settled = list(job_ids)
         return {j: "completed" for j in job_ids}
 
+    def check_write_access(self) -> None:
+        return None
+
     def write_decisions(
         self, proposals: Sequence[Proposal], *, on_job: Callable[[str, list[int]], None] | None = None
     ) -> list[WriteResult]:
