@@ -126,6 +126,8 @@ class OAuthRegistry:
         self.api_tokens = api_tokens
         self.client_id = client_id
         self.token_requests = 0
+        # Called before a token request is acted on: a test stalls the endpoint here (a slow Zendesk).
+        self.hold: Callable[[], object] | None = None
         self._lock = threading.RLock()
         self._path = path
         self._connection: sqlite3.Connection | None = None
@@ -247,6 +249,8 @@ class OAuthRegistry:
     def token_endpoint(self, request: Request, agent_id: Callable[[], int]) -> Response:
         """``POST /oauth/tokens``."""
         self.token_requests += 1
+        if self.hold is not None:
+            self.hold()
         try:
             params = _params(request)
             grant = str(params.get("grant_type") or "")

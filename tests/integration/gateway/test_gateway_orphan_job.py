@@ -42,12 +42,12 @@ def test_orphan_job_landing_between_recheck_and_write_is_not_doubled(
                        pessimistic=pessimistic) as sandbox:
         sandbox.store.reset()
         sandbox.store.load(applicants(3))
-        with gateway_for(sandbox.url, monkeypatch) as killed:
+        with gateway_for(sandbox.url, monkeypatch, max_clock_skew_s=float("inf")) as killed:
             proposals = proposals_for(killed)
             ready, _ = killed._prepare(proposals)
             orphan = killed.http.put("tickets/update_many.json", update_many_body(ready), what="orphan")
         assert orphan["job_status"]["status"] == "queued"  # then the process died: never polled
-        with gateway_for(sandbox.url, monkeypatch) as retry:
+        with gateway_for(sandbox.url, monkeypatch, max_clock_skew_s=float("inf")) as retry:
             retry.me(), retry.macro_records()
             # request 1 re-checks (no marker yet); before request 2 (update_many) the orphan job runs.
             sandbox.app.faults = ClockJump(now, at=2, by=60)
@@ -66,12 +66,12 @@ def test_settle_jobs_waits_for_an_orphan_job_then_the_markers_show_it_landed(
     with SandboxServer(tmp_path / "sb.sqlite3", limits=False, job_delay_s=0.3, pessimistic=pessimistic) as sandbox:
         sandbox.store.reset()
         sandbox.store.load(applicants(2))
-        with gateway_for(sandbox.url, monkeypatch) as killed:
+        with gateway_for(sandbox.url, monkeypatch, max_clock_skew_s=float("inf")) as killed:
             proposals = proposals_for(killed)
             ready, _ = killed._prepare(proposals)
             orphan = killed.http.put("tickets/update_many.json", update_many_body(ready), what="orphan")
         job_id = str(orphan["job_status"]["id"])
-        with gateway_for(sandbox.url, monkeypatch) as retry:
+        with gateway_for(sandbox.url, monkeypatch, max_clock_skew_s=float("inf")) as retry:
             assert job_id in retry.active_jobs()  # found even when its id was never recorded
             assert retry.settle_jobs([job_id, "V3-unknown"]) == {job_id: "completed", "V3-unknown": "gone"}
             results = retry.write_decisions(proposals)
