@@ -8,6 +8,8 @@ import json
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ import requests
 from commops.config import load_settings
 from commops.sandbox import SandboxServer
 
-from .cli import commops_process, field, seeded, store
+from .cli import cli, commops_process, field, seeded, store
 
 DECISION_FIELD = load_settings().fields["commops_decision"]
 
@@ -41,7 +43,7 @@ def login_env(server: SandboxServer) -> dict[str, str]:
 
 def sign_in(server: SandboxServer) -> str:
     """Run `commops auth login`, open the printed URL with httpx as a browser would; its stdout."""
-    process = commops_process("auth", "login", "--timeout", "60", env=login_env(server))
+    process = commops_process("auth", "login", "--port", "0", "--timeout", "60", env=login_env(server))
     assert process.stderr is not None
     url = ""
     deadline = time.monotonic() + 30
@@ -107,7 +109,7 @@ def test_login_through_the_consent_page_then_apply_with_the_stored_login(
 
 def test_denied_consent_is_a_clear_error_and_nothing_is_stored(account: SandboxServer, commops_home: Path) -> None:
     account.oauth.consent = "deny"
-    process = commops_process("auth", "login", "--timeout", "60", env=login_env(account))
+    process = commops_process("auth", "login", "--port", "0", "--timeout", "60", env=login_env(account))
     assert process.stderr is not None
     line = ""
     while not line.startswith(account.url):
@@ -175,3 +177,34 @@ def test_unattended_apply_of_2000_applications_with_tokens_expiring_every_few_se
         applied = {row[0] for row in db.execute(
             "SELECT ticket_id FROM proposals WHERE state IN ('applied', 'already_applied')")}
     assert unfinished == 0 and len(applied) == decided  # every decision written, none lost, none twice
+
+
+def test_no_browser_login_takes_the_pasted_address(account: SandboxServer, commops_home: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from commops.cli.app import main; main()", "auth", "login", "--no-browser"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **login_env(account)})
+    assert process.stderr is not None
+    line = ""
+    while not line.startswith(account.url):
+        line = process.stderr.readline()
+        assert line or process.poll() is None
+    # The browser ends on the loopback address, which nothing serves: the person copies it from the bar.
+    ended_on = httpx.get(line.strip(), follow_redirects=False, timeout=30).headers["Location"]
+    assert ended_on.startswith("http://127.0.0.1:8400/callback?code=")
+    out, err = process.communicate(ended_on + "\n", timeout=60)
+    assert process.returncode == 0, err
+    assert "signed in as" in out
+    assert "no OS keyring" in err  # the file fallback says so
+    status = commops_process("auth", "status", "--format", "json", env=login_env(account))
+    assert status.wait(timeout=60) == 0
+
+
+def test_doctor_json_reports_the_auth_mode_scopes_and_expiry(commops_home: Path) -> None:
+    result = cli("doctor", "--format", "json")
+    report = json.loads(result.out)
+    assert report["auth"]["mode"] == "oauth-client"
+    assert report["auth"]["scopes"] == ["read", "write"]
+    assert 0 < report["auth"]["expires_in_s"] <= 1800
+    assert any(c["name"] == "auth" and c["ok"] for c in report["checks"])
+    assert result.code == (0 if report["ok"] else 1)

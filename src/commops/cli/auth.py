@@ -25,7 +25,9 @@ def login(
     ctx: typer.Context,
     no_browser: Annotated[bool, typer.Option(
         "--no-browser", help="Do not wait for the browser's redirect: paste the address it ended on.")] = False,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the redirect (0 picks a free one).", min=0)] = 0,
+    port: Annotated[int, typer.Option(
+        help="Port on 127.0.0.1 for the redirect; the OAuth client must list http://127.0.0.1:PORT/callback "
+        "(0 picks a free one, for clients that accept any loopback port).", min=0)] = 8400,
     timeout: Annotated[float, typer.Option(metavar="SECONDS", help="How long to wait for the browser.", min=1)]
     = 300.0,
 ) -> None:

@@ -107,7 +107,7 @@ def _from_paste(text: str) -> dict[str, str]:
 
 
 def login(settings: ZendeskSettings, home: Path, *, show_url: Callable[[str], None],
-          paste: Callable[[], str] | None = None, port: int = 0, timeout_s: float = 300.0,
+          paste: Callable[[], str] | None = None, port: int = 8400, timeout_s: float = 300.0,
           warn: Callable[[str], None] = lambda text: None, count: Callable[[str], None] = lambda key: None,
           ) -> LoginResult:
     """Run the grant and store the refresh token; ``paste`` set means no listener (``--no-browser``)."""

@@ -31,3 +31,6 @@ def test_triage_queue_benchmark_prints_its_figures(capsys: pytest.CaptureFixture
     assert result["applied"] > 100
     assert sum(result["requests_by_endpoint"].values()) == result["requests"]
     assert result["requests_per_1000"] < result["naive_requests_per_1000"] / 10
+    # OAuth token requests are counted like any other: at least the first token
+    assert result["token_requests"] == result["requests_by_endpoint"]["POST /oauth/tokens"] >= 1
+    assert result["token_ttl_s"] == 60.0 and isinstance(result["within_budget"], bool)
