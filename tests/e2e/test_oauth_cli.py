@@ -177,6 +177,9 @@ def test_unattended_apply_of_2000_applications_with_tokens_expiring_every_few_se
         applied = {row[0] for row in db.execute(
             "SELECT ticket_id FROM proposals WHERE state IN ('applied', 'already_applied')")}
     assert unfinished == 0 and len(applied) == decided  # every decision written, none lost, none twice
+    with SandboxServer(commops_home / "sandbox.sqlite3", limits=False) as server:  # and over HTTP
+        over_http = written_over_http(server)
+    assert max(over_http.values()) == 1 and sum(over_http.values()) == decided
 
 
 def test_no_browser_login_takes_the_pasted_address(account: SandboxServer, commops_home: Path) -> None:
