@@ -55,6 +55,8 @@ __all__ = [
     "ClientCredentialsAuth",
     "LoginAuth",
     "LoginStore",
+    "TokenAnswer",
+    "TokenCache",
     "TokenClient",
     "ZendeskAuth",
     "build_auth",

@@ -17,6 +17,7 @@ from commops.zendesk.auth import (
     ClientCredentialsAuth,
     LoginStore,
     TokenAnswer,
+    TokenCache,
     TokenClient,
     resolve_mode,
 )
@@ -149,3 +150,18 @@ def test_secrets_stay_out_of_repr() -> None:
     hook, _ = client_auth([0.0])
     hook.token()
     assert repr(hook) == "<ClientCredentialsAuth mode=oauth-client>"
+
+
+def test_the_token_cache_is_private_and_forgets_expired_tokens(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path / "auth" / "token-x.json")
+    now = [1000.0]
+    answer = TokenAnswer(access=SecretStr("cached"), scopes=frozenset({"read", "write"}), expires_at=1060.0,
+                         lifetime_s=60.0)
+    cache.save(answer, clock=lambda: now[0])
+    assert oct(cache.path.stat().st_mode & 0o777) == "0o600"
+    loaded = cache.load(clock=lambda: now[0])
+    assert loaded is not None and loaded.access == SecretStr("cached") and loaded.scopes == answer.scopes
+    assert loaded.expires_at is not None and 1055.0 < loaded.expires_at <= 1060.0
+    expired = TokenAnswer(access=SecretStr("old"), scopes=frozenset(), expires_at=now[0] - 1, lifetime_s=60.0)
+    cache.save(expired, clock=lambda: now[0])
+    assert cache.load(clock=lambda: now[0]) is None
