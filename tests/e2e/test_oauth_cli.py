@@ -150,7 +150,7 @@ def test_unattended_apply_of_2000_applications_with_tokens_expiring_every_few_se
     env = {"COMMOPS_SANDBOX_TOKEN_TTL_S": "3", "COMMOPS_UNATTENDED_MAX_WRITES": "5000",
            "COMMOPS_UNATTENDED_MAX_REJECT_SHARE": "1.0"}
     started = time.monotonic()
-    run = commops_process("--quiet", "triage", "--offline", "--apply", "--unattended", env=env)
+    run = commops_process("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox", env=env)
     out, err = run.communicate(timeout=600)
     elapsed = time.monotonic() - started
     assert run.returncode == 0, err
