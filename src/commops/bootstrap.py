@@ -67,6 +67,8 @@ _CREDENTIALS = (
     ("email", "zendesk.email", "COMMOPS_ZENDESK_EMAIL"),
     ("token", "zendesk.token", "COMMOPS_ZENDESK_TOKEN"),
     ("oauth_token", "zendesk.oauth_token", "COMMOPS_ZENDESK_OAUTH_TOKEN"),
+    ("client_id", "zendesk.client_id", "COMMOPS_ZENDESK_CLIENT_ID"),
+    ("client_secret", "zendesk.client_secret", "COMMOPS_ZENDESK_CLIENT_SECRET"),
 )
 
 

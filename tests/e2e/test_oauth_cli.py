@@ -211,3 +211,12 @@ def test_doctor_json_reports_the_auth_mode_scopes_and_expiry(commops_home: Path)
     assert 0 < report["auth"]["expires_in_s"] <= 1800
     assert any(c["name"] == "auth" and c["ok"] for c in report["checks"])
     assert result.code == (0 if report["ok"] else 1)
+
+
+def test_an_oauth_client_without_an_account_url_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMMOPS_ZENDESK_CLIENT_ID", "commops")
+    monkeypatch.setenv("COMMOPS_ZENDESK_CLIENT_SECRET", "hush-hush")
+    result = cli("triage", "--offline")
+    assert result.code == 2
+    assert "zendesk.client_id ($COMMOPS_ZENDESK_CLIENT_ID)" in result.err and "no account URL" in result.err
+    assert "hush-hush" not in result.err
