@@ -210,7 +210,7 @@ def test_doctor_json_reports_the_auth_mode_scopes_and_expiry(commops_home: Path)
     assert report["auth"]["scopes"] == ["read", "write"]
     assert 0 < report["auth"]["expires_in_s"] <= 1800
     assert any(c["name"] == "auth" and c["ok"] for c in report["checks"])
-    assert result.code == (0 if report["ok"] else 1)
+    assert result.code == (1 if report["problems"] else 0)
 
 
 def test_an_oauth_client_without_an_account_url_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
