@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from commops.config import load_settings
+from commops.errors import ConfigError
 from commops.sandbox import SandboxServer
 
 from .cli import cli, commops_process, field, seeded, store
@@ -217,6 +218,6 @@ def test_an_oauth_client_without_an_account_url_is_a_configuration_error(monkeyp
     monkeypatch.setenv("COMMOPS_ZENDESK_CLIENT_ID", "commops")
     monkeypatch.setenv("COMMOPS_ZENDESK_CLIENT_SECRET", "hush-hush")
     result = cli("triage", "--offline")
-    assert result.code == 2
+    assert result.code == ConfigError.exit_code
     assert "zendesk.client_id ($COMMOPS_ZENDESK_CLIENT_ID)" in result.err and "no account URL" in result.err
     assert "hush-hush" not in result.err

@@ -43,7 +43,7 @@ def test_the_mode_follows_the_credentials_present(values: dict[str, Any], mode: 
 def test_no_credentials_or_an_unknown_mode_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError) as caught:
         resolve_mode(settings())
-    assert "COMMOPS_ZENDESK_CLIENT_ID" in caught.value.message and caught.value.exit_code == 2
+    assert "COMMOPS_ZENDESK_CLIENT_ID" in caught.value.message and caught.value.exit_code == ConfigError.exit_code
     with pytest.raises(ConfigError, match="oauth-client, oauth-login, api-token, bearer"):
         resolve_mode(settings(auth="password"))
 
