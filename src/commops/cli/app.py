@@ -41,7 +41,8 @@ class CommandEntry:
 COMMANDS: tuple[CommandEntry, ...] = (
     CommandEntry("init", "commops.cli.init", "Write a commented starter config mapped to the reference account."),
     CommandEntry("doctor", "commops.cli.doctor",
-                 "Check the Zendesk account against the config: answers, who am I, forms, fields, macros."),
+                 "Check the Zendesk account against the config: answers, who am I, how we authenticate, forms, "
+                 "fields, macros."),
     CommandEntry("queue", "commops.cli.queue",
                  "The inbound applications, soonest deadline first: program, status, age, SLA, last decision."),
     CommandEntry("triage", "commops.cli.triage", "Pull, verify, evaluate and propose."),
