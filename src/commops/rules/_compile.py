@@ -10,7 +10,6 @@ operator expected makes that rule *unknown* instead of failing the evaluation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -255,7 +254,7 @@ class RuleCompiler:
             ns[f"E{i}"] = expected
             expr = f"((v {_COMPARE[t.op]} E{i}) if {number} else C{i}(v))"
         elif t.op == "matches":
-            pattern = re.compile(str(expected), re.IGNORECASE if t.ignore_case else 0)
+            pattern = _ops.rule_regex(str(expected), ignore_case=t.ignore_case)  # RE2: linear in the text
             ns[f"R{i}"] = pattern.search
             expr = f"((R{i}(v) is not None) if v.__class__ is str else C{i}(v))"
         elif t.op in ("contains", "contains_any"):

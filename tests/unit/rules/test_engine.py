@@ -296,3 +296,15 @@ def test_rules_read_the_requesters_locale_and_the_brand(compile_rules: Compile) 
     assert macros("es", 7) == ["Ask (es)"]
     assert macros("en-US", 7) == ["Ask (en)"]
     assert macros("es", 8) == []  # Spanish, another brand: neither rule holds
+
+
+def test_a_catastrophic_pattern_is_linear_in_the_compiled_evaluator(compile_rules: Compile) -> None:
+    """The inlined fast path must use RE2 too: with a backtracking engine this search would take hours."""
+    import threading
+
+    compiled = compile_rules(one_rule("{field: fields.name, op: matches, value: '^(a+)+$'}"))
+    result: list[Truth] = []
+    worker = threading.Thread(target=lambda: result.append(truth(compiled, name="a" * 40 + "!")), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert result == [Truth.FALSE]
