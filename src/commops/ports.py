@@ -132,7 +132,11 @@ class TicketGateway(Protocol):
         ...
 
     def write_decisions(
-        self, proposals: Sequence[Proposal], *, on_job: Callable[[str, list[int]], None] | None = None
+        self,
+        proposals: Sequence[Proposal],
+        *,
+        on_job: Callable[[str, list[int]], None] | None = None,
+        between_batches: Callable[[], None] | None = None,
     ) -> list[WriteResult]: ...
 
     def settle_jobs(self, job_ids: Sequence[str]) -> dict[str, str]: ...

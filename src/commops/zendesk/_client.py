@@ -28,7 +28,7 @@ from commops.errors import (
 from commops.safe_text import clean_surrogates
 from commops.zendesk._transport import ZendeskSession
 
-__all__ = ["ZendeskHttp", "build_zenpy", "translate_error"]
+__all__ = ["JobQueueFull", "ZendeskHttp", "build_zenpy", "translate_error"]
 
 
 def build_zenpy(settings: ZendeskSettings, session: ZendeskSession) -> Zenpy:
@@ -64,6 +64,11 @@ def build_zenpy(settings: ZendeskSettings, session: ZendeskSession) -> Zenpy:
         )
     except ZenpyException as exc:  # pragma: no cover - zenpy validates arguments only
         raise ConfigError(f"cannot set up the Zendesk client: {exc}") from exc
+
+
+class JobQueueFull(RateBudgetError):
+    """Zendesk refused to queue a job: the account already has its limit of jobs queued or running.
+    Nothing was queued, so sending it again later is safe."""
 
 
 def translate_error(exc: BaseException, what: str, base_url: str) -> ZendeskError:
@@ -120,7 +125,7 @@ def error_for_response(response: requests.Response, what: str, base_url: str) ->
             f"Zendesk refused the request while {what}{suffix}", status=status, details=details or body
         )
     if status == 429:
-        return RateBudgetError(f"rate-limited by Zendesk while {what}", status=status)
+        return RateBudgetError(f"rate-limited by Zendesk while {what}{suffix}", status=status)
     return ZendeskError(f"Zendesk answered {status} while {what}{suffix}", status=status)
 
 
@@ -192,6 +197,17 @@ class ZendeskHttp:
 
     def put(self, path: str, body: dict[str, Any], *, what: str) -> dict[str, Any]:
         return self._call(self.session.put, self.url(path), what=what, json=body)
+
+    def submit_job(self, path: str, body: dict[str, Any], *, what: str) -> dict[str, Any]:
+        """A PUT that queues a background job (update_many). Zendesk's ``TooManyJobs`` 429 is not waited
+        out by the session: it raises :class:`JobQueueFull`, so the writer can poll its own open jobs
+        (which frees slots) instead of sleeping. Any other 429 is waited out as usual."""
+        try:
+            return self._call(self.session.put, self.url(path), what=what, json=body, commops_job_queue=True)
+        except RateBudgetError as exc:
+            if exc.status == 429 and "TooManyJobs" in str(exc):
+                raise JobQueueFull(str(exc), status=429) from exc
+            raise
 
     def _call(self, method: Callable[..., requests.Response], url: str, *, what: str, **kw: Any) -> dict[str, Any]:
         try:

@@ -121,6 +121,7 @@ class ZendeskSession(requests.Session):
         target = url.decode() if isinstance(url, bytes) else url
         key = endpoint_key(verb, target)
         read = verb.upper() in _READ_METHODS
+        job_queue = bool(kwargs.pop("commops_job_queue", False))  # hand a TooManyJobs 429 to the caller
         attempt = 0
         renewed = False
         while True:
@@ -142,6 +143,9 @@ class ZendeskSession(requests.Session):
             if response.status_code == 401 and not renewed and self._renew_after(response):
                 renewed = True
                 continue
+            if response.status_code == 429 and job_queue and _too_many_jobs(response):
+                response.headers.pop("Retry-After", None)  # zenpy would sleep on it and resend
+                return response
             if response.status_code == 429:
                 self._wait_rate(_retry_after(response.headers), key)
                 continue
@@ -196,6 +200,11 @@ class ZendeskSession(requests.Session):
             self._pause_until = 0.0
         if pause > 0:
             self._wait_rate(pause, "pacing")
+
+
+def _too_many_jobs(response: requests.Response) -> bool:
+    """The account's job queue is full (not its request rate): the body names it, when it has one."""
+    return "TooManyJobs" in response.text[:500]
 
 
 def _int_header(headers: Mapping[str, str], *names: str) -> int | None:

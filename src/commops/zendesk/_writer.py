@@ -1,30 +1,36 @@
 """Exactly-once writes: re-check, send, poll, and — when an answer is lost — look before resending.
 
-A single proposal is one ``PUT /tickets/{id}`` with ``safe_update``; a batch is ``update_many`` in
-chunks of 100, all chunks sent before one ``job_statuses/show_many`` poll loop. After a timeout, a
-dropped connection, a 5xx or a lost job the tickets are re-read and the write_id marker decides.
+A single proposal is one ``PUT /tickets/{id}`` with ``safe_update``. A batch is pipelined: each chunk of
+100 is re-checked (re-read) right before its own ``update_many``, while the jobs of the chunks before it
+run; up to ``jobs_in_flight`` jobs are kept open and polled together (``job_statuses/show_many``) when
+their progress says one should be done. A job id is handed to ``on_job`` (the journal) before the next
+request. After a timeout, a dropped connection, a 5xx or a lost job the tickets are re-read and the
+write_id marker decides.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from commops.domain import Proposal
 from commops.errors import AuthError, ConflictError, RateBudgetError, UnreachableError, ZendeskError
 from commops.ports import WriteResult
-from commops.zendesk._client import ZendeskHttp
+from commops.zendesk._client import JobQueueFull, ZendeskHttp
 from commops.zendesk._compose import ComposedUpdate, write_id
 from commops.zendesk._mapping import parse_time
 
 _log = logging.getLogger("commops.zendesk.jobs")
 
-__all__ = ["WriteSide", "Writer", "recheck", "same_stamp", "update_many_body"]
+__all__ = ["MAX_JOBS", "WriteSide", "Writer", "recheck", "same_stamp", "update_many_body"]
 
 CHUNK = 100
+MAX_JOBS = 30  # Zendesk's limit of background jobs queued or running per account
 _CONFIRM_DELAYS = (0.0, 0.5, 1.5)  # re-reads after an unconfirmed write: the job may still be running
+_FIRST_POLL_S = 0.25  # before any job of this run has finished: the first look at a new job
+_MIN_WAIT_S, _MAX_WAIT_S = 0.02, 5.0
 
 
 JobCallback = Callable[[str, list[int]], None]
@@ -87,7 +93,9 @@ class WriteSide:
 
     ``prepare`` re-reads the tickets and sorts proposals into ready (with the composed update) and done
     (already applied, conflict, not found); ``fetch`` re-reads tickets by id; ``written`` reads a
-    ticket's write_id marker.
+    ticket's write_id marker. ``jobs_in_flight``: how many of this run's update_many jobs may be open at
+    once (at most the account's 30; other integrations' jobs count against the same limit, and a
+    ``TooManyJobs`` answer lowers it for the rest of the run).
     """
 
     http: ZendeskHttp
@@ -97,13 +105,44 @@ class WriteSide:
     now: Callable[[], float]
     pause: Callable[[float], None]
     job_wait_s: float
+    jobs_in_flight: int = 10
+
+
+@dataclass
+class _Job:
+    """One open update_many job: its chunk, when it was accepted, and when to look at it next."""
+
+    id: str
+    chunk: Ready
+    submitted: float
+    due: float
+    wait: float = _FIRST_POLL_S
+
+
+@dataclass
+class _Batch:
+    results: dict[int, WriteResult] = field(default_factory=dict)
+    unsure: Ready = field(default_factory=list)  # the write may or may not have landed: look at the tickets
+    conflicted: Ready = field(default_factory=list)  # refused by safe_update: maybe by this very write
+    open: dict[str, _Job] = field(default_factory=dict)
 
 
 class Writer:
-    def __init__(self, side: WriteSide, on_job: JobCallback | None = None) -> None:
+    """Writes one call's proposals. ``between_batches`` runs before each chunk's re-check (a run's lease
+    renewal, progress): nothing of a chunk is in the air then but the jobs already journaled."""
+
+    def __init__(
+        self,
+        side: WriteSide,
+        on_job: JobCallback | None = None,
+        *,
+        between_batches: Callable[[], None] | None = None,
+    ) -> None:
         self.gw = side
         self._on_job = on_job
-        self._conflicted: list[tuple[Proposal, ComposedUpdate]] = []
+        self._between = between_batches
+        self._limit = max(1, min(side.jobs_in_flight, MAX_JOBS))
+        self._per_ticket_s: float | None = None  # this run's quickest job, submission to completion, a ticket
 
     def write(self, proposals: Sequence[Proposal]) -> list[WriteResult]:
         results: dict[int, WriteResult] = {}
@@ -116,13 +155,15 @@ class Writer:
                 results[tid] = WriteResult(ticket_id=tid, status="failed", error="two proposals for one ticket")
             else:
                 writing.append(proposal)
-        if writing:
+        if len(writing) == 1:
+            if self._between is not None:
+                self._between()
             ready, done = self.gw.prepare(writing)
             results.update(done)
-            if len(writing) == 1 and ready:
+            if ready:
                 results.update(self._single(*ready[0]))
-            elif ready:
-                results.update(self._batch(ready))
+        elif writing:
+            results.update(self._pipeline(writing))
         return [results[p.ticket_id] for p in proposals]
 
     # -- one ticket: safe update ----------------------------------------------------------------
@@ -148,95 +189,132 @@ class Writer:
         stamp = (data.get("ticket") or {}).get("updated_at")
         return {tid: WriteResult(ticket_id=tid, status="applied", updated_stamp=stamp)}
 
-    # -- many tickets: update_many + job polling --------------------------------------------------
+    # -- many tickets: pipelined update_many jobs ------------------------------------------------
 
-    def _batch(self, ready: list[tuple[Proposal, ComposedUpdate]]) -> dict[int, WriteResult]:
-        results: dict[int, WriteResult] = {}
-        jobs: dict[str, list[tuple[Proposal, ComposedUpdate]]] = {}
-        unsure: list[tuple[Proposal, ComposedUpdate]] = []
-        for start in range(0, len(ready), CHUNK):
-            chunk = ready[start : start + CHUNK]
-            body = update_many_body(chunk)
+    def _pipeline(self, writing: list[Proposal]) -> dict[int, WriteResult]:
+        """Chunk by chunk: re-check, then submit while earlier jobs run; poll only what is due."""
+        batch = _Batch()
+        for start in range(0, len(writing), CHUNK):
+            if self._between is not None:
+                self._between()
+            ready, done = self.gw.prepare(writing[start : start + CHUNK])  # the re-check, just before its job
+            batch.results.update(done)
+            if ready:
+                self._submit(ready, batch)  # polls only when every job slot is taken
+        _log.info("waiting for %d update_many job(s) to finish (up to %gs each)", len(batch.open),
+                  self.gw.job_wait_s)
+        while batch.open:
+            self._poll(batch)
+        if batch.unsure:
+            batch.results.update(self._confirm(batch.unsure, delays=_CONFIRM_DELAYS, conflict_if_absent=False))
+        if batch.conflicted:  # the ticket changed under the job: maybe by this very write, sent earlier
+            batch.results.update(self._confirm(batch.conflicted, delays=(0.0,), conflict_if_absent=True))
+        return batch.results
+
+    def _submit(self, chunk: Ready, batch: _Batch) -> None:
+        """One update_many for ``chunk``, once a job slot is free; the job id goes to ``on_job`` at once."""
+        deadline = self.gw.now() + self.gw.job_wait_s
+        while True:
+            while len(batch.open) >= self._limit:
+                self._poll(batch)
             try:
-                data = self.gw.http.put("tickets/update_many.json", body, what="writing decisions (update_many)")
+                data = self.gw.http.submit_job("tickets/update_many.json", update_many_body(chunk),
+                                               what="writing decisions (update_many)")
+            except JobQueueFull:
+                # Nothing was queued (429). Our own open jobs free slots as they finish; with none open the
+                # account is full of other jobs: wait for them, within job_wait_s.
+                if batch.open:
+                    self._limit = max(1, len(batch.open))
+                    _log.info("Zendesk's job queue is full; keeping at most %d job(s) open", self._limit)
+                    continue
+                if self.gw.now() >= deadline:
+                    for p, _ in chunk:
+                        batch.results[p.ticket_id] = WriteResult(
+                            ticket_id=p.ticket_id, status="failed",
+                            error=f"Zendesk's job queue stayed full for {self.gw.job_wait_s:g}s; nothing was "
+                            "sent for this ticket; retry is safe")
+                    return
+                self.gw.pause(1.0)
+                continue
             except (RateBudgetError, AuthError):
                 raise
             except ZendeskError as exc:
                 if _uncertain(exc):
-                    unsure += chunk
+                    batch.unsure += chunk
                 else:
                     for p, _ in chunk:
-                        results[p.ticket_id] = WriteResult(ticket_id=p.ticket_id, status="failed", error=str(exc))
-                continue
-            job = data.get("job_status") or {}
-            if job.get("status") == "completed":
-                unsure += self._job_results(job, chunk, results)
-            elif job.get("id"):
-                jobs[str(job["id"])] = chunk
-                if self._on_job is not None:  # the caller records it: a later run waits for it to settle
-                    self._on_job(str(job["id"]), [p.ticket_id for p, _ in chunk])
+                        batch.results[p.ticket_id] = WriteResult(ticket_id=p.ticket_id, status="failed",
+                                                                 error=str(exc))
+                return
+            break
+        job = data.get("job_status") or {}
+        if job.get("status") == "completed":
+            batch.unsure += self._job_results(job, chunk, batch)
+        elif job.get("id"):
+            job_id = str(job["id"])
+            if self._on_job is not None:  # the caller records it: a later run waits for it to settle
+                self._on_job(job_id, [p.ticket_id for p, _ in chunk])
+            now = self.gw.now()
+            first = _FIRST_POLL_S if self._per_ticket_s is None else _clamp(self._per_ticket_s * len(chunk))
+            batch.open[job_id] = _Job(job_id, chunk, now, now + first, first)
+        else:
+            batch.unsure += chunk
+
+    def _poll(self, batch: _Batch) -> None:
+        """One ``show_many`` over every open job, once the earliest is due by its progress (sleeping until
+        then: called only when a slot is needed or every chunk is sent, so no re-check waits on it)."""
+        if not batch.open:
+            return
+        due = min(j.due for j in batch.open.values())
+        now = self.gw.now()
+        if due > now:
+            self.gw.pause(due - now)
+        ids = ",".join(batch.open)
+        try:
+            data = self.gw.http.get(f"job_statuses/show_many.json?ids={ids}", what="waiting for update jobs")
+        except (RateBudgetError, AuthError):
+            raise
+        except ZendeskError:
+            data = {}
+        seen = {str(j.get("id")): j for j in data.get("job_statuses") or [] if isinstance(j, dict)}
+        now = self.gw.now()
+        for job_id, open_job in list(batch.open.items()):
+            job = seen.get(job_id)
+            status = job.get("status") if job is not None else None
+            if job is not None and status == "completed":
+                del batch.open[job_id]
+                # Seen done, so it took at most this long a ticket: the shortest such time is the guess
+                # for the next job's first look (too early costs one poll, too late the run's time).
+                took = (now - open_job.submitted) / max(len(open_job.chunk), 1)
+                self._per_ticket_s = took if self._per_ticket_s is None else min(self._per_ticket_s, took)
+                batch.unsure += self._job_results(job, open_job.chunk, batch)
+            elif status in ("failed", "killed"):
+                del batch.open[job_id]
+                batch.unsure += open_job.chunk
+            elif now - open_job.submitted >= self.gw.job_wait_s:
+                _log.info("gave up waiting for job %s after %gs; its tickets are re-read instead", job_id,
+                          self.gw.job_wait_s)
+                del batch.open[job_id]
+                batch.unsure += open_job.chunk
             else:
-                unsure += chunk
-        unsure += self._poll(jobs, results)
-        if unsure:
-            results.update(self._confirm(unsure, delays=_CONFIRM_DELAYS, conflict_if_absent=False))
-        if self._conflicted:  # the ticket changed under the job: maybe by this very write, sent earlier
-            results.update(self._confirm(self._conflicted, delays=(0.0,), conflict_if_absent=True))
-        return results
+                open_job.wait = _next_wait(open_job, job, now)
+                open_job.due = min(now + open_job.wait, open_job.submitted + self.gw.job_wait_s)
 
-    def _poll(
-        self, jobs: dict[str, list[tuple[Proposal, ComposedUpdate]]], results: dict[int, WriteResult]
-    ) -> list[tuple[Proposal, ComposedUpdate]]:
-        """Poll every open job in one show_many call per round, with backoff, until done or job_wait_s."""
-        lost: list[tuple[Proposal, ComposedUpdate]] = []
-        deadline = self.gw.now() + self.gw.job_wait_s
-        delay = 0.25
-        _log.info("waiting for %d update_many job(s) %s to finish (up to %gs)", len(jobs), ", ".join(jobs),
-                  self.gw.job_wait_s)
-        while jobs:
-            self.gw.pause(min(delay, max(deadline - self.gw.now(), 0.0)))
-            ids = ",".join(jobs)
-            try:
-                data = self.gw.http.get(f"job_statuses/show_many.json?ids={ids}", what="waiting for update jobs")
-            except (RateBudgetError, AuthError):
-                raise
-            except ZendeskError:
-                data = {}
-            seen = {str(j.get("id")): j for j in data.get("job_statuses") or [] if isinstance(j, dict)}
-            for job_id in list(jobs):
-                job = seen.get(job_id)
-                if job is None:
-                    continue
-                if job.get("status") == "completed":
-                    lost += self._job_results(job, jobs.pop(job_id), results)
-                elif job.get("status") in ("failed", "killed"):
-                    lost += jobs.pop(job_id)
-            if jobs and self.gw.now() >= deadline:
-                _log.info("gave up waiting for job(s) %s after %gs; the tickets are re-read instead",
-                          ", ".join(jobs), self.gw.job_wait_s)
-                for chunk in jobs.values():
-                    lost += chunk
-                break
-            delay = min(delay * 2, 5.0)
-        return lost
-
-    def _job_results(
-        self, job: dict[str, Any], chunk: list[tuple[Proposal, ComposedUpdate]], results: dict[int, WriteResult]
-    ) -> list[tuple[Proposal, ComposedUpdate]]:
+    def _job_results(self, job: dict[str, Any], chunk: Ready, batch: _Batch) -> Ready:
         """Per-ticket results of a completed job; tickets the job does not mention are returned to confirm."""
         entries = {int(r["id"]): r for r in job.get("results") or [] if isinstance(r, dict) and "id" in r}
-        missing: list[tuple[Proposal, ComposedUpdate]] = []
+        missing: Ready = []
         for proposal, composed in chunk:
             entry = entries.get(proposal.ticket_id)
             if entry is None:
                 missing.append((proposal, composed))
             elif entry.get("success", entry.get("status") == "Updated"):
-                results[proposal.ticket_id] = WriteResult(ticket_id=proposal.ticket_id, status="applied")
+                batch.results[proposal.ticket_id] = WriteResult(ticket_id=proposal.ticket_id, status="applied")
             elif "conflict" in str(entry.get("error", "")).lower() or entry.get("status") == 409:
-                self._conflicted.append((proposal, composed))
+                batch.conflicted.append((proposal, composed))
             else:
                 why = ": ".join(str(entry[k]) for k in ("error", "details") if entry.get(k)) or "no reason given"
-                results[proposal.ticket_id] = WriteResult(
+                batch.results[proposal.ticket_id] = WriteResult(
                     ticket_id=proposal.ticket_id, status="failed", error=f"Zendesk refused the update: {why}"
                 )
         return missing
@@ -245,7 +323,7 @@ class Writer:
 
     def _confirm(
         self,
-        items: list[tuple[Proposal, ComposedUpdate]],
+        items: Ready,
         *,
         delays: Sequence[float],
         conflict_if_absent: bool,
@@ -281,3 +359,20 @@ class Writer:
                     error=f"the write to ticket {tid} could not be confirmed and is not on the ticket; retry is safe",
                 )
         return results
+
+
+def _clamp(seconds: float) -> float:
+    return min(max(seconds, _MIN_WAIT_S), _MAX_WAIT_S)
+
+
+def _next_wait(job: _Job, status: dict[str, Any] | None, now: float) -> float:
+    """When to look again: from the job's progress where it reports some (the rest at the rate so far),
+    else twice the last wait (a queued job, or an answer that did not come)."""
+    if status is not None:
+        try:
+            done, total = float(status.get("progress") or 0), float(status.get("total") or 0)
+        except (TypeError, ValueError):
+            done = total = 0.0
+        if status.get("status") == "working" and 0 < done < total:
+            return _clamp((now - job.submitted) * (total - done) / done)
+    return _clamp(job.wait * 2)

@@ -382,13 +382,19 @@ class ZendeskGateway:
     # -- writing ------------------------------------------------------------------------------------
 
     def write_decisions(
-        self, proposals: Sequence[Proposal], *, on_job: Callable[[str, list[int]], None] | None = None
+        self,
+        proposals: Sequence[Proposal],
+        *,
+        on_job: Callable[[str, list[int]], None] | None = None,
+        between_batches: Callable[[], None] | None = None,
     ) -> list[WriteResult]:
         """One result per proposal, in order. Manual and skip outcomes write nothing: ``skipped``.
 
         ``on_job(job_id, ticket_ids)`` is called as soon as Zendesk accepts an update_many job, so a
         caller can record it: a run killed while the job is queued leaves its id behind for the next run
-        to :meth:`settle_jobs` before it looks at the tickets again.
+        to :meth:`settle_jobs` before it looks at the tickets again. ``between_batches()`` runs before each
+        chunk of 100 is re-checked and sent (a lease renewal; raising there stops the write cleanly: every
+        job already accepted was handed to ``on_job``).
         """
         self.check_write_access()
         side = WriteSide(
@@ -399,8 +405,9 @@ class ZendeskGateway:
             now=self.now,
             pause=self.pause,
             job_wait_s=self.settings.zendesk.job_wait_s,
+            jobs_in_flight=self.settings.zendesk.jobs_in_flight,
         )
-        return Writer(side, on_job=on_job).write(proposals)
+        return Writer(side, on_job=on_job, between_batches=between_batches).write(proposals)
 
     def set_fields(self, ticket_id: int, values: dict[str, Any]) -> None:
         """Set custom fields by key (a provisioned subscription id, the term's end). Idempotent: the same

@@ -44,8 +44,14 @@ class FakeGateway:
         return None
 
     def write_decisions(
-        self, proposals: Sequence[Proposal], *, on_job: Callable[[str, list[int]], None] | None = None
+        self,
+        proposals: Sequence[Proposal],
+        *,
+        on_job: Callable[[str, list[int]], None] | None = None,
+        between_batches: Callable[[], None] | None = None,
     ) -> list[WriteResult]:
+        if between_batches is not None:
+            between_batches()
         if on_job is not None and not self.lose_job_answer:
             on_job(f"job-{len(self.written)}", [p.ticket_id for p in proposals])
         if self.fail_next_write is not None:

@@ -10,7 +10,7 @@ from commops.domain import Decision, MacroRef, Outcome, Proposal, Reason
 from commops.errors import AuthError, ZendeskError
 from commops.zendesk._client import ZendeskHttp
 from commops.zendesk._compose import ComposedUpdate
-from commops.zendesk._writer import Writer, WriteSide
+from commops.zendesk._writer import Writer, WriteSide, _Batch, _Job
 
 
 class Clock:
@@ -48,26 +48,35 @@ def job(status: str, results: list[dict[str, Any]] | None = None) -> dict[str, A
     return {"job_statuses": [{"id": "J1", "status": status, "results": results}]}
 
 
+def drain(w: Writer, clock: Clock, jobs: dict[str, list[tuple[Proposal, ComposedUpdate]]]) -> _Batch:
+    """Jobs just accepted, then polled until none is open (as at the end of a pipelined batch)."""
+    batch = _Batch()
+    for job_id, chunk in jobs.items():
+        batch.open[job_id] = _Job(job_id, chunk, clock.now, clock.now + 0.25)
+    while batch.open:
+        w._poll(batch)
+    return batch
+
+
 def test_polls_back_off_until_the_job_completes() -> None:
     clock = Clock()
     answers = [job("queued"), job("working"), job("completed", [{"id": 7, "success": True}])]
-    results: dict[int, Any] = {}
-    lost = writer(Http(answers), clock)._poll({"J1": [item()]}, results)
-    assert lost == [] and results[7].status == "applied"
+    batch = drain(writer(Http(answers), clock), clock, {"J1": [item()]})
+    assert batch.unsure == [] and batch.results[7].status == "applied"
     assert clock.pauses == [0.25, 0.5, 1.0]
 
 
 def test_polling_stops_at_the_deadline_and_hands_the_job_to_confirmation() -> None:
     clock = Clock()
-    lost = writer(Http([job("queued")] * 5), clock, wait=0.6)._poll({"J1": [item()]}, {})
+    batch = drain(writer(Http([job("queued")] * 5), clock, wait=0.6), clock, {"J1": [item()]})
     assert clock.pauses == [0.25, 0.35]  # the last pause ends exactly at the deadline
-    assert [p.ticket_id for p, _ in lost] == [7]
+    assert [p.ticket_id for p, _ in batch.unsure] == [7]
 
 
 def test_a_failed_job_goes_to_confirmation() -> None:
     clock = Clock()
-    lost = writer(Http([job("failed")]), clock)._poll({"J1": [item()]}, {})
-    assert [p.ticket_id for p, _ in lost] == [7]
+    batch = drain(writer(Http([job("failed")]), clock), clock, {"J1": [item()]})
+    assert [p.ticket_id for p, _ in batch.unsure] == [7]
 
 
 def test_confirmation_retries_a_failed_re_read_and_finds_the_write() -> None:
@@ -103,9 +112,9 @@ def test_a_failed_poll_is_polled_again() -> None:
                 raise ZendeskError(f"502 while {what}")
             return super().get(path, what=what)
 
-    results: dict[int, Any] = {}
-    lost = writer(FlakyHttp([job("completed", [{"id": 7, "success": True}])]), clock)._poll({"J1": [item()]}, results)
-    assert lost == [] and results[7].status == "applied" and clock.pauses == [0.25, 0.5]
+    batch = drain(writer(FlakyHttp([job("completed", [{"id": 7, "success": True}])]), clock), clock,
+                  {"J1": [item()]})
+    assert batch.unsure == [] and batch.results[7].status == "applied" and clock.pauses == [0.25, 0.5]
 
 
 def test_an_auth_failure_while_polling_stops_the_run_and_says_what_it_was_doing() -> None:
@@ -114,15 +123,15 @@ def test_an_auth_failure_while_polling_stops_the_run_and_says_what_it_was_doing(
             raise AuthError(f"401 while {what}")
 
     with pytest.raises(AuthError, match=r"while waiting for update jobs$"):
-        writer(Refused([]), Clock())._poll({"J1": [item()]}, {})
+        clock = Clock()
+        drain(writer(Refused([]), clock), clock, {"J1": [item()]})
 
 
 def test_every_job_of_a_poll_round_is_read_and_every_unconfirmed_ticket_kept() -> None:
     clock = Clock()
     first = {"job_statuses": [{"id": "J2", "status": "completed", "results": []}]}  # J1 not answered yet
     second = {"job_statuses": [{"id": "J1", "status": "completed", "results": [{"id": 7, "success": True}]}]}
-    results: dict[int, Any] = {}
-    lost = writer(Http([first, second]), clock)._poll({"J1": [item(7), item(8)], "J2": [item(9)]}, results)
-    assert results[7].status == "applied"
-    assert sorted(p.ticket_id for p, _ in lost) == [8, 9]  # not in their jobs' results: confirmed on the tickets
+    batch = drain(writer(Http([first, second]), clock), clock, {"J1": [item(7), item(8)], "J2": [item(9)]})
+    assert batch.results[7].status == "applied"
+    assert sorted(p.ticket_id for p, _ in batch.unsure) == [8, 9]  # not in their jobs' results: re-read
     assert clock.pauses == [0.25, 0.5]  # two rounds: J2 read in the first, J1 in the second
