@@ -26,7 +26,7 @@ from commops.ports import MacroInfo
 
 if TYPE_CHECKING:
     from commops.benefits import SqliteBenefits
-    from commops.journal import SqliteJournal, SqliteShadowLog
+    from commops.journal import FileRunLock, SqliteJournal, SqliteShadowLog
     from commops.ports import ProvisioningService
     from commops.rules import CompiledRuleSet, RuleSet
     from commops.sandbox.history import Policy
@@ -309,9 +309,15 @@ class Runtime:
         return ShadowPorts(gateway=self.gateway, verifier=self.verifier, evaluator=self.evaluator,
                            ruleset=self.ruleset, log=self.shadow_log, clock=self.clock)
 
+    @cached_property
+    def run_lock(self) -> FileRunLock:
+        """One writing run at a time (and `journal prune` between runs)."""
+        from commops.journal import FileRunLock
+
+        return FileRunLock(self.state.run_lock)
+
     def triage_ports(self) -> TriagePorts:
         """What a triage run talks to."""
-        from commops.journal import FileRunLock
         from commops.services.triage import TriagePorts
 
         return TriagePorts(
@@ -322,7 +328,7 @@ class Runtime:
             journal=self.journal,
             calendar=self.calendar,
             clock=self.clock,
-            lock=FileRunLock(self.state.run_lock),
+            lock=self.run_lock,
             verifier=self.verifier,
             account=self.account_label,
             account_key=self.account_key,

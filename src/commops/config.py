@@ -14,12 +14,14 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from commops.domain.retention import DEFAULT_RETENTION, parse_duration
 from commops.errors import ConfigError
 from commops.paths import StateDir, commops_home, config_path, ensure_writable_dir, legacy_config_path
 from commops.redact import remember
 
 __all__ = [
     "BenefitSettings",
+    "JournalSettings",
     "MarkerSettings",
     "ProgramSettings",
     "QueueSettings",
@@ -194,6 +196,18 @@ class UnattendedSettings(_Section):
     lock_timeout_s: Seconds = 0.0
 
 
+class JournalSettings(_Section):
+    """How long `commops journal prune` keeps what no run needs (docs/configuration.md, [journal])."""
+
+    retention: str = DEFAULT_RETENTION  # 36h, 90d, 12w, 1y
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        parse_duration(value)  # a ValueError's sentence becomes the configuration error
+        return value
+
+
 class VerifySettings(_Section):
     gitlab_urls: list[str] = Field(default_factory=lambda: ["https://gitlab.com"])
     github_api_url: str = "https://api.github.com"
@@ -261,6 +275,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     renewals: RenewalSettings = Field(default_factory=RenewalSettings)
     unattended: UnattendedSettings = Field(default_factory=UnattendedSettings)
+    journal: JournalSettings = Field(default_factory=JournalSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     shadow: ShadowSettings = Field(default_factory=ShadowSettings)

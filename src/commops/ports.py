@@ -15,6 +15,7 @@ from commops.domain.member import Member
 from commops.domain.operating import Comparison, PastDecision, ShadowProposal
 from commops.domain.records import ProposalRecord
 from commops.domain.renewal import Reminder
+from commops.domain.retention import PruneReport
 
 __all__ = [
     "AppliedDecision",
@@ -26,6 +27,7 @@ __all__ = [
     "Evaluator",
     "HistoryGateway",
     "Journal",
+    "JournalRetention",
     "MacroInfo",
     "NamespaceVerifier",
     "ProvisioningService",
@@ -189,6 +191,15 @@ class DecisionHistory(Protocol):
 
 class Journal(RunLog, WriteLog, DecisionHistory, Protocol):
     """The whole journal (``commops.journal.SqliteJournal`` keeps it in SQLite): what a triage run uses."""
+
+
+class JournalRetention(Protocol):
+    """Pruning the journal (``commops journal prune``); what it must keep is in ``commops.domain.retention``.
+
+    Implemented by every journal store (SQLite; PostgreSQL too). ``dry_run`` counts without removing.
+    """
+
+    def prune(self, before: datetime, *, decisions: bool = False, dry_run: bool = False) -> PruneReport: ...
 
 
 class RunLock(Protocol):

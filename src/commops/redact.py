@@ -26,9 +26,9 @@ MASK = "***"
 SECRET_NAME = re.compile(
     r"(?i)(tok[e]?n|secret|passw(?:or)?d|pwd|api[_-]?key|private[_-]?key|oauth|authorization|credential|cookie)"
 )
-# The embedded sandbox's default token is documented and printed by `sandbox serve`: not a secret, and
-# masking it would mask the word "sandbox" in every notice.
-_PUBLIC = frozenset({"sandbox"})
+# The embedded sandbox's default API token and OAuth client secret are documented and printed by `sandbox
+# serve` (to paste as exports): not secrets, and masking "sandbox" would mask the word in every notice.
+_PUBLIC = frozenset({"sandbox", "sandbox-client-secret"})
 _NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})  # the shell's working directories
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
 _KEYED = re.compile(
@@ -58,7 +58,7 @@ def _secret_values() -> list[str]:
 
 
 def _keyed(match: re.Match[str]) -> str:
-    if match["value"] == MASK:
+    if match["value"] == MASK or match["value"] in _PUBLIC:
         return match[0]
     return f"{match['key']}{match['sep']}{match['quote']}{match['scheme'] or ''}{MASK}"
 

@@ -154,7 +154,7 @@ def test_a_corrupt_journal_is_refused(commops_home: Path) -> None:
 def test_journal_check_reports_a_good_journal(commops_home: Path) -> None:
     seeded(commops_home, applications=5)
     assert cli("triage", "--offline").code == 0
-    result = cli("journal", "check", "--json")
+    result = cli("journal", "check", "--format", "json")
     assert result.code == 0, result.err
     report = json.loads(result.out)
     assert report["runs"] == 1 and report["proposals"] >= 1 and report["pending_writes"] == 0

@@ -9,7 +9,7 @@ import typer
 
 from commops.cli.context import state
 from commops.cli.options import EXIT_WRITE_ERRORS, Format, FormatOpt, SandboxOpt
-from commops.cli.writes import confirm_and_write, report_writes
+from commops.cli.writes import confirm_and_write, report_writes, write_question
 
 __all__ = ["register"]
 
@@ -31,6 +31,7 @@ def apply(
     """
     from commops.bootstrap import AccountUse, open_triage
     from commops.services.runs import apply_plan, load_plan
+    from commops.services.triage import pending_writes
 
     app = state(ctx)
     loaded = load_plan(plan)
@@ -42,13 +43,14 @@ def apply(
                 f"note: the plan was made with rules {loaded.ruleset_version}; the rules are now "
                 f"{ports.evaluator.version} (the plan is applied as reviewed)"
             )
-        if not writable:
+        pending = pending_writes(ports.journal)  # an interrupted run's writes go first
+        if not writable and not pending.count:
             app.info("the plan has nothing to write")
             return
         summary = confirm_and_write(
             app,
             yes,
-            f"Write {len(writable)} decisions from {plan} to {ports.account}?",
+            write_question(len(writable), pending.count, ports.account, source=str(plan)),
             len(writable),
             lambda advance: apply_plan(ports, loaded, progress=advance),
         )

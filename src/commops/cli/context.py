@@ -23,12 +23,22 @@ __all__ = ["AppState", "disable_debug_logging", "enable_debug_logging", "state"]
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _SafeFormatter(logging.Formatter):
+    """Log lines pass the same nets as every other message: no secret, no control character."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from commops.redact import redact
+        from commops.safe_text import clean
+
+        return redact(clean(super().format(record)))
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is when a record arrives (a test runner swaps it per command)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setFormatter(logging.Formatter(_LOG_FORMAT))
+        self.setFormatter(_SafeFormatter(_LOG_FORMAT))
 
     @property  # type: ignore[override]
     def stream(self) -> Any:

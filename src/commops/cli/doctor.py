@@ -11,9 +11,9 @@ import typer
 from rich.text import Text
 
 from commops.cli.context import state
-from commops.config import Settings
 
 if TYPE_CHECKING:
+    from commops.config import Settings
     from commops.zendesk import Check, ZendeskGateway
 
 __all__ = ["dataset_check", "register", "rule_macro_titles"]
@@ -108,8 +108,7 @@ def doctor(
         rows = [{"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in checks]
         print(json.dumps({"account": account, "auth": auth, "checks": rows,
                           "problems": [r for r in rows if not r["ok"]], "warnings": warnings}, sort_keys=True))
-        if any(not c.ok for c in checks):
-            raise typer.Exit(1)
+        _found(sum(1 for c in checks if not c.ok))
         return
     app.out.print(f"account: {account}", highlight=False, markup=False)
     for warning in warnings:
@@ -123,7 +122,14 @@ def doctor(
             failed += 1
             if check.fix:
                 app.out.print(f"    fix: {check.fix}", highlight=False, soft_wrap=True)
-    if failed:
-        app.out.print(f"{failed} problem(s) found", highlight=False)
-        raise typer.Exit(1)
+    _found(failed)
     app.out.print("everything commops needs is there", highlight=False)
+
+
+def _found(failed: int) -> None:
+    """Missing pieces exit 1 through the shared error path, as `rules lint` and `rules test` do."""
+    from commops.errors import ProblemsFound
+
+    if failed:
+        raise ProblemsFound(f"{failed} problem{'s' if failed != 1 else ''} found",
+                            hint="each ✗ line says how to fix it")

@@ -39,7 +39,9 @@ def queue(
     from datetime import UTC, datetime
 
     from commops.bootstrap import open_runtime
+    from commops.cli.writes import pending_notice
     from commops.services.queue import list_queue
+    from commops.services.triage import pending_writes
 
     app = state(ctx)
     settings = app.settings
@@ -48,6 +50,7 @@ def queue(
     check_choices("SLA state", sla, [s.value for s in SlaState])
     problems: list[Unmapped] = []
     with open_runtime(settings, notice=app.info) as runtime, progress_bar(app, "reading the queue") as advance:
+        pending = pending_writes(runtime.journal)
         rows = list_queue(
             runtime.gateway,
             runtime.journal,
@@ -59,10 +62,12 @@ def queue(
             sla=sla or (),
             progress=advance,
             problems=problems,
+            pending=pending.outcomes,
         )
     records = [json.loads(r.model_dump_json()) for r in rows]
     render(fmt, records, columns=QUEUE_COLUMNS, title=f"{len(rows)} applications in the queue", console=app.out)
     _problems(app, problems)
+    pending_notice(app, pending)
 
 
 def _problems(app: AppState, problems: list[Unmapped]) -> None:
@@ -84,4 +89,5 @@ QUEUE_COLUMNS = (
     Column("due"),
     Column("requester", wrap=True),
     Column("last_decision", "last decision"),
+    Column("pending_write", "pending write", style="bold yellow"),
 )

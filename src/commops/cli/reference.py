@@ -67,7 +67,7 @@ def markdown() -> str:
         "do not edit by hand. Global options (`--config`, `--debug`, `--quiet`, `--verbose`) go before or",
         "after the command. With `--format table`, a terminal gets a table and a pipe gets tab-separated",
         "values with a header line of the JSON field names; `--format json` prints JSON Lines (one object",
-        "per row) unless the command says otherwise.",
+        "per row) unless the command says otherwise. [docs/json.md](json.md) lists each command's fields.",
         "",
         "## Exit codes",
         "",

@@ -137,8 +137,11 @@ def _csv(rows: Sequence[Row], stream: Any) -> None:
 
 
 def _csv_value(value: Any) -> Any:
-    """Numbers stay numbers (so a negative count is not taken for a formula); the rest becomes one cell."""
-    if value is None or isinstance(value, bool | int | float):
+    """Numbers stay numbers (so a negative count is not taken for a formula); booleans read true/false as
+    in JSON and the TSV; the rest becomes one cell."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, int | float):
         return value
     return cell_text(value, "; ")
 

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
 from rich.tree import Tree
 
 from commops.cli.context import AppState, state
+from commops.cli.render import Format, render
 from commops.domain import ConditionTrace, Decision, Truth
+from commops.errors import ProblemsFound
 
-__all__ = ["register", "render_trace"]
+if TYPE_CHECKING:
+    from commops.rules import CaseResult, Problem
+
+__all__ = ["problem_record", "register", "render_trace", "trace_rows"]
 
 rules_app = typer.Typer(help="Check, test and explain the YAML eligibility rules.", no_args_is_help=True)
 
@@ -104,10 +110,14 @@ def lint_command(
             help="Check macro titles against the account (the embedded sandbox when none is configured).",
         ),
     ] = True,
+    fmt: Annotated[Format, typer.Option(
+        "--format", "-f", help="table (file:line:col: message lines), json (JSON Lines) or csv.")] = Format.table,
 ) -> None:
     """Check rule files and report every problem as file:line:col: message (exit 1 if any).
 
     Macros are checked against the account unless --no-account (e.g. with no access to it).
+    JSON: one object per problem, {"file", "line", "col", "message"} (nothing when the files are clean);
+    CSV: the same columns (docs/json.md).
 
     Example: commops rules lint rules/
     """
@@ -123,12 +133,19 @@ def lint_command(
             macros = gateway.macros()
     problems = lint(_paths(app, paths), field_keys=set(settings.fields), programs=set(settings.programs),
                     macros=macros)
-    for problem in problems:
-        app.out.print(str(problem), highlight=False, soft_wrap=True, markup=False)
+    if fmt is Format.table:
+        for problem in problems:
+            app.out.print(str(problem), highlight=False, soft_wrap=True, markup=False)
+    else:
+        render(fmt, [problem_record(p) for p in problems], console=app.out)
     if problems:
-        app.info(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}")
-        raise typer.Exit(1)
+        raise ProblemsFound(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
     app.info("rules ok")
+
+
+def problem_record(problem: Problem) -> dict[str, Any]:
+    """One rule-file problem as JSON: where it is and what is wrong."""
+    return {"file": problem.file, "line": problem.line, "col": problem.col, "message": problem.message}
 
 
 @rules_app.command("schema")
@@ -156,8 +173,15 @@ def test_command(
     paths: Annotated[list[Path] | None, typer.Argument(help="Case files or directories (default: <rules>/cases).")]
     = None,
     rules: Annotated[list[Path] | None, typer.Option("--rules", "-r", help="Rule files or directories.")] = None,
+    fmt: Annotated[Format, typer.Option(
+        "--format", "-f", help="table (each failure with its trace), json (one document) or csv (a row per case).")]
+    = Format.table,
 ) -> None:
     """Run the fixture cases against the rules; print each failure with its trace (exit 1 if any fails).
+
+    JSON: one object {"total", "passed", "failed", "cases": [...], "problems": [...]}, each case
+    {"file", "line", "name", "passed", "outcome", "expected", "failures"}; CSV: one row per case
+    (docs/json.md). Case files that do not load are problems (file:line:col) and fail the run.
 
     Example: commops rules test rules/cases/startups.yaml
     """
@@ -168,18 +192,50 @@ def test_command(
     _, compiled = _compile(app, rule_paths)
     case_paths = list(paths) if paths else [p / "cases" for p in rule_paths if p.is_dir()]
     results, problems = run_cases(compiled, case_paths)
+    failed = [r for r in results if not r.passed]
+    cases = [_case_record(r) for r in results]
+    if fmt is Format.json:
+        render(fmt, [], console=app.out, document={
+            "total": len(results), "passed": len(results) - len(failed), "failed": len(failed),
+            "cases": cases, "problems": [problem_record(p) for p in problems]})
+    elif fmt is Format.csv:
+        render(fmt, cases, console=app.out)
+        for problem in problems:
+            app.err.print(str(problem), highlight=False, soft_wrap=True, markup=False)
+    else:
+        _show_failures(app, problems, failed)
+    app.info(f"{len(results)} cases, {len(results) - len(failed)} passed, {len(failed)} failed")
+    if not results and not problems:
+        raise ProblemsFound("no cases found", hint="name case files or directories, or add <rules>/cases/*.yaml")
+    found = [f"{len(failed)} of {len(results)} cases failed"] if failed else []
+    if problems:
+        found.append(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the case files")
+    if found:
+        raise ProblemsFound("; ".join(found))
+
+
+def _case_record(result: CaseResult) -> dict[str, Any]:
+    decision = result.decision
+    return {
+        "file": result.file,
+        "line": result.line,
+        "name": result.name,
+        "passed": result.passed,
+        "outcome": decision.outcome.value if decision is not None else None,
+        "expected": result.expect.outcome.value if result.expect is not None else None,
+        "failures": list(result.failures),
+    }
+
+
+def _show_failures(app: AppState, problems: Sequence[Problem], failed: Sequence[CaseResult]) -> None:
     for problem in problems:
         app.out.print(str(problem), highlight=False, soft_wrap=True, markup=False)
-    failed = [r for r in results if not r.passed]
     for result in failed:
         app.out.print(Text(f"FAIL {result.file}:{result.line}: {result.name}", style="bold red"), soft_wrap=True)
         for failure in result.failures:
             app.out.print(f"  {failure}", highlight=False, markup=False)
         if result.decision is not None:
             app.out.print(render_trace(result.decision))
-    app.info(f"{len(results)} cases, {len(results) - len(failed)} passed, {len(failed)} failed")
-    if failed or problems or not results:
-        raise typer.Exit(1)
 
 
 @rules_app.command("explain")
@@ -188,9 +244,15 @@ def explain_command(
     ticket: Annotated[int, typer.Argument(help="Ticket id.")],
     offline: Annotated[bool, typer.Option("--offline", help="Skip namespace lookups (they count as unknown).")]
     = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON instead of a tree.")] = False,
+    fmt: Annotated[Format, typer.Option(
+        "--format", "-f", help="table (the decision as a tree), json (one document) or csv (a row per condition).")]
+    = Format.table,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Deprecated: --format json.")] = False,
 ) -> None:
     """The decision the rules reach for one ticket now, with how every rule and condition evaluated.
+
+    JSON: the decision {"ticket_id", "program", "outcome", "reasons", "other_reasons", "ruleset_version",
+    "trace", "readings"}; CSV: one row per rule and condition of the trace (docs/json.md).
 
     Example: commops rules explain 1042
     """
@@ -198,11 +260,38 @@ def explain_command(
     from commops.services.explain import explain_ticket
 
     app = state(ctx)
+    if as_json:
+        app.info("--json is deprecated: use --format json")
+        fmt = Format.json
     # The same ports as triage: with no account configured, the embedded sandbox answers for Zendesk and
     # for the forges (its forge emulation, uncached); with an account, the configured forges.
     with open_triage(app.settings, notice=app.info, offline=offline) as ports:
         decision = explain_ticket(ports, ticket)
-    if as_json:
+    if fmt is Format.json:
         typer.echo(decision.model_dump_json(indent=2))
-        return
-    app.out.print(render_trace(decision))
+    elif fmt is Format.csv:
+        render(fmt, trace_rows(decision), console=app.out)
+    else:
+        app.out.print(render_trace(decision))
+
+
+def trace_rows(decision: Decision) -> list[dict[str, Any]]:
+    """The trace flattened: one row per rule, then one per condition under it (``depth`` 1 and deeper)."""
+    rows: list[dict[str, Any]] = []
+
+    def add(rule: str, depth: int, cond: ConditionTrace) -> None:
+        rows.append({"ticket_id": decision.ticket_id, "rule": rule, "depth": depth, "op": cond.op,
+                     "field": cond.field, "expected": cond.expected, "observed": cond.observed, "raw": cond.raw,
+                     "reading": cond.reading, "result": cond.result.value, "outcome": None, "fired": None,
+                     "note": cond.note})
+        for child in cond.children:
+            add(rule, depth + 1, child)
+
+    for rule in decision.trace:
+        rows.append({"ticket_id": decision.ticket_id, "rule": rule.rule, "depth": 0, "op": None, "field": None,
+                     "expected": None, "observed": None, "raw": None, "reading": None,
+                     "result": rule.result.value, "outcome": rule.outcome.value, "fired": rule.fired,
+                     "note": rule.source})
+        if rule.condition is not None:
+            add(rule.rule, 1, rule.condition)
+    return rows

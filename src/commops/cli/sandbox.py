@@ -1,23 +1,33 @@
 """`commops sandbox` commands: run the embedded Zendesk standalone and manage its data.
 
 Every command but ``serve`` works on the SQLite file under ``COMMOPS_HOME`` directly (no server needed).
+The sandbox itself (werkzeug, its store) is imported inside each command, so ``commops sandbox --help``
+and every other command start without it. What the commands print goes through the safe console: no
+secret (a token or client secret the user chose, a credential in a loaded file) and no control character
+reaches the terminal.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from commops.cli.context import state
 from commops.cli.render import Column, Format, render
 from commops.errors import CommopsError, NotFoundError, UsageError, ValidationError
-from commops.sandbox import SandboxStore, seeded_server
-from commops.sandbox.apierror import ApiError
+from commops.redact import MASK
+
+if TYPE_CHECKING:
+    from commops.sandbox import SandboxStore
+    from commops.sandbox.apierror import ApiError
 
 __all__ = ["register"]
+
+DEFAULT_TOKEN = "sandbox"  # documented (docs/sandbox.md), so printed; any other token is not
+DEFAULT_CLIENT_SECRET = "sandbox-client-secret"  # the same for the seeded OAuth client's secret
 
 group = typer.Typer(help="The embedded Zendesk sandbox: serve it, reset, seed, load, reply, status.",
                     no_args_is_help=True)
@@ -28,7 +38,14 @@ def _db(ctx: typer.Context) -> Path:
 
 
 def _store(ctx: typer.Context) -> SandboxStore:
+    from commops.sandbox import SandboxStore
+
     return SandboxStore(_db(ctx))
+
+
+def _say(ctx: typer.Context, line: str) -> None:
+    """One line of output on stdout, redacted and cleaned (the safe console), never read as markup."""
+    state(ctx).out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def _translate(exc: ApiError) -> CommopsError:
@@ -71,6 +88,8 @@ def serve(
 
     Example: commops sandbox serve --port 8765 --token-ttl 300 --faults 429=0.1 --seed 7
     """
+    from commops.sandbox import seeded_server
+
     app_state = state(ctx)
     options = app_state.settings.sandbox
     server = seeded_server(app_state.settings, port=port, plan=plan, faults=faults, seed=seed, token=token,
@@ -86,28 +105,33 @@ def serve(
     email = next((a["email"] for a in agents if "bot" in str(a["email"])), agents[0]["email"] if agents else "")
 
     def ready(url: str) -> None:
-        typer.echo(f"Zendesk sandbox listening on {url} (Ctrl-C to stop)")
+        def say(line: str) -> None:
+            _say(ctx, line)
+
+        say(f"Zendesk sandbox listening on {url} (Ctrl-C to stop)")
         ttl = server.oauth.token_ttl_s
-        typer.echo(f"Point commops at it with its confidential OAuth client (tokens live {ttl:g}s):")
-        typer.echo(f"  export COMMOPS_ZENDESK_URL={url}")
-        typer.echo(f"  export COMMOPS_ZENDESK_CLIENT_ID={chosen_id}")
-        # The default secret is public knowledge; a secret the user chose is not echoed back.
-        shown = chosen_secret if chosen_secret == "sandbox-client-secret" else "<your --client-secret>"
-        typer.echo(f"  export COMMOPS_ZENDESK_CLIENT_SECRET={shown}")
-        typer.echo(f"  export COMMOPS_VERIFY_FORGE_URL={url}   # GitHub/GitLab lookups to its forge emulation")
+        say(f"Point commops at it with its confidential OAuth client (tokens live {ttl:g}s):")
+        say(f"  export COMMOPS_ZENDESK_URL={url}")
+        say(f"  export COMMOPS_ZENDESK_CLIENT_ID={chosen_id}")
+        # The default secret is public knowledge; a secret the user chose (flag or config) is not echoed back.
+        shown = chosen_secret if chosen_secret == DEFAULT_CLIENT_SECRET else f"{MASK}   # the one you chose, not shown"
+        say(f"  export COMMOPS_ZENDESK_CLIENT_SECRET={shown}")
+        say(f"  export COMMOPS_VERIFY_FORGE_URL={url}   # GitHub/GitLab lookups to its forge emulation")
         if oauth_only:
-            typer.echo("API tokens are refused (--no-api-tokens): this account is OAuth-only.")
+            say("API tokens are refused (--no-api-tokens): this account is OAuth-only.")
         else:
-            typer.echo("Or with a legacy API token (any agent email works; API tokens stop working "
-                       "on Zendesk on 2027-04-30):")
-            typer.echo(f"  export COMMOPS_ZENDESK_AUTH=api-token COMMOPS_ZENDESK_EMAIL={email}")
+            say("Or with a legacy API token (any agent email works; API tokens stop working "
+                "on Zendesk on 2027-04-30):")
+            say(f"  export COMMOPS_ZENDESK_AUTH=api-token COMMOPS_ZENDESK_EMAIL={email}")
             # The default token is public knowledge; a token the user chose is not echoed back.
-            typer.echo(f"  export COMMOPS_ZENDESK_TOKEN={chosen if chosen == 'sandbox' else '<your --token>'}")
+            shown = chosen if chosen == DEFAULT_TOKEN else f"{MASK}   # the one you chose, not shown"
+            say(f"  export COMMOPS_ZENDESK_TOKEN={shown}")
+        state(ctx).out.file.flush()
 
     try:
         server.serve_forever(on_ready=ready)
     except KeyboardInterrupt:
-        typer.echo("sandbox stopped", err=True)
+        state(ctx).info("sandbox stopped")
 
 
 @group.command()
@@ -144,12 +168,12 @@ def seed_command(
         settings = state(ctx).settings
         summary = seed_history(_store(ctx), weeks=history, per_week=per_week, seed=seed,
                                policy=history_policy(settings))
-        typer.echo(f"created {summary.tickets} tickets over {history} weeks: {summary.decided} decided by "
+        _say(ctx, f"created {summary.tickets} tickets over {history} weeks: {summary.decided} decided by "
                    f"specialists ({summary.as_policy} as the rules say, {summary.differing} otherwise, "
                    f"{summary.by_judgement} by judgement), {summary.corrected} corrected later")
         return
     ids = _store(ctx).seed(applications, seed)
-    typer.echo(f"created {len(ids)} tickets" + (f" (#{ids[0]}..#{ids[-1]})" if ids else ""))
+    _say(ctx, f"created {len(ids)} tickets" + (f" (#{ids[0]}..#{ids[-1]})" if ids else ""))
 
 
 @group.command()
@@ -169,12 +193,14 @@ def load(
         raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise UsageError(f"{file} is not valid JSON: {exc}") from None
+    from commops.sandbox.apierror import ApiError
+
     try:
         _store(ctx).load(document)
     except ApiError as exc:
         raise _translate(exc) from None
     tickets = len(document.get("tickets") or []) if isinstance(document, dict) else 0
-    typer.echo(f"loaded {tickets} tickets from {file}")
+    _say(ctx, f"loaded {tickets} tickets from {file}")
 
 
 @group.command()
@@ -187,13 +213,15 @@ def reply(
 
     Example: commops sandbox reply 12 "Here is our non-profit certificate."
     """
+    from commops.sandbox.apierror import ApiError
+
     store = _store(ctx)
     try:
         store.reply(ticket, text)
         status = store.ticket(ticket)["status"]
     except ApiError as exc:
         raise _translate(exc) from None
-    typer.echo(f"ticket #{ticket}: requester replied; status {status}")
+    _say(ctx, f"ticket #{ticket}: requester replied; status {status}")
 
 
 @group.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,11 +21,19 @@ from commops.cli.options import (
 )
 from commops.cli.progress import progress_bar
 from commops.cli.review import review
-from commops.cli.writes import confirm_and_write, emit, footer, report_writes, show_requests
+from commops.cli.writes import (
+    confirm_and_write,
+    emit,
+    footer,
+    pending_notice,
+    report_writes,
+    show_requests,
+    write_question,
+)
 from commops.domain.states import RunMode, RunStatus
 from commops.errors import GuardRailError
 from commops.services.runs import RunSummary
-from commops.services.triage import TriageBatch, TriageOptions, TriagePorts
+from commops.services.triage import TriageBatch, TriageOptions, TriagePorts, pending_writes
 
 __all__ = ["register"]
 
@@ -124,8 +133,24 @@ def _dry_run(app: AppState, ports: TriagePorts, options: TriageOptions, plan: Pa
         app.info(f"review it, then apply it with `commops apply {plan}`")
     emit(app, fmt, batch.proposals, {})
     footer(app, batch, written=False, explain=bool(options.ticket_ids), account=ports.account)
+    pending_notice(app, pending_writes(ports.journal))
     show_requests(app, ports.gateway.request_counts())
     _refuse_missing(batch)
+
+
+def _interruptible(app: AppState, ports: TriagePorts, write: Callable[[], RunSummary | None]) -> RunSummary | None:
+    """Ctrl-C while writing: what was sent is in the journal; say how many writes wait and which command
+    finishes them, then stop as interrupted (exit 130)."""
+    try:
+        return write()
+    except KeyboardInterrupt:
+        try:
+            left = pending_writes(ports.journal)
+        except Exception:  # the journal itself was interrupted: the next run reads it anyway
+            app.info("interrupted while writing: `commops triage --apply` finishes what is left")
+        else:
+            pending_notice(app, left, lead="interrupted while writing: ")
+        raise
 
 
 def _refuse_missing(batch: TriageBatch) -> None:
@@ -155,17 +180,22 @@ def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunM
             emit(app, fmt, batch.proposals, {})  # what the confirmation is about
     writable = [p for p in chosen if p.decision.outcome.writes]
     footer(app, batch, written=True, explain=bool(options.ticket_ids), account=ports.account)
-    if not writable:
+    # An interrupted run's writes go first, and this run finishes them even when it has nothing new.
+    pending = pending_writes(ports.journal)
+    if not writable and not pending.count:
         app.info("nothing to write")
         _refuse_missing(batch)
         return
-    done = confirm_and_write(
+    if pending.count:
+        app.info(f"{pending.count} write{'s' if pending.count != 1 else ''} left by an earlier, interrupted run "
+                 "will be finished first")
+    done = _interruptible(app, ports, lambda: confirm_and_write(
         app,
         yes,
-        f"Write {len(writable)} decisions to {ports.account or 'Zendesk'}?",
+        write_question(len(writable), pending.count, ports.account or "Zendesk"),
         len(writable),
         lambda advance: run_apply(ports, batch, chosen, mode=mode, progress=advance),
-    )
+    ))
     if done is None:
         return
     report_writes(app, fmt, chosen, done.results, done.resumed)

@@ -13,9 +13,43 @@ from commops.cli.render import PROPOSAL_COLUMNS, proposal_record, render
 from commops.domain import Proposal
 from commops.ports import WriteResult
 from commops.services.runs import RunSummary
-from commops.services.triage import TriageBatch
+from commops.services.triage import PENDING_REASON, PendingWrites, TriageBatch
 
-__all__ = ["confirm_and_write", "emit", "footer", "report_writes", "show_requests"]
+__all__ = [
+    "FINISH_PENDING",
+    "confirm_and_write",
+    "emit",
+    "footer",
+    "pending_notice",
+    "report_writes",
+    "show_requests",
+    "write_question",
+]
+
+# The one command that finishes writes an interrupted run left, said wherever they are shown.
+FINISH_PENDING = "`commops triage --apply` finishes them (so does the next `commops triage --apply --unattended`)"
+
+
+def _writes(count: int) -> str:
+    return f"{count} write{'s' if count != 1 else ''}"
+
+
+def pending_notice(app: AppState, pending: PendingWrites, *, lead: str = "") -> None:
+    """On stderr, when an earlier run left writes unfinished: how many, and the command that finishes them."""
+    if pending.count:
+        app.info(f"{lead}{_writes(pending.count)} left by an earlier, interrupted run "
+                 f"{'are' if pending.count != 1 else 'is'} pending: {FINISH_PENDING}")
+
+
+def write_question(new: int, pending: int, where: str, source: str = "") -> str:
+    """The one confirmation of a writing run: the new decisions, and the pending writes it finishes first."""
+    origin = f" from {source}" if source else ""
+    if not pending:
+        return f"Write {new} decisions{origin} to {where}?"
+    left = f"finish {_writes(pending)} left by an interrupted run"
+    if not new:
+        return f"{left[0].upper()}{left[1:]} on {where}?"
+    return f"First {left}, then write {new} decisions{origin} to {where}?"
 
 
 def confirm_and_write(
@@ -77,8 +111,11 @@ def footer(app: AppState, batch: TriageBatch, *, written: bool, explain: bool = 
     when they were asked for by id."""
     counts = ", ".join(f"{k} {v}" for k, v in batch.counts().items()) or "no applications"
     extra = []
-    if batch.skipped:
-        extra.append(f"{len(batch.skipped)} already decided")
+    waiting = sum(1 for s in batch.skipped if s.reason == PENDING_REASON)
+    if waiting:
+        extra.append(f"{waiting} with a write pending")
+    if len(batch.skipped) > waiting:
+        extra.append(f"{len(batch.skipped) - waiting} already decided")
     if batch.unmapped:
         extra.append(f"{len(batch.unmapped)} could not be read")
     tail = "" if written else " — dry run, nothing written"

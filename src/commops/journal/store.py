@@ -7,12 +7,13 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from commops.domain import Proposal
 from commops.domain.records import JournalEntry, ProposalRecord, RunRecord
+from commops.domain.retention import PRUNABLE_STATES, PruneReport
 from commops.errors import ConfigError, JournalError
 from commops.paths import journal_path
 from commops.redact import redact
@@ -501,6 +502,69 @@ class SqliteJournal:
                 applied_at=datetime.fromisoformat(row["decided_at"]),
                 ruleset_version=row["ruleset_version"],
             )
+
+    # retention ------------------------------------------------------------------------------------
+    def prune(self, before: datetime, *, decisions: bool = False, dry_run: bool = False) -> PruneReport:
+        """Remove what no run needs, created before ``before`` (``commops.domain.retention`` says what is kept).
+
+        One transaction, so a dry run counts exactly what a real one removes (it rolls back); a real one
+        then checkpoints the write-ahead log and VACUUMs, so the file shrinks. The caller holds the run lock.
+        """
+        cutoff = before.astimezone(UTC).isoformat(timespec="microseconds")
+        report = PruneReport(before=before, dry_run=dry_run, decisions=decisions, bytes_before=self._size())
+        states = list(PRUNABLE_STATES) + (["applied", "already_applied"] if decisions else [])
+        marks = ",".join("?" * len(states))
+        # Each ticket's last applied decision, and any row of that same write (a plan applied twice reads
+        # as already_applied beside the applied one): re-triage, markers and provisioning read it.
+        keep_last = (
+            "p.state IN ('applied', 'already_applied') AND EXISTS (SELECT 1 FROM proposals l WHERE l.id ="
+            " (SELECT max(m.id) FROM proposals m WHERE m.ticket_id = p.ticket_id"
+            " AND m.state IN ('applied', 'already_applied'))"
+            " AND l.updated_stamp = p.updated_stamp AND l.outcome = p.outcome)"
+        )
+        doomed = f"FROM proposals p WHERE p.created_at < ? AND p.state IN ({marks}) AND NOT ({keep_last})"
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                by_state = {str(r[0]): int(r[1]) for r in self._db.execute(
+                    f"SELECT p.state, count(*) {doomed} GROUP BY p.state", [cutoff, *states])}
+                self._db.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (id INTEGER PRIMARY KEY)")
+                self._db.execute("DELETE FROM doomed")
+                self._db.execute(f"INSERT INTO doomed SELECT p.id {doomed}", [cutoff, *states])
+                report.attempts = self._db.execute(
+                    "DELETE FROM attempts WHERE proposal_id IN (SELECT id FROM doomed)").rowcount
+                report.proposals = self._db.execute(
+                    "DELETE FROM proposals WHERE id IN (SELECT id FROM doomed)").rowcount
+                # A run still 'running' a day before the cut was killed long ago (no run lasts a day).
+                killed = (before - timedelta(days=1)).astimezone(UTC).isoformat(timespec="microseconds")
+                report.runs = self._db.execute(
+                    "DELETE FROM runs WHERE started_at < ? AND (status != 'running' OR started_at < ?)"
+                    " AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.run_id = runs.run_id)",
+                    (cutoff, killed)).rowcount
+                kept = {str(r[0]): int(r[1]) for r in self._db.execute(
+                    "SELECT state, count(*) FROM proposals WHERE created_at < ? GROUP BY state", (cutoff,))}
+                self._db.execute("DELETE FROM doomed")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("ROLLBACK" if dry_run else "COMMIT")
+            if not dry_run and report.proposals + report.runs:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._db.execute("VACUUM")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal prune failed ({self.path}): {exc}") from exc
+        report.by_state = dict(sorted(by_state.items()))
+        report.kept_pending = sum(kept.get(s, 0) for s in ("approved", "writing", "failed"))
+        report.kept_abandoned = kept.get("abandoned", 0)
+        report.kept_decisions = kept.get("applied", 0) + kept.get("already_applied", 0)
+        report.bytes_after = report.bytes_before if dry_run else self._size()
+        return report
+
+    def _size(self) -> int:
+        """The journal's bytes on disk: the file and its write-ahead log."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        return sum(p.stat().st_size for p in (self.path, wal) if p.exists())
 
     def _records(self, where: str, params: Sequence[Any] = ()) -> list[ProposalRecord]:
         sql = f"SELECT p.*, r.mode FROM proposals p JOIN runs r ON r.run_id = p.run_id {where}"

@@ -27,7 +27,11 @@ class _QuietHandler(WSGIRequestHandler):
     """No access log on stderr: the CLI owns stderr (``serve`` logs through the ``commops.sandbox`` logger)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logging.getLogger("commops.sandbox").info('%s "%s" %s', self.address_string(), self.requestline, code)
+        # The path without its query, as the gateway logs its own requests: a query can carry an OAuth
+        # code, a token or an applicant's email (a search), none of which belongs in a log.
+        method, _, rest = self.requestline.partition(" ")
+        path = rest.split(" ", 1)[0].split("?", 1)[0]
+        logging.getLogger("commops.sandbox").info('%s "%s %s" %s', self.address_string(), method, path, code)
 
     def log(self, type: str, message: str, *args: Any) -> None:
         logging.getLogger("commops.sandbox").debug(message, *args)

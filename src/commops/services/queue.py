@@ -28,6 +28,7 @@ class QueueRow(BaseModel):
     sla: SlaState
     due: date
     last_decision: str | None
+    pending_write: str | None = None  # the outcome of a write an earlier run left unfinished, to be sent first
 
 
 def list_queue(
@@ -42,11 +43,15 @@ def list_queue(
     sla: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
     problems: list[Unmapped] | None = None,
+    pending: dict[int, str] | None = None,
 ) -> list[QueueRow]:
     """The queue as rows, soonest deadline first. A ticket that cannot be read or placed (a date out of
-    range, say) is appended to ``problems`` with its id and reason, and the other rows are listed."""
+    range, say) is appended to ``problems`` with its id and reason, and the other rows are listed.
+    ``pending`` (ticket id → outcome, from :func:`commops.services.triage.pending_writes`) marks the
+    tickets with a write still to finish."""
     rows: list[QueueRow] = []
     problems = [] if problems is None else problems
+    pending = pending or {}
     for page in gateway.pull_queue(settings.queue.query):
         if progress:
             progress(len(page.applications))
@@ -81,6 +86,7 @@ def list_queue(
                     sla=state,
                     due=due,
                     last_decision=decided.removeprefix("commops_") if decided else None,
+                    pending_write=pending.get(app.ticket_id),
                 )
             )
     rows.sort(key=lambda r: (r.due, r.created_at, r.ticket_id))

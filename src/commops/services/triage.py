@@ -30,6 +30,7 @@ from commops.ports import (
     RunLock,
     TicketGateway,
     Unmapped,
+    WriteLog,
     WriteResult,
 )
 from commops.services.benefits import BenefitPorts, finish_provisions, prepare_benefits, resume_provisions
@@ -41,7 +42,9 @@ __all__ = [
     "MAX_ATTEMPTS",
     "NO_SUCH_TICKET",
     "OVERRIDE_RULE",
+    "PENDING_REASON",
     "WRITE_CHUNK",
+    "PendingWrites",
     "TriageBatch",
     "TriageOptions",
     "TriagePorts",
@@ -49,6 +52,7 @@ __all__ = [
     "decide",
     "evaluate_queue",
     "fields_digest",
+    "pending_writes",
     "resume_unfinished",
     "settle_jobs",
     "verify",
@@ -121,6 +125,7 @@ def fields_digest(application: Application, ignore: Collection[str] = ()) -> str
 
 
 NO_SUCH_TICKET = "no such ticket in Zendesk"
+PENDING_REASON = "a write from an earlier run is pending; it goes first"
 
 
 def _pull(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], None] | None) -> Iterable[
@@ -168,7 +173,7 @@ def _marker_keys(ports: TriagePorts) -> set[str]:
 def _passed_over(app: Application, pending: set[int], given_up: dict[int, str]) -> str | None:
     """Why a write already in the journal keeps this ticket out of the run, if it does."""
     if app.ticket_id in pending:
-        return "a write from an earlier run is pending; it goes first"
+        return PENDING_REASON
     if given_up.get(app.ticket_id) == app.updated_stamp:
         return "Zendesk refused this write 3 times; a person must act (commops history)"
     return None
@@ -332,6 +337,28 @@ def settle_jobs(ports: TriagePorts) -> None:
         jobs = [*jobs, *ports.gateway.active_jobs()]
     if jobs:
         ports.gateway.settle_jobs(jobs)
+
+
+@dataclass(frozen=True)
+class PendingWrites:
+    """Writes an earlier run approved but never saw finished (interrupted, killed, failed and to be
+    retried): what the next writing run sends first, ticket id → the outcome it writes."""
+
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.outcomes)
+
+
+def pending_writes(journal: WriteLog) -> PendingWrites:
+    """What :func:`resume_unfinished` would send now (the newest write per ticket; not those given up)."""
+    latest: dict[int, str] = {}
+    for record in journal.unfinished_writes():
+        if record.state == "failed" and journal.failed_attempts(record.id) >= MAX_ATTEMPTS:
+            continue  # the next resume marks it abandoned: a person's to act on, not a pending write
+        latest[record.ticket_id] = record.outcome
+    return PendingWrites(latest)
 
 
 def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.e2e.cli import cli
 from tests.integration.gateway.helpers import gateway_for
 from typer.testing import CliRunner
 
@@ -77,11 +78,11 @@ def test_doctor_command_reports_rule_files_that_do_not_load(commops_home: Path, 
 
 def test_doctor_command_names_what_is_missing_and_how_to_fix_it(commops_home: Path) -> None:
     (commops_home / "config.toml").write_text("[programs.education]\nform_id = 999\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["doctor", "--macro", "No such macro"])
-    assert result.exit_code == 1
-    assert "✗ form for education: no ticket form 999" in result.output
-    assert "fix: set programs.education.form_id" in result.output
-    assert "✗ macro No such macro" in result.output
-    assert "✗ rules:" in result.output  # the rule files name programs this config dropped
-    assert "✗ queue reaches education" in result.output  # form 999 is not what the queue query names
-    assert "4 problem(s) found" in result.output
+    result = cli("doctor", "--macro", "No such macro")
+    assert result.code == 1, result.err
+    assert "✗ form for education: no ticket form 999" in result.out
+    assert "fix: set programs.education.form_id" in result.out
+    assert "✗ macro No such macro" in result.out
+    assert "✗ rules:" in result.out  # the rule files name programs this config dropped
+    assert "✗ queue reaches education" in result.out  # form 999 is not what the queue query names
+    assert "4 problems found" in result.err  # ProblemsFound, through the shared error path
