@@ -87,7 +87,10 @@ def stats(
     )
     with _output(out) as stream:
         if fmt is Format.TABLE:
-            render_table(report, app.out if out is None else SafeConsole(file=stream, width=140, color_system=None))
+            # A pipe or a file has no width of its own: wide enough that no header or identifier is cut.
+            console = app.out if out is None and app.out.is_terminal else SafeConsole(
+                file=stream, width=_REPORT_WIDTH, color_system=None)
+            render_table(report, console)
         elif fmt is Format.JSON:
             stream.write(render_json(report) + "\n")
         elif fmt is Format.CSV:
@@ -120,6 +123,9 @@ def _potential(settings: Settings, first: date, last: date) -> AutomationPotenti
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
     with open_shadow_log(settings) as log:
         return automation_potential(log, auto, since=start, until=end)
+
+
+_REPORT_WIDTH = 160  # columns of the text report when it is not on a terminal (--out, or piped)
 
 
 class _output:

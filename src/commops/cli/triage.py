@@ -176,8 +176,8 @@ def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunM
         chosen = review(app, batch.proposals, batch.applications, titles)
     else:
         chosen = [p for p in batch.proposals if p.decision.outcome.writes]
-        if not yes and fmt is Format.table:
-            emit(app, fmt, batch.proposals, {})  # what the confirmation is about
+        if not yes:  # what the confirmation is about; with json/csv on stderr, stdout keeps the data alone
+            emit(app, fmt, batch.proposals, {}, to_stderr=fmt is not Format.table)
     writable = [p for p in chosen if p.decision.outcome.writes]
     footer(app, batch, written=True, explain=bool(options.ticket_ids), account=ports.account)
     # An interrupted run's writes go first, and this run finishes them even when it has nothing new.

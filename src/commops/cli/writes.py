@@ -70,11 +70,15 @@ def show_requests(app: AppState, counts: dict[str, int]) -> None:
         app.info(f"Zendesk requests: {sum(counts.values())} ({detail})")
 
 
-def emit(app: AppState, fmt: Format, proposals: list[Proposal], results: dict[int, WriteResult]) -> None:
+def emit(app: AppState, fmt: Format, proposals: list[Proposal], results: dict[int, WriteResult], *,
+         to_stderr: bool = False) -> None:
+    """The proposals (with their writes' results) as ``fmt`` on stdout, or with ``to_stderr`` as a table on
+    stderr (what a confirmation asks about, while stdout is kept for the JSON or CSV that follows)."""
     records = [proposal_record(p, results.get(p.ticket_id)) for p in proposals]
     if fmt is Format.csv:  # reasons as `rule: message` text, not JSON objects
         records = [{**r, "reasons": [f"{x['rule']}: {x['message']}" for x in r["reasons"]]} for r in records]
-    render(fmt, records, columns=PROPOSAL_COLUMNS, title=f"{len(records)} applications", console=app.out)
+    render(Format.table if to_stderr else fmt, records, columns=PROPOSAL_COLUMNS,
+           title=f"{len(records)} applications", console=app.err if to_stderr else app.out)
 
 
 def report_writes(
