@@ -71,3 +71,31 @@ def test_a_confirmation_with_json_shows_the_proposals_on_stderr(commops_home: Pa
     rows = list(csv.DictReader(io.StringIO(written.out)))
     assert rows and all(r["applied"] in ("true", "false") for r in rows)
     assert "ticket_id\tprogram" not in written.err  # --yes: nothing to ask about, no table on stderr
+
+
+def test_exit_codes_debug_and_the_config_directory_as_real_processes(commops_home: Path, tmp_path: Path) -> None:
+    seeded(commops_home, applications=3)
+    assert _piped(commops_home, "triage", "--no-such-option")[0] == 2  # usage
+    assert _piped(commops_home, "triage", "--offline", "--ticket", "9999")[0] == 6  # no such ticket
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules: [\n")
+    assert _piped(commops_home, "rules", "lint", "--no-account", str(bad))[0] == 1  # problems found
+    code, _out, err = _piped(commops_home, "queue", "--format", "json", "--debug")  # global option after
+    assert code == 0 and "commops.http" in err and "Traceback" not in err
+    xdg = tmp_path / "xdg"
+    (xdg / "commops").mkdir(parents=True)
+    (xdg / "commops" / "config.toml").write_text("[unattended]\nmax_writes = -1\n")
+    env = {k: v for k, v in os.environ.items() if k != "COMMOPS_HOME"}
+    env.update({f"XDG_{kind}_HOME": str(tmp_path / kind.lower()) for kind in ("DATA", "STATE", "CACHE")})
+    env["XDG_CONFIG_HOME"] = str(xdg)
+    done = subprocess.run([sys.executable, "-m", "commops", "queue"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 78, done.stderr  # configuration, read from $XDG_CONFIG_HOME/commops/config.toml
+    assert "max_writes" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_review_prompt_names_its_keys(commops_home: Path) -> None:
+    seeded(commops_home, applications=3)
+    result = cli("triage", "--offline", "--sandbox", "--interactive", input="z\nq\n")
+    assert result.code == 0, result.err
+    assert "choose one of [a]ccept [o]verride [s]kip [t]race [u]rl [q]uit" in result.err
