@@ -192,6 +192,7 @@ class Reader:
         self.placeholders = PLACEHOLDERS | {fold(p) for p in placeholders}
         self._read: Callable[[Any], Reading] = getattr(self, f"_{kind}")
         self._memo: dict[str, Reading] = {}
+        self._described: dict[str, str] = {}  # raw text → what it was read as (the trace's words)
         self.passthrough = PASSTHROUGH[kind]
         self.values: dict[str, Any] = {}  # raw text → engine value: the compiled rules look here first
 
@@ -203,7 +204,19 @@ class Reader:
             if len(self._memo) >= 20000:
                 self._memo.clear()
                 self.values.clear()
+                self._described.clear()
             found = self._memo[raw] = self._blank(raw) or self._read(raw)
+        return found
+
+    def describe(self, raw: Any) -> str:
+        """What ``raw`` was read as, in the trace's words (memoised per distinct text, like the reading)."""
+        if raw.__class__ is not str:
+            return self.read(raw).describe()
+        found = self._described.get(raw)
+        if found is None:
+            found = self.read(raw).describe()
+            if len(self._described) < 20000:
+                self._described[raw] = found
         return found
 
     def value(self, raw: Any) -> Any:

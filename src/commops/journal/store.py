@@ -14,11 +14,14 @@ from typing import Any
 from commops.domain import Proposal
 from commops.domain.records import JournalEntry, ProposalRecord, RunRecord
 from commops.domain.retention import PRUNABLE_STATES, PruneReport
+from commops.domain.trace import TraceShape, from_journal, journal_trace, shape_from_json
 from commops.errors import ConfigError, JournalError
 from commops.paths import journal_path
 from commops.redact import redact
 
-__all__ = ["JournalEntry", "ProposalRecord", "RunRecord", "SqliteJournal", "check_journal", "refuse_damaged"]
+__all__ = [
+    "JournalEntry", "ProposalRecord", "RunRecord", "SqliteJournal", "check_journal", "refuse_damaged", "row_form",
+]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -49,6 +52,10 @@ CREATE TABLE IF NOT EXISTS proposals (
 );
 CREATE INDEX IF NOT EXISTS proposals_ticket ON proposals(ticket_id, id);
 CREATE INDEX IF NOT EXISTS proposals_state ON proposals(state);
+CREATE TABLE IF NOT EXISTS trace_shapes (
+    key TEXT PRIMARY KEY,
+    shape TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     proposal_id INTEGER NOT NULL REFERENCES proposals(id),
@@ -67,6 +74,8 @@ CREATE TABLE IF NOT EXISTS attempts (
 # MAX_ATTEMPTS times: reported, no longer retried)
 
 
+# A row with a compact trace stores it in its own column; the readings are derived from the trace.
+_COMPACT_EXCLUDE = {"trace", "readings"}
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _TABLES = ("runs", "proposals", "attempts")
 _KEEP = "the file is left as it is: restore it from a backup, or move it away to start an empty journal"
@@ -122,6 +131,19 @@ def check_journal(target: Path) -> dict[str, Any]:
             "oldest_run": oldest}
 
 
+def row_form(proposal: Proposal) -> tuple[str, TraceShape | None, str | None]:
+    """``(proposal, shape, trace)`` as a journal row stores a proposal: a trace the rules recorded in its
+    compact form (the ``trace`` column; its shape once in ``trace_shapes``), any other trace (a plan's,
+    an old row's) inside the proposal's JSON."""
+    compact = journal_trace(proposal.decision.trace)
+    if compact is None:
+        return proposal.model_dump_json(), None, None
+    shape, trace = compact
+    # the decision first, as pydantic orders it (a nested ``exclude`` costs as much again as the dump)
+    rest = proposal.model_dump_json(exclude={"decision"})
+    return '{"decision":' + proposal.decision.model_dump_json(exclude=_COMPACT_EXCLUDE) + "," + rest[1:], shape, trace
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -136,6 +158,7 @@ class SqliteJournal:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        self._shapes: dict[str, TraceShape] = {}  # trace shapes stored or read, by key
 
     @classmethod
     def open(cls, path: Path | None = None) -> SqliteJournal:
@@ -158,6 +181,9 @@ class SqliteJournal:
                 db.execute("ALTER TABLE attempts ADD COLUMN job_id TEXT")
             if "batch" not in columns:
                 db.execute("ALTER TABLE attempts ADD COLUMN batch INTEGER NOT NULL DEFAULT 0")
+            if "trace" not in {row[1] for row in db.execute("PRAGMA table_info(proposals)")}:
+                # journals written before the compact trace: their rows keep the trace inside `proposal`
+                db.execute("ALTER TABLE proposals ADD COLUMN trace TEXT")
         except sqlite3.Error as exc:
             raise JournalError(
                 f"cannot open the journal at {target}: {exc}", hint=f"run `commops journal check` ({_KEEP})"
@@ -250,9 +276,11 @@ class SqliteJournal:
                     if decision.ticket_id in unchanged:
                         ids[decision.ticket_id] = unchanged[decision.ticket_id]
                         continue
+                    text, trace = self._row_text(proposal)
                     cursor = self._db.execute(
                         "INSERT INTO proposals(run_id, ticket_id, program, outcome, rules, macros, ruleset_version,"
-                        " updated_stamp, fields_digest, proposal, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        " updated_stamp, fields_digest, proposal, trace, state, created_at)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (
                             run_id,
                             decision.ticket_id,
@@ -263,7 +291,8 @@ class SqliteJournal:
                             decision.ruleset_version,
                             proposal.updated_stamp,
                             proposal.answers_digest,
-                            proposal.model_dump_json(),
+                            text,
+                            trace,
                             state,
                             now,
                         ),
@@ -272,6 +301,23 @@ class SqliteJournal:
         except sqlite3.Error as exc:
             raise JournalError(f"journal write failed ({self.path}): {exc}") from exc
         return ids
+
+    def _row_text(self, proposal: Proposal) -> tuple[str, str | None]:
+        """``(proposal, trace)`` as the row stores them (see :func:`row_form`); a new shape is stored once."""
+        text, shape, trace = row_form(proposal)
+        if shape is not None and shape.key not in self._shapes:
+            self._db.execute("INSERT OR IGNORE INTO trace_shapes(key, shape) VALUES (?, ?)", (shape.key, shape.json))
+            self._shapes[shape.key] = shape
+        return text, trace
+
+    def _shape(self, key: str) -> TraceShape:
+        shape = self._shapes.get(key)
+        if shape is None:
+            row = self._exec("SELECT shape FROM trace_shapes WHERE key=?", (key,)).fetchone()
+            if row is None:
+                raise JournalError(f"the journal {self.path} has lost the trace shape {key}", hint=_KEEP)
+            shape = self._shapes[key] = shape_from_json(row[0])
+        return shape
 
     def _unchanged(self, proposals: Sequence[Proposal]) -> dict[int, int]:
         """Ticket id → row id of the tickets whose last row is a ``proposed`` one equal to the new proposal."""
@@ -442,10 +488,13 @@ class SqliteJournal:
         return int(row[0])
 
     def load_proposal(self, proposal_id: int) -> Proposal:
-        row = self._exec("SELECT proposal FROM proposals WHERE id=?", (proposal_id,)).fetchone()
+        row = self._exec("SELECT proposal, trace FROM proposals WHERE id=?", (proposal_id,)).fetchone()
         if row is None:
             raise JournalError(f"no proposal {proposal_id} in the journal")
-        return Proposal.model_validate_json(row["proposal"])
+        proposal = Proposal.model_validate_json(row["proposal"])
+        if row["trace"] is not None:  # the compact form (older rows hold the full trace in `proposal`)
+            proposal.decision.trace = from_journal(row["trace"], self._shape)
+        return proposal
 
     def last_applied(self, ticket_ids: Sequence[int]) -> dict[int, ProposalRecord]:
         """The most recent applied decision per ticket."""

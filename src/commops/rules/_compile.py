@@ -18,14 +18,15 @@ from typing import Any
 from commops.domain import Application
 from commops.domain.calendar import BusinessCalendar
 from commops.domain.reading import Reader, Unreadable, fold
+from commops.domain.trace import TraceError, TraceNode
 from commops.rules import _ops
 from commops.rules._checks import Lookups, build_check, build_transform
 from commops.rules._paths import getter_for
 from commops.rules._schema import AllOf, AnyOf, Condition, NotOf, Test
 
-__all__ = ["NEVER", "CompiledRule", "EvalError", "Node", "ProgramFn", "RuleCompiler"]
+__all__ = ["CONTRADICTION", "NEVER", "CompiledRule", "ProgramFn", "RuleCompiler"]
 
-ProgramFn = Callable[[Application, list[Any]], tuple[int, list[tuple[int, Any]], list[Any]]]
+ProgramFn = Callable[[Application, list[Any]], tuple[int, list[Any], list[Any]]]
 ReaderFor = Callable[[str], Reader | None]
 _EMPTYABLE = frozenset({list, dict, tuple, set})
 NEVER = 99  # the rank of "did not fire"
@@ -50,26 +51,6 @@ class CompiledRule:
     blocking: Any
 
 
-@dataclass(frozen=True)
-class Node:
-    op: str
-    field: str | None = None
-    expected: Any = None
-    note: str | None = None
-    children: tuple[int, ...] = ()
-    pair: bool = False  # the observed slot holds (observed, expected)
-    input: int | None = None  # which input the test read (its raw value is in the raw slots)
-
-
-class EvalError:
-    """Put in a rule root's observed slot when evaluating the rule raised."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, exc: BaseException) -> None:
-        self.message = f"error: {type(exc).__name__}: {exc}"
-
-
 class RuleCompiler:
     def __init__(self, lists: Mapping[str, list[Any]], lookups: Lookups, calendar: BusinessCalendar,
                  now: Callable[[], datetime], reader_for: ReaderFor = lambda path: None) -> None:
@@ -77,8 +58,8 @@ class RuleCompiler:
         self.lookups = lookups
         self.calendar, self.now = calendar, now
         self.reader_for = reader_for
-        self.nodes: list[Node] = []
-        self.ns: dict[str, Any] = {"EMPTYABLE": _EMPTYABLE, "ERR": EvalError, "U": Unreadable, "MISS": _MISS}
+        self.nodes: list[TraceNode] = []
+        self.ns: dict[str, Any] = {"EMPTYABLE": _EMPTYABLE, "ERR": TraceError, "U": Unreadable, "MISS": _MISS}
         self.inputs: list[str] = []  # paths read, in order of first use; their raw values go to raw slots
         self.getters: dict[str, str] = {}  # path -> name of its getter in the namespace (P0, P1, ...)
         self.fields: dict[str, str] = {}  # fields.<key> -> local variable holding its value (f0, f1, ...)
@@ -118,9 +99,9 @@ class RuleCompiler:
 
     def program(self, program: str, rules: Sequence[CompiledRule]) -> ProgramFn:
         """One function for a program's rules, returning ``(best rank, fired, blocking)``: the rank of the
-        winning outcome, ``(rank, explanation)`` for every rule that fired, and the explanations of rules
-        whose unknown was ignored. Rule ``n``'s result also goes to ``s[slots + n]`` for the trace, and the
-        raw value of input ``k`` to ``s[slots + len(rules) + k]``."""
+        winning outcome, the explanation of every rule that fired (each knows its ``rank``), and the
+        explanations of rules whose unknown was ignored. Rule ``n``'s result also goes to ``s[slots + n]``
+        for the trace, and the raw value of input ``k`` to ``s[slots + len(rules) + k]``."""
         body = ["def run(app, s):", "    F = app.fields", f"    best = {NEVER}", "    fired = []", "    blocking = []"]
         code = "\n".join(line for rule in rules for line in rule.lines) + "\n"
         raw_base = self.input_slots(len(rules))
@@ -150,13 +131,13 @@ class RuleCompiler:
             body += ["    try:", *(f"        {line}" for line in lines), f"        x = r{rule.root}",
                      "    except Exception as e:", "        x = None", f"        s[{2 * rule.root + 1}] = ERR(e)",
                      f"    s[{base + n}] = x",
-                     "    if x is True:", f"        fired.append(({rule.rank}, V{n}))",
+                     "    if x is True:", f"        fired.append(V{n})",
                      f"        if best > {rule.rank}: best = {rule.rank}",
                      "    elif x is None:"]
             if rule.unknown_rank == NEVER:
                 body.append(f"        blocking.append(B{n})")
             else:
-                body += [f"        fired.append(({rule.unknown_rank}, U{n}))",
+                body += [f"        fired.append(U{n})",
                          f"        if best > {rule.unknown_rank}: best = {rule.unknown_rank}"]
         body.append("    return best, fired, blocking")
         # Only generated identifiers in the source; rule-file values come through the namespace (module doc).
@@ -164,7 +145,7 @@ class RuleCompiler:
         run: ProgramFn = namespace["run"]
         return run
 
-    def _add(self, node: Node) -> int:
+    def _add(self, node: TraceNode) -> int:
         self.nodes.append(node)
         return len(self.nodes) - 1
 
@@ -172,14 +153,14 @@ class RuleCompiler:
         if isinstance(cond, AllOf | AnyOf):
             kids = [self._condition(c, out) for c in (cond.all_ if isinstance(cond, AllOf) else cond.any_)]
             op = "all" if isinstance(cond, AllOf) else "any"
-            i = self._add(Node(op, children=tuple(kids)))
+            i = self._add(TraceNode(op, children=tuple(kids)))
             win, lose = ("False", "True") if op == "all" else ("True", "False")
             decided = " or ".join(f"r{k} is {win}" for k in kids)
             unknown = " or ".join(f"r{k} is None" for k in kids)
             out.append(f"r{i} = {win} if ({decided}) else (None if ({unknown}) else {lose})")
         elif isinstance(cond, NotOf):
             k = self._condition(cond.not_, out)
-            i = self._add(Node("not", children=(k,)))
+            i = self._add(TraceNode("not", children=(k,)))
             out.append(f"r{i} = None if r{k} is None else not r{k}")
         else:
             i = self._test(cond, out)
@@ -217,7 +198,7 @@ class RuleCompiler:
         read = self.reader_for(t.field) is not None
         if t.op in ("eq", "ne", "in", "not_in"):
             expected = self._expected(t.field, expected)
-        i = self._add(Node(t.op, t.field, expected, note, input=self._input(t.field)))
+        i = self._add(TraceNode(t.op, t.field, expected, note, input=self._input(t.field)))
         ns = self.ns
         transform = build_transform(t.transform, self.calendar, self.now)
         if t.field.startswith("fields.") and transform is None:
@@ -287,7 +268,7 @@ class RuleCompiler:
         """``eq``/``ne`` between two fields (``other:``): unknown when either is unreadable."""
         assert t.other is not None
         get, other = self._value_of(t.field), self._value_of(t.other)
-        i = self._add(Node(t.op, t.field, None, f"compared with {t.other}", pair=True, input=self._input(t.field)))
+        i = self._add(TraceNode(t.op, t.field, None, f"compared with {t.other}", pair=True, input=self._input(t.field)))
         slot, equal = 2 * i + 1, t.op == "eq"
 
         def pair(app: Application, s: list[Any]) -> bool | None:
@@ -311,7 +292,7 @@ class RuleCompiler:
         fixed = _ops.host_of(t.value) if t.value is not None else None
         registrable = self.lookups.registrable
         note = f"host of {t.other}" if t.other else None
-        i = self._add(Node(t.op, t.field, fixed, note, pair=True, input=self._input(t.field)))
+        i = self._add(TraceNode(t.op, t.field, fixed, note, pair=True, input=self._input(t.field)))
         slot = 2 * i + 1
 
         def domain(app: Application, s: list[Any]) -> bool | None:

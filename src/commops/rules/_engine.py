@@ -1,7 +1,7 @@
 """Evaluation: compiled rules in, a Decision with reasons and a (lazy) trace out. Pure, never raises.
 
 Truth values inside the engine are ``True`` / ``False`` / ``None`` (unknown). See :mod:`._compile` for
-how conditions become code and :mod:`._trace` for how the trace stays cheap until read.
+how conditions become code and :mod:`commops.domain.trace` for the compact trace every evaluation records.
 """
 
 from __future__ import annotations
@@ -16,26 +16,23 @@ from typing import Any
 from commops.domain import (
     OUTCOME_PRECEDENCE,
     Application,
-    ConditionTrace,
     Decision,
     MacroRef,
     Outcome,
     Reason,
     RuleTrace,
-    Truth,
 )
 from commops.domain.calendar import BusinessCalendar
-from commops.domain.reading import Reader, Unreadable
+from commops.domain.reading import Reader
+from commops.domain.trace import NO_REASONS, CompactTrace, LazyTrace, ShapeRule, SharedList, TraceShape, construct
 from commops.ports import Datasets
 from commops.rules._checks import Lookups
-from commops.rules._compile import CONTRADICTION, NEVER, CompiledRule, EvalError, Node, ProgramFn, RuleCompiler
+from commops.rules._compile import CONTRADICTION, NEVER, CompiledRule, ProgramFn, RuleCompiler
 from commops.rules._paths import Getter, getter_for
 from commops.rules._schema import Rule
-from commops.rules._trace import LazyTrace, construct
 
 __all__ = ["CompiledRuleSet", "LoadedRule", "default_kind"]
 
-_TRUTH = {True: Truth.TRUE, False: Truth.FALSE, None: Truth.UNKNOWN}
 _RANK = {outcome: rank for rank, outcome in enumerate(OUTCOME_PRECEDENCE)}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 _NEVER = NEVER
@@ -79,7 +76,11 @@ class _Variant:
     instead of being built again (and the garbage collector has fewer objects to walk).
     """
 
-    def __init__(self, loaded: LoadedRule, outcome: Outcome, macro: MacroRef | None, template: str) -> None:
+    __slots__ = ("base", "by_values", "cache", "fixed", "fmt", "getters", "rank")
+
+    def __init__(self, loaded: LoadedRule, outcome: Outcome, macro: MacroRef | None, template: str,
+                 rank: int = NEVER) -> None:
+        self.rank = rank  # of the outcome it gives when it fires (the program's code reads it)
         parts = _PLACEHOLDER.split(template)
         literal = [p.replace("{", "{{").replace("}", "}}") for p in parts[0::2]]
         self.getters: tuple[Getter, ...] = tuple(_placeholder_getter(path) for path in parts[1::2])
@@ -136,8 +137,8 @@ def _compiled(loaded: LoadedRule, root: int) -> _Compiled:
     rank = CONTRADICTION if rule.contradiction else _RANK[outcome]  # a contradiction outranks everything
     return _Compiled(
         loaded, root, outcome, rank, unknown, _RANK[unknown] if unknown else _NEVER,
-        _Variant(loaded, outcome, loaded.macro, rule.reason),
-        _Variant(loaded, unknown or Outcome.MANUAL, unknown_macro, text),
+        _Variant(loaded, outcome, loaded.macro, rule.reason, rank),
+        _Variant(loaded, unknown or Outcome.MANUAL, unknown_macro, text, _RANK[unknown] if unknown else _NEVER),
         _Variant(loaded, Outcome.MANUAL, None, text),
     )
 
@@ -154,11 +155,37 @@ def _unknown_text(rule: Rule) -> str:
 class _Plan:
     rules: tuple[_Compiled, ...]
     run: ProgramFn
-    nodes: tuple[Node, ...]
-    base: int  # rule results start here in the slot list
     slots: int
-    raw_base: int  # raw input values start here
-    inputs: tuple[tuple[str, str | None, Reader | None], ...]  # (path, kind, reader) of each input
+    shape: TraceShape  # what the trace of every evaluation shares
+
+    def __post_init__(self) -> None:
+        # bound once: a lazy list of reasons then holds no method object of its own
+        self.outranked_of: Callable[[Sequence[Any], Application], list[Reason]] = self.outranked
+        self.all_fired_of: Callable[[Sequence[Any], Application], list[Reason]] = self.all_fired
+
+    def fired(self, values: Sequence[Any]) -> list[_Variant]:
+        """The explanations of the rules that fired, in rule order, from the recorded results (as ``run``
+        listed them)."""
+        base, out = self.shape.base, []
+        for n, rule in enumerate(self.rules):
+            r = values[base + n]
+            if r is True:
+                out.append(rule.fired)
+            elif r is None and rule.unknown_outcome is not None:
+                out.append(rule.unknown)
+        return out
+
+    def outranked(self, values: Sequence[Any], app: Application) -> list[Reason]:
+        """The reasons of the rules that fired but lost to the winning outcome."""
+        fired = self.fired(values)
+        best = min(v.rank for v in fired)
+        return [v.reason(app) for v in fired if v.rank != best]
+
+    def all_fired(self, values: Sequence[Any], app: Application) -> list[Reason]:
+        """Every rule that fired, the winners first (a qualify blocked by an unknown shows them all)."""
+        fired = self.fired(values)
+        best = min(v.rank for v in fired)
+        return [v.reason(app) for v in fired if v.rank == best] + [v.reason(app) for v in fired if v.rank != best]
 
 
 class CompiledRuleSet:
@@ -184,6 +211,7 @@ class CompiledRuleSet:
                 readers[kind] = Reader(kind, datasets, placeholders)
             return readers[kind]
 
+        self._shared = _SharedReasons()
         self._plans: dict[str, _Plan] = {}
         for program in sorted({p for loaded in rules for p in loaded.programs}):
             # Each program gets its own node table: small slot lists, shared rules compiled per program.
@@ -200,9 +228,12 @@ class CompiledRuleSet:
                                          rule.blocking))
             run = compiler.program(program, code)
             raw_base = compiler.input_slots(len(mine))
-            inputs = tuple((path, kind_of(path), reader_for(path)) for path in compiler.inputs)
-            self._plans[program] = _Plan(tuple(mine), run, tuple(compiler.nodes), compiler.slots,
-                                         raw_base + len(inputs), raw_base, inputs)
+            describers = [reader.describe if (reader := reader_for(path)) is not None else None
+                          for path in compiler.inputs]
+            shape = TraceShape([ShapeRule(r.loaded.rule.id, r.outcome, r.loaded.source, r.root,
+                                          r.unknown_outcome is not None) for r in mine],
+                               compiler.nodes, compiler.slots, raw_base, describers)
+            self._plans[program] = _Plan(tuple(mine), run, raw_base + len(describers), shape)
 
     def programs(self) -> set[str]:
         return set(self._plans)
@@ -216,24 +247,28 @@ class CompiledRuleSet:
             return self._decision(application, outcome, [] if program is None else [_no_rule()], [], [])
         s: list[Any] = [None] * plan.slots
         best, fired, blocking = plan.run(application, s)
+        shared = self._shared
         if best == _NEVER:
             outcome = Outcome.MANUAL
-            reasons, others = [_no_rule()], []
+            reasons, others = shared([_no_rule()]), NO_REASONS
         elif best == CONTRADICTION:  # a person decides: everything else that fired is shown as outranked
             outcome = Outcome.MANUAL
-            reasons = [v.reason(application) for rank, v in fired if rank == best]
-            others = [v.reason(application) for rank, v in fired if rank != best]
+            reasons = shared([v.reason(application) for v in fired if v.rank == best])
+            others = shared([v.reason(application) for v in fired if v.rank != best])
         else:
             outcome = OUTCOME_PRECEDENCE[best]
-            reasons = [v.reason(application) for rank, v in fired if rank == best]
+            reasons = [v.reason(application) for v in fired if v.rank == best]
+            values = tuple(s)
             # the outranked reasons are formatted when someone reads them (review, plans, --format json)
-            others = LazyTrace(_outranked, fired, application) if len(fired) > len(reasons) else []
             if outcome is Outcome.QUALIFY and blocking:  # unknown never leads to qualify
                 outcome = Outcome.MANUAL
-                others = reasons + list(others)
+                others = LazyTrace(plan.all_fired_of, values, application)
                 reasons = [v.reason(application) for v in blocking]
-        trace = LazyTrace(self._trace, plan, tuple(s))  # a tuple of plain values is not tracked by the gc
-        return self._decision(application, outcome, reasons, others, trace)
+            else:
+                others = LazyTrace(plan.outranked_of, values, application) if len(fired) > len(reasons) else NO_REASONS
+            trace = CompactTrace(plan.shape, values)  # models are built when someone reads it
+            return self._decision(application, outcome, shared(reasons), others, trace)
+        return self._decision(application, outcome, reasons, others, CompactTrace(plan.shape, tuple(s)))
 
     def _decision(self, app: Application, outcome: Outcome, reasons: list[Reason], others: list[Reason],
                   trace: list[RuleTrace]) -> Decision:
@@ -242,42 +277,29 @@ class CompiledRuleSet:
             "other_reasons": others, "ruleset_version": self.version, "trace": trace,
         })
 
-    def _trace(self, plan: _Plan, s: Sequence[Any]) -> list[RuleTrace]:
-        results = s[plan.base:plan.raw_base]
-        return [construct(RuleTrace, {
-            "rule": rule.loaded.rule.id, "outcome": rule.outcome, "result": _TRUTH[r],
-            "fired": r is True or (r is None and rule.unknown_outcome is not None),
-            "source": rule.loaded.source, "condition": self._condition(plan, rule.root, s),
-        }) for rule, r in zip(plan.rules, results, strict=True)]
 
-    def _condition(self, plan: _Plan, i: int, s: Sequence[Any]) -> ConditionTrace:
-        node = plan.nodes[i]
-        observed, expected, note = s[2 * i + 1], node.expected, node.note
-        raw, reading = None, None
-        if isinstance(observed, EvalError):
-            note = observed.message
-            observed = None
-        elif node.pair:
-            observed, expected = observed if observed is not None else (None, None)
-        elif node.input is not None:
-            _, _, reader = plan.inputs[node.input]
-            raw = s[plan.raw_base + node.input]
-            if reader is not None and raw is not None:
-                reading = reader.read(raw).describe()
-        if observed.__class__ is Unreadable:
-            observed = None
-        return construct(ConditionTrace, {
-            "op": node.op, "result": _TRUTH.get(s[2 * i], Truth.UNKNOWN), "field": node.field,
-            "observed": observed, "expected": expected, "note": note, "raw": raw, "reading": reading,
-            "children": [self._condition(plan, c, s) for c in node.children],
-        })
+class _SharedReasons:
+    """Equal lists of reasons are one list: a queue repeats the same few reasons, and a decision then holds
+    no list of its own for the garbage collector to walk. Keyed by the reasons' identities, which stay
+    unique while the entry holds the reasons (reasons are frozen and come from the explanations' caches)."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.lists: dict[tuple[int, ...], SharedList] = {(): NO_REASONS}  # type: ignore[dict-item]
+        self.limit = limit
+
+    def __call__(self, reasons: list[Reason]) -> list[Reason]:
+        key = tuple(map(id, reasons))
+        found = self.lists.get(key)
+        if found is None:
+            if len(self.lists) >= self.limit:
+                self.lists = {(): NO_REASONS}  # type: ignore[dict-item]
+            found = self.lists[key] = SharedList(reasons)
+        return found
 
 
-def _outranked(fired: list[tuple[int, _Variant]], app: Application) -> list[Reason]:
-    best = min(rank for rank, _ in fired)
-    return [v.reason(app) for rank, v in fired if rank != best]
+_NO_RULE = construct(Reason, {"rule": "(none)", "message": "no rule decided", "outcome": Outcome.MANUAL,
+                              "macro": None, "auto": False, "source": None})
 
 
 def _no_rule() -> Reason:
-    return construct(Reason, {"rule": "(none)", "message": "no rule decided", "outcome": Outcome.MANUAL,
-                              "macro": None, "auto": False, "source": None})
+    return _NO_RULE
