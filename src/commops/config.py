@@ -242,6 +242,7 @@ class SandboxSettings(_Section):
     client_id: str = "commops-sandbox"  # the seeded confidential OAuth client
     client_secret: str = "sandbox-client-secret"
     api_tokens: bool = True  # False: the account is OAuth-only (API tokens refused, as from 2027-04-30)
+    account: Literal["reference", "northwind"] = "reference"  # the packaged account a new sandbox loads
 
 
 class ShadowSettings(_Section):

@@ -143,14 +143,28 @@ def serve(
 
 
 @group.command()
-def reset(ctx: typer.Context) -> None:
-    """Forget every ticket and user; load the reference account (agents, groups, fields, forms, macros).
+def reset(
+    ctx: typer.Context,
+    account: Annotated[str | None, typer.Option(
+        "--account", metavar="NAME",
+        help="reference (the default: [sandbox] account) or northwind (custom statuses, Liquid and dynamic "
+             "content in two locales, two brands, its own field keys, OAuth only).")] = None,
+) -> None:
+    """Forget every ticket and user; load a packaged account (agents, groups, fields, forms, macros,
+    custom statuses, brands, locales, dynamic content).
 
-    Example: commops sandbox reset
+    Example: commops sandbox reset --account northwind && commops sandbox seed -n 40
     """
+    from commops.sandbox.store import ACCOUNTS
+
+    name = account or state(ctx).settings.sandbox.account
+    if name not in ACCOUNTS:
+        raise UsageError(f"unknown sandbox account {name!r}; one of: {', '.join(ACCOUNTS)}")
     store = _store(ctx)
-    store.reset()
-    state(ctx).info(f"sandbox reset to the reference account ({_db(ctx)})")
+    store.reset(name)
+    profile = store.profile()
+    tokens = "" if profile.get("api_tokens", True) else "; OAuth only (API tokens are refused)"
+    state(ctx).info(f"sandbox reset to the {name} account ({_db(ctx)}){tokens}")
 
 
 @group.command("seed")

@@ -76,6 +76,10 @@ class SandboxApp:
             raise ConnectionResetError("sandbox fault: connection dropped")
         return response(environ, start_response)
 
+    def _api_tokens(self) -> bool:
+        """API tokens work unless the server was started without them or the account is OAuth-only."""
+        return self.oauth.api_tokens and bool(self.store.profile().get("api_tokens", True))
+
     def _agent(self) -> dict[str, Any] | None:
         agents = self.store.users(self.store.agent_ids()[:1])
         return agents[0] if agents else None
@@ -99,7 +103,7 @@ class SandboxApp:
         if auth.type == "bearer":
             token = auth.token or ""
             if hmac.compare_digest(token, self.token):  # the sandbox's fixed bearer: a stand-in for an API token
-                if not self.oauth.api_tokens:
+                if not self._api_tokens():
                     return None, None, _json(401, _NO_API_TOKENS)
                 return self._agent(), None, None
             grant = self.oauth.authenticate(token)
@@ -112,7 +116,7 @@ class SandboxApp:
         username = auth.username or ""
         if not username.endswith("/token") or not hmac.compare_digest(auth.password or "", self.token):
             return None, None, refused
-        if not self.oauth.api_tokens:
+        if not self._api_tokens():
             return None, None, _json(401, _NO_API_TOKENS)
         email = username.removesuffix("/token").strip()
         if "@" not in email:

@@ -268,8 +268,10 @@ def dynamic_content(ctx: Ctx) -> Answer:
 
 
 def account_settings(ctx: Ctx) -> Answer:
-    """The parts of ``GET /account/settings`` commops reads: features, locales, the default brand."""
+    """The parts of ``GET /account/settings`` commops reads: features, locales, the default brand (whose
+    id identifies the account: Zendesk has no account-id endpoint for API clients), API token access."""
     account = ctx.store.account()
+    profile = ctx.store.profile()
     locales = ctx.store.resource("locales")
     default_locale = next((item["id"] for item in locales if item.get("default")), 1)
     return 200, {"settings": {
@@ -277,6 +279,7 @@ def account_settings(ctx: Ctx) -> Answer:
         "localization": {"locale_ids": [item["id"] for item in locales], "default_locale_id": default_locale},
         "brands": {"default_brand_id": account.default_brand(), "require_brand_on_new_tickets": False},
         "tickets": {"custom_statuses_enabled": True},
+        "api": {"api_token_access": bool(profile.get("api_tokens", True)), "api_password_access": False},
     }}
 
 

@@ -5,13 +5,17 @@ edge cases of the policy (sanctioned countries in any case, public-sector applic
 institutions, free-mail and disposable addresses, website subdomains, SPDX expressions, funding exactly
 at the 5,000,000 and 20,000,000 thresholds, zero seats, missing answers), renewals, and about 5% tickets
 that are not applications at all. Field ids and form ids come from the account (by field ``key`` and form
-name), never from constants. The Open Source namespaces on github.com and gitlab.com get forge data
+name), never from constants; an account whose keys, values and forms differ from the reference account's
+says how in its ``account.json`` (``seeding``: field keys, drop-down values, forms, brands and requester
+locales per program), so each packaged account is filled through its own fields. The Open Source
+namespaces on github.com and gitlab.com get forge data
 (:func:`commops.sandbox.forgedata.seeded_forges`) telling the verifier a story of their own.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from commops.sandbox.forgedata import seeded_forges
@@ -74,9 +78,15 @@ OTHER_SUBJECTS = ["Invoice for last month", "Cannot log in after password reset"
 
 
 class _Gen:
-    def __init__(self, rng: random.Random, account: Account) -> None:
+    def __init__(self, rng: random.Random, account: Account, seeding: Mapping[str, Any]) -> None:
         self.rng = rng
-        self.keys = {str(f["key"]): fid for fid, f in account.fields.items() if f.get("key")}
+        by_key = {str(f["key"]): fid for fid, f in account.fields.items() if f.get("key")}
+        renamed: Mapping[str, str] = seeding.get("fields") or {}
+        self.keys = {concept: by_key[key] for concept, key in ((c, renamed.get(c, c)) for c in {*by_key, *renamed})
+                     if key in by_key}
+        self.definitions = account.fields
+        self.values: Mapping[str, Any] = seeding.get("values") or {}
+        self.form_ids: Mapping[str, int] = {k: v for k, v in (seeding.get("forms") or {}).items() if v in account.forms}
         self.forms = {str(f["name"]).lower(): fid for fid, f in account.forms.items()}
         self.emails: set[str] = set()
 
@@ -96,11 +106,23 @@ class _Gen:
         self.emails.add(email)
         return f"{first} {last}", email
 
-    def form(self, word: str) -> int | None:
+    def form(self, program: str, word: str) -> int | None:
+        if program in self.form_ids:
+            return self.form_ids[program]
         return next((fid for name, fid in self.forms.items() if word in name), None)
 
+    def _value(self, field_id: int, value: Any) -> Any:
+        """The account's spelling of a value; a drop-down takes only its options (as tags, lower case)."""
+        value = self.values.get(value, value) if isinstance(value, str) else value
+        definition = self.definitions.get(field_id) or {}
+        if definition.get("type") == "tagger" and value is not None:
+            options = {str(o.get("value")) for o in definition.get("custom_field_options") or []}
+            value = next((v for v in (str(value), str(value).lower()) if v in options), None)
+        return value
+
     def fields(self, values: dict[str, Any]) -> list[dict[str, Any]]:
-        return [{"id": self.keys[k], "value": v} for k, v in values.items() if k in self.keys and v is not None]
+        entries = [(self.keys[k], v) for k, v in values.items() if k in self.keys and v is not None]
+        return [{"id": fid, "value": value} for fid, v in entries if (value := self._value(fid, v)) is not None]
 
     def common(self, program: str) -> dict[str, Any]:
         renewal = self.chance(0.12)
@@ -214,11 +236,24 @@ def _description(values: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def generate(applications: int, seed: int, *, now: float, first_user_id: int, account: Account) -> dict[str, Any]:
+def _locales(seeding: Mapping[str, Any]) -> list[tuple[int, str, float]]:
+    return [(int(lid), str(code), float(share)) for lid, code, share in seeding.get("locales") or []]
+
+
+def generate(applications: int, seed: int, *, now: float, first_user_id: int, account: Account,
+             seeding: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``{"users": [...], "tickets": [...], "forges": {...}}``: tickets carry ``requester_email``, ``status``,
-    ``created_ts``; ``forges`` is the namespaces of the Open Source applications (forgedata's shape)."""
+    ``created_ts``; ``forges`` is the namespaces of the Open Source applications (forgedata's shape).
+    ``seeding`` is the account's ``account.json`` section of that name (empty: the reference account's
+    keys and form names)."""
+    seeding = seeding or {}
     rng = random.Random(seed)
-    gen = _Gen(rng, account)
+    gen = _Gen(rng, account, seeding)
+    # Locales and brands draw from their own sequence: the same seed gives the reference account the
+    # same applications whatever another account adds.
+    side = random.Random(f"{seed}:account")
+    locales = _locales(seeding)
+    brands: Mapping[str, int] = seeding.get("brands") or {}
     users: list[dict[str, Any]] = []
     tickets: list[dict[str, Any]] = []
     namespaces: list[tuple[str, str | None]] = []
@@ -230,17 +265,24 @@ def generate(applications: int, seed: int, *, now: float, first_user_id: int, ac
             name, email = gen.person(gen.pick([*FREE_MAIL, "acme-corp.com"]))
             subject = gen.pick(OTHER_SUBJECTS)
             ticket: dict[str, Any] = {"subject": subject, "comment": {"body": f"Hello,\n\n{subject}. Thanks!"}}
+            program = "other"
         else:
             program = gen.pick(["education", "open_source", "startups"])
             values, domain, subject = getattr(gen, program)()
             if isinstance(values.get("namespace_url"), str):
                 namespaces.append((values["namespace_url"], values.get("license")))
             name, email = gen.person(domain)
-            form = gen.form({"education": "education", "open_source": "open source",
-                             "startups": "startups"}[program])
+            form = gen.form(program, {"education": "education", "open_source": "open source",
+                                      "startups": "startups"}[program])
             ticket = {"subject": subject, "comment": {"body": _description(values)},
                       "ticket_form_id": form, "custom_fields": gen.fields(values)}
-        users.append({"id": first_user_id + len(users), "name": name, "email": email})
+        user: dict[str, Any] = {"id": first_user_id + len(users), "name": name, "email": email}
+        if len(locales) > 1:
+            locale_id, code, _share = side.choices(locales, weights=[share for *_x, share in locales])[0]
+            user.update(locale_id=locale_id, locale=code)
+        if program in brands:
+            ticket["brand_id"] = brands[program]
+        users.append(user)
         ticket.update(requester_email=email, status=status, created_ts=float(int(created)))
         tickets.append(ticket)
     tickets.sort(key=lambda t: t["created_ts"])

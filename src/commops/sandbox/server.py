@@ -18,7 +18,7 @@ from commops.sandbox.app import SandboxApp
 from commops.sandbox.faults import FaultInjector, parse_faults
 from commops.sandbox.limits import RateLimiter
 from commops.sandbox.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthRegistry
-from commops.sandbox.store import SandboxStore
+from commops.sandbox.store import DEFAULT_ACCOUNT, SandboxStore
 
 __all__ = ["SandboxServer", "seeded_server", "start_embedded"]
 
@@ -52,6 +52,8 @@ class SandboxServer:
     Zendesk does with the last minute; the sandbox defaults to 0 so fresh changes are visible at once.
     ``job_delay_s``: how long an update_many job waits for its first poll before running anyway.
     ``pessimistic``: update_many ignores ``safe_update`` (Zendesk does not promise it there).
+    ``account``: the packaged account a new file is loaded with (``reference`` or ``northwind``); a file
+    that holds one already keeps it.
     """
 
     def __init__(self, db_path: Path | None = None, *, port: int = 0, plan: str = "enterprise",
@@ -60,7 +62,7 @@ class SandboxServer:
                  incremental_lag_s: float = 0.0, job_delay_s: float = 1.0, pessimistic: bool = False,
                  provision_secret: str = "", token_ttl_s: float = 1800.0,
                  client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
-                 api_tokens: bool = True, consent: str = "approve") -> None:
+                 api_tokens: bool = True, consent: str = "approve", account: str = DEFAULT_ACCOUNT) -> None:
         self.port = port
         self.pessimistic = pessimistic
         self.url = ""
@@ -69,7 +71,7 @@ class SandboxServer:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         injector = FaultInjector(parse_faults(faults), seed)  # a bad spec fails before anything opens
-        self.store = SandboxStore(db_path or sandbox_db_path(), clock=clock)
+        self.store = SandboxStore(db_path or sandbox_db_path(), clock=clock, account=account)
         self.oauth = OAuthRegistry(self.store.path, clock=self.store.clock, token_ttl_s=token_ttl_s,
                                    client_id=client_id, client_secret=client_secret, api_tokens=api_tokens,
                                    consent=consent)
@@ -167,8 +169,9 @@ def seeded_server(settings: Settings, *, port: int = 0, plan: str | None = None,
                   incremental_lag_s: float = 0.0, pessimistic: bool | None = None,
                   token_ttl_s: float | None = None, client_id: str | None = None,
                   client_secret: str | None = None, api_tokens: bool | None = None) -> SandboxServer:
-    """The sandbox of ``settings.sandbox`` (arguments override it) in ``$COMMOPS_HOME``, seeded when empty;
-    not started. The one way every caller (embedded mode, ``sandbox serve``) gets a sandbox."""
+    """The sandbox of ``settings.sandbox`` (arguments override it) in ``$COMMOPS_HOME``, seeded when empty
+    (a new file holds ``[sandbox] account``; one reset to another account keeps that one); not started.
+    The one way every caller (embedded mode, ``sandbox serve``) gets a sandbox."""
     options = settings.sandbox
     seed = options.seed if seed is None else seed
     server = SandboxServer(settings.state.sandbox_db, port=port, plan=plan or options.plan,
@@ -179,9 +182,10 @@ def seeded_server(settings: Settings, *, port: int = 0, plan: str | None = None,
                            token_ttl_s=options.token_ttl_s if token_ttl_s is None else token_ttl_s,
                            client_id=client_id or options.client_id,
                            client_secret=client_secret or options.client_secret,
-                           api_tokens=options.api_tokens if api_tokens is None else api_tokens)
+                           api_tokens=options.api_tokens if api_tokens is None else api_tokens,
+                           account=options.account)
     if server.store.is_empty():
-        server.store.reset()
+        server.store.reset(server.store.account_name)
         server.store.seed(options.seed_applications, seed)
     else:  # a sandbox saved before the forges were emulated: give its namespaces their seeded stories
         server.store.backfill_forges(seed)

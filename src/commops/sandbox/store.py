@@ -29,7 +29,7 @@ from commops.sandbox.forgedata import ForgeIndex, NamespaceDoc, normalise_forges
 from commops.sandbox.search import SearchCatalog
 from commops.sandbox.tickets import Account, Change, apply_changes, render_ticket
 
-__all__ = ["SandboxStore", "iso", "parse_iso"]
+__all__ = ["ACCOUNTS", "DEFAULT_ACCOUNT", "SandboxStore", "account_document", "iso", "parse_iso"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,18 +67,31 @@ def parse_iso(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
 
 
-def reference_document(name: str) -> dict[str, Any]:
-    """One JSON file of the reference account shipped in ``commops/sandbox/reference``."""
-    text = resources.files("commops.sandbox").joinpath("reference", name).read_text(encoding="utf-8")
+# The accounts shipped as package data, one directory each in Zendesk's own JSON (plus account.json:
+# the name, whether API tokens work, how `sandbox seed` fills the forms).
+ACCOUNTS = ("reference", "northwind")
+DEFAULT_ACCOUNT = "reference"
+
+
+def account_document(account: str, name: str) -> dict[str, Any]:
+    """One JSON file of a packaged sandbox account (``commops/sandbox/<account>/<name>``)."""
+    if account not in ACCOUNTS:
+        raise invalid("account", f"{account!r} is not a sandbox account; one of: {', '.join(ACCOUNTS)}")
+    text = resources.files("commops.sandbox").joinpath(account, name).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
+
+
+def reference_document(name: str) -> dict[str, Any]:
+    """One JSON file of the reference account shipped in ``commops/sandbox/reference``."""
+    return account_document(DEFAULT_ACCOUNT, name)
 
 
 class SandboxStore:
     """The account behind the sandbox. ``base_url`` is where rendered links point (the server sets it)."""
 
     def __init__(self, path: Path, *, clock: Callable[[], float] | None = None,
-                 base_url: str = "http://127.0.0.1") -> None:
+                 base_url: str = "http://127.0.0.1", account: str = DEFAULT_ACCOUNT) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.clock = clock or time.time
@@ -91,9 +104,9 @@ class SandboxStore:
         with self._tx() as db:
             present = {row[0] for row in db.execute("SELECT kind FROM resources")}
             if not present:
-                self._load_reference(db)
+                self._load_reference(db, account)
             elif set(_RESOURCE_FILES) - present:  # a file from an older sandbox: add what it lacks
-                self._load_resources(db, set(_RESOURCE_FILES) - present)
+                self._load_resources(db, set(_RESOURCE_FILES) - present, self._account_name(db))
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -142,17 +155,35 @@ class SandboxStore:
 
     # ----- account resources -------------------------------------------------------------------------
 
-    def _load_reference(self, db: sqlite3.Connection) -> None:
-        self._load_resources(db, set(_RESOURCE_FILES))
-        for agent in reference_document("agents.json")["users"]:
+    @staticmethod
+    def _account_name(db: sqlite3.Connection) -> str:
+        row = db.execute("SELECT value FROM meta WHERE key = 'account'").fetchone()
+        return str(row[0]) if row else DEFAULT_ACCOUNT  # a sandbox saved before there were two
+
+    def _load_reference(self, db: sqlite3.Connection, account: str = DEFAULT_ACCOUNT) -> None:
+        profile = account_document(account, "account.json")  # an unknown account fails before any change
+        self._load_resources(db, set(_RESOURCE_FILES), account)
+        for agent in account_document(account, "agents.json")["users"]:
             self._put_user(db, _user_doc(agent, self.clock()))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('account', ?)", (profile["name"],))
         self._account = None
 
-    def _load_resources(self, db: sqlite3.Connection, kinds: set[str]) -> None:
+    @property
+    def account_name(self) -> str:
+        """Which packaged account this sandbox holds (``reference`` or ``northwind``)."""
+        with self._lock:
+            return self._account_name(self._conn)
+
+    def profile(self) -> dict[str, Any]:
+        """The loaded account's ``account.json``: name, subdomain, ``api_tokens``, ``seeding``."""
+        name = self.account_name
+        return dict(self._cached("profile", lambda: account_document(name, "account.json")))
+
+    def _load_resources(self, db: sqlite3.Connection, kinds: set[str], account: str) -> None:
         for kind, name in _RESOURCE_FILES.items():
             if kind not in kinds:
                 continue
-            items = reference_document(name)[_DOCUMENT_KEYS.get(kind, kind)]
+            items = account_document(account, name)[_DOCUMENT_KEYS.get(kind, kind)]
             for item in items:
                 if kind == "views":
                     _view_doc(item, self.clock())
@@ -462,13 +493,15 @@ class SandboxStore:
 
     # ----- whole-account operations --------------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Forget everything and load the reference account (agents, groups, fields, forms, macros)."""
+    def reset(self, account: str = DEFAULT_ACCOUNT) -> None:
+        """Forget everything and load a packaged account (agents, groups, fields, forms, macros, statuses,
+        brands, locales, dynamic content): ``reference`` or ``northwind``."""
+        account_document(account, "account.json")  # an unknown name is refused before anything is forgotten
         with self._tx() as db:
             for table in ("meta", "resources", "users", "tickets", "comments", "audits", "jobs", "forge_namespaces",
                           "provisions"):
                 db.execute(f"DELETE FROM {table}")
-            self._load_reference(db)
+            self._load_reference(db, account)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('forges', 'yes')")
 
     def load(self, document: dict[str, Any]) -> None:
@@ -520,7 +553,8 @@ class SandboxStore:
         from commops.sandbox.seed import generate
 
         document = generate(applications, seed, now=self.clock() if now is None else now,
-                            first_user_id=self._first_free_user_id(), account=self.account())
+                            first_user_id=self._first_free_user_id(), account=self.account(),
+                            seeding=self.profile().get("seeding") or {})
         ids: list[int] = []
         with self._tx() as db:  # one transaction: thousands of tickets in a second or two
             self._put_forges(db, normalise_forges(document["forges"]), replace=False)
