@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from commops.sandbox.history import Policy
     from commops.services.benefits import BenefitPorts
     from commops.services.impact import ImpactPorts
+    from commops.services.onboarding import Wanted
     from commops.services.shadow import ShadowPorts
     from commops.services.triage import TriagePorts
     from commops.verify import NamespaceVerifier
@@ -48,6 +49,7 @@ __all__ = [
     "open_benefits",
     "open_gateway",
     "open_journal",
+    "open_onboarding",
     "open_runtime",
     "open_shadow_log",
     "open_stats",
@@ -139,6 +141,7 @@ def load_rules(settings: Settings, paths: Sequence[Path] | None = None, *,
         field_keys=set(settings.fields),
         programs=set(settings.programs),
         macros=macros,
+        macro_names=settings.macros,
     )
 
 
@@ -401,6 +404,23 @@ def open_stats(settings: Settings, *, notice: Callable[[str], None]) -> Iterator
     """What statistics read: the account (or the embedded sandbox) and the journal."""
     with open_runtime(settings, notice=notice) as runtime:
         yield runtime.gateway, runtime.journal
+
+
+@contextmanager
+def open_onboarding(settings: Settings, *, notice: Callable[[str], None], sandbox: bool = False,
+                    ) -> Iterator[tuple[ZendeskGateway, Wanted, StateDir, str]]:
+    """What `init --from-account` needs: the account (named: a URL, or --sandbox; it may create fields),
+    what the rules need mapped, the account's state directory (the snapshot goes there) and the URL the
+    config names (empty for the embedded sandbox)."""
+    from commops.services.onboarding import wanted_from
+
+    with open_runtime(settings, notice=notice, account=AccountUse(sandbox=sandbox, on_behalf=True)) as runtime:
+        ruleset = load_rules(settings)
+        wanted = wanted_from(ruleset, field_keys=list(settings.fields), programs=list(settings.programs),
+                             renewal_macro=settings.renewals.macro,
+                             marker_keys=(settings.markers.decision_field, settings.markers.ruleset_field))
+        url = "" if runtime.account_key == EMBEDDED_ACCOUNT else settings.zendesk.base_url
+        yield runtime.gateway, wanted, runtime.state, url
 
 
 def history_policy(settings: Settings) -> Policy:

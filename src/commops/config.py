@@ -273,6 +273,9 @@ class Settings(BaseSettings):
     application_types: dict[str, str] = Field(default_factory=dict)
     programs: dict[str, ProgramSettings] = Field(default_factory=dict)
     statuses: dict[str, str | int] = Field(default_factory=dict)  # outcome → custom status (label or id)
+    # A macro name the rules use → the account's macro title or id (an account whose macros are named
+    # otherwise needs this, not other rules; `commops init --from-account` proposes it).
+    macros: dict[str, str | int] = Field(default_factory=dict)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     renewals: RenewalSettings = Field(default_factory=RenewalSettings)
     unattended: UnattendedSettings = Field(default_factory=UnattendedSettings)
@@ -413,7 +416,7 @@ def load_settings(path: Path | None = None, *, notice: Callable[[str], None] | N
         data = _deep_merge(data, user)
         # A mapping section in the user file replaces the default one wholesale: another account's
         # programs and fields are not a superset of the reference account's.
-        for section in ("fields", "programs", "application_types", "statuses"):
+        for section in ("fields", "programs", "application_types", "statuses", "macros"):
             if section in user and not (section == "programs" and _benefits_only(user[section])):
                 data[section] = user[section]
     try:

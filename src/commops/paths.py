@@ -58,6 +58,12 @@ class StateDir:
         return self.root / "verify-cache.sqlite3"
 
     @property
+    def account_snapshot(self) -> Path:
+        """The account's fields, forms, macros and statuses as last read (``init --from-account``, ``rules
+        lint --account``): what ``rules lint`` checks drop-down values against offline."""
+        return self.root / "account.json"
+
+    @property
     def run_lock(self) -> Path:
         """Held by every writing run, so two runs never write the same decisions at once."""
         return self.root / "unattended.lock"

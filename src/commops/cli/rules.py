@@ -132,7 +132,7 @@ def lint_command(
         with open_gateway(settings, notice=app.info) as gateway:
             macros = gateway.macros()
     problems = lint(_paths(app, paths), field_keys=set(settings.fields), programs=set(settings.programs),
-                    macros=macros)
+                    macros=macros, macro_names=settings.macros)
     if fmt is Format.table:
         for problem in problems:
             app.out.print(str(problem), highlight=False, soft_wrap=True, markup=False)

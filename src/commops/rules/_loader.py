@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -201,6 +201,54 @@ class RuleSet:
             for program in loaded.programs:
                 self._kinds.setdefault(program, set()).update(kinds)
 
+    def compared_values(self) -> dict[str, set[Any]]:
+        """Field path → the literal values the rules compare it with for equality (``eq``/``ne``/``in``/
+        ``not_in``, named lists resolved): what a drop-down must offer as options."""
+        found: dict[str, set[Any]] = {}
+
+        def walk(cond: Condition) -> None:
+            if isinstance(cond, AllOf | AnyOf):
+                for child in cond.all_ if isinstance(cond, AllOf) else cond.any_:
+                    walk(child)
+            elif isinstance(cond, NotOf):
+                walk(cond.not_)
+            elif cond.op in _EQUALITY and cond.transform is None:
+                values = self.lists.get(cond.list_ref, []) if cond.list_ref else cond.value
+                items = values if isinstance(values, list) else [values]
+                found.setdefault(cond.field, set()).update(v for v in items if isinstance(v, str | int | float))
+
+        for loaded in self.rules:
+            walk(loaded.rule.when)
+        return found
+
+    def fields_by_program(self) -> dict[str, set[str]]:
+        """Program → the field paths (``fields.<key>``) its rules read."""
+        found: dict[str, set[str]] = {}
+
+        def paths(cond: Condition) -> set[str]:
+            if isinstance(cond, AllOf | AnyOf):
+                return set().union(*(paths(c) for c in (cond.all_ if isinstance(cond, AllOf) else cond.any_)))
+            if isinstance(cond, NotOf):
+                return paths(cond.not_)
+            return {p for p in (cond.field, cond.other) if p and p.startswith("fields.")}
+
+        for loaded in self.rules:
+            for program in loaded.programs:
+                found.setdefault(program, set()).update(paths(loaded.rule.when))
+        return found
+
+    def macro_uses(self) -> dict[str, tuple[set[str], set[str]]]:
+        """Macro title → (the programs whose rules use it, the outcomes it is used for)."""
+        uses: dict[str, tuple[set[str], set[str]]] = {}
+        for loaded in self.rules:
+            for ref, outcome in ((loaded.rule.macro, loaded.rule.outcome), (loaded.rule.unknown_macro, "ask")):
+                if ref is None:
+                    continue
+                programs, outcomes = uses.setdefault(str(ref), (set(), set()))
+                programs.update(loaded.programs)
+                outcomes.add(str(outcome))
+        return uses
+
     def macro_titles(self) -> set[str]:
         return {ref.title for r in self.rules for ref in (r.macro, r.unknown_macro) if ref is not None}
 
@@ -219,9 +267,16 @@ class RuleSet:
                                reads=self.reads)
 
 
-def _macro_ref(spec: str | int | None, macros: Sequence[MacroInfo] | None) -> MacroRef | None:
+_EQUALITY = ("eq", "ne", "in", "not_in")
+
+
+def _macro_ref(spec: str | int | None, macros: Sequence[MacroInfo] | None,
+               names: Mapping[str, str | int] | None = None) -> MacroRef | None:
+    """The account macro a rule names: through the config's ``[macros]`` mapping, then by id or title."""
     if spec is None:
         return None
+    if isinstance(spec, str) and names and spec in names:
+        spec = names[spec]
     for known in macros or ():
         if spec in (known.id, known.title):
             return MacroRef(title=known.title, id=known.id)
@@ -229,7 +284,8 @@ def _macro_ref(spec: str | int | None, macros: Sequence[MacroInfo] | None) -> Ma
 
 
 def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collection[str],
-          macros: Sequence[MacroInfo] | None) -> tuple[RuleSet | None, list[Problem]]:
+          macros: Sequence[MacroInfo] | None, macro_names: Mapping[str, str | int] | None = None,
+          ) -> tuple[RuleSet | None, list[Problem]]:
     found, problems = _rule_files([Path(p) for p in paths])
     files: list[_File] = []
     for path, short in found:
@@ -287,7 +343,9 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
             else:
                 lists[str(name)] = values if isinstance(values, list) else []
 
-    context = CheckContext(field_keys=field_keys, programs=programs, macros=macros, lists=lists, kinds=_KINDS)
+    names = dict(macro_names or {})
+    context = CheckContext(field_keys=field_keys, programs=programs, macros=macros, lists=lists, kinds=_KINDS,
+                           macro_names=names)
     rule_at: dict[str, str] = {}
     loaded: list[LoadedRule] = []
     reads: dict[str, str] = {}
@@ -320,7 +378,8 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
         for index, rule in enumerate(file.model.rules):
             line, _ = locate(file.located.root, ["rules", index])
             loaded.append(LoadedRule(rule, f"{file.short}:{line}", targets,
-                                     _macro_ref(rule.macro, macros), _macro_ref(rule.unknown_macro, macros)))
+                                     _macro_ref(rule.macro, macros, names),
+                                     _macro_ref(rule.unknown_macro, macros, names)))
     if problems:
         return None, sorted(problems, key=lambda p: (p.file, p.line, p.col))
     # the word lists change decisions as much as the rules: they are part of the rule set's version
@@ -328,15 +387,18 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
 
 
 def lint(paths: Sequence[Path], *, field_keys: Collection[str], programs: Collection[str],
-         macros: Sequence[MacroInfo] | None = None) -> list[Problem]:
+         macros: Sequence[MacroInfo] | None = None, macro_names: Mapping[str, str | int] | None = None,
+         ) -> list[Problem]:
     """Every problem in the rule files (empty when they load)."""
-    return _load(paths, field_keys, programs, macros)[1]
+    return _load(paths, field_keys, programs, macros, macro_names)[1]
 
 
 def load_ruleset(paths: Sequence[Path], *, field_keys: Collection[str], programs: Collection[str],
-                 macros: Sequence[MacroInfo] | None = None) -> RuleSet:
-    """Load and check rule files; raises :class:`RuleError` carrying every problem found."""
-    ruleset, problems = _load(paths, field_keys, programs, macros)
+                 macros: Sequence[MacroInfo] | None = None, macro_names: Mapping[str, str | int] | None = None,
+                 ) -> RuleSet:
+    """Load and check rule files; raises :class:`RuleError` carrying every problem found. ``macro_names``
+    (config ``[macros]``) maps a macro name the rules use to the account's macro title or id."""
+    ruleset, problems = _load(paths, field_keys, programs, macros, macro_names)
     if ruleset is None:
         count = len(problems)
         raise RuleError(f"rule files have {count} problem{'s' if count != 1 else ''}",

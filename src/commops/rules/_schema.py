@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -81,6 +81,7 @@ class CheckContext:
     macros: Sequence[MacroInfo] | None = None
     lists: Collection[str] = ()
     kinds: Collection[str] = ("namespace",)
+    macro_names: Mapping[str, str | int] = field(default_factory=dict)  # config [macros]: rule name → account's
     _paths: list[str] = field(default_factory=list)
 
     def path_problem(self, path: str) -> str | None:
@@ -94,11 +95,14 @@ class CheckContext:
     def macro_problem(self, macro: str | int) -> str | None:
         if self.macros is None:
             return None
+        named = self.macro_names.get(macro) if isinstance(macro, str) else None
+        target = macro if named is None else named
+        via = "" if named is None else f" ([macros] maps {macro!r} to {named!r})"
         for known in self.macros:
-            if macro in (known.id, known.title):
-                return None if known.active else f"macro {macro!r} is inactive in the account"
+            if target in (known.id, known.title):
+                return None if known.active else f"macro {target!r} is inactive in the account{via}"
         titles = [m.title for m in self.macros]
-        return f"unknown macro {macro!r}{did_you_mean(str(macro), titles)}"
+        return f"unknown macro {target!r}{via}{did_you_mean(str(target), titles)}"
 
 
 def _ctx(info: ValidationInfo) -> CheckContext | None:

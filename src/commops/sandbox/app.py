@@ -85,9 +85,9 @@ class SandboxApp:
         return agents[0] if agents else None
 
     def _client_user_id(self) -> int:
-        """Client-credentials tokens act as the client's owner: the sandbox's bot agent."""
+        """Client-credentials tokens act as the client's owner: the admin who made the client in Admin Center."""
         email = "commops-bot@sandbox.invalid"
-        user = self.store.user_by_email(email) or self.store.ensure_user("Commops-Bot", email, role="agent")
+        user = self.store.user_by_email(email) or self.store.ensure_user("Commops-Bot", email, role="admin")
         return int(user["id"])
 
     def _agent_id(self) -> int:

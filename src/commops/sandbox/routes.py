@@ -283,6 +283,14 @@ def account_settings(ctx: Ctx) -> Answer:
     }}
 
 
+def create_ticket_field(ctx: Ctx) -> Answer:
+    """``POST /ticket_fields``: admins only (Zendesk's "Allowed for: Admins"), with the write scope."""
+    if ctx.user.get("role") != "admin":
+        return 403, {"error": "Forbidden", "description": "You do not have access to this page. Please contact the "
+                                                         "account owner of this help desk for further help."}
+    return 201, {"ticket_field": ctx.store.create_ticket_field(ctx.body("ticket_field"))}
+
+
 def resource_list(kind: str) -> Callable[[Ctx], Answer]:
     def handler(ctx: Ctx) -> Answer:
         items = ctx.store.resource(kind)
@@ -307,7 +315,8 @@ HANDLERS: dict[str, Callable[..., Answer]] = {
     "comments": comments, "audits": audits, "tags": tags,
     "list_macros": list_macros, "active_macros": active_macros, "show_macro": show_macro,
     "apply_macro": apply_macro,
-    "ticket_fields": resource_list("ticket_fields"), "ticket_field": resource_show("ticket_fields", "ticket_field"),
+    "ticket_fields": resource_list("ticket_fields"), "create_ticket_field": create_ticket_field,
+    "ticket_field": resource_show("ticket_fields", "ticket_field"),
     "ticket_forms": resource_list("ticket_forms"), "ticket_form": resource_show("ticket_forms", "ticket_form"),
     "groups": resource_list("groups"), "group": resource_show("groups", "group"),
     "brands": resource_list("brands"), "brand": resource_show("brands", "brand"),
@@ -347,6 +356,7 @@ URL_MAP = Map([
     Rule(f"{_R}macros/active.json", endpoint="active_macros", methods=["GET"]),
     Rule(f"{_R}macros/<int:macro_id>.json", endpoint="show_macro", methods=["GET"]),
     Rule(f"{_R}ticket_fields.json", endpoint="ticket_fields", methods=["GET"]),
+    Rule(f"{_R}ticket_fields.json", endpoint="create_ticket_field", methods=["POST"]),
     Rule(f"{_R}ticket_fields/<int:item_id>.json", endpoint="ticket_field", methods=["GET"]),
     Rule(f"{_R}ticket_forms.json", endpoint="ticket_forms", methods=["GET"]),
     Rule(f"{_R}ticket_forms/<int:item_id>.json", endpoint="ticket_form", methods=["GET"]),

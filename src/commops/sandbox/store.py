@@ -200,6 +200,49 @@ class SandboxStore:
             db.execute("INSERT OR REPLACE INTO resources VALUES (?, ?)", (kind, json.dumps(items)))
         self._account = None
 
+    def create_ticket_field(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``POST /ticket_fields``: validate a custom field as Zendesk does and add it (a new id)."""
+        from commops.sandbox.tickets import CUSTOM_TYPES
+
+        kind, title, key = data.get("type"), data.get("title"), data.get("key")
+        if kind not in CUSTOM_TYPES:
+            raise invalid("type", f"{kind!r} is not a custom field type; one of: {', '.join(CUSTOM_TYPES)}")
+        if not isinstance(title, str) or not title.strip():
+            raise invalid("title", "Title: cannot be blank")
+        with self._tx() as db:
+            row = db.execute("SELECT doc FROM resources WHERE kind = 'ticket_fields'").fetchone()
+            fields: list[dict[str, Any]] = json.loads(row[0]) if row else []
+            if key is not None and (not isinstance(key, str) or any(f.get("key") == key for f in fields)):
+                raise invalid("key", f"Key: {key!r} is already taken or not a string")
+            options = data.get("custom_field_options") or []
+            if kind in ("tagger", "multiselect"):
+                values = [o.get("value") for o in options if isinstance(o, dict)]
+                if not values or len(values) != len(options) or len(set(values)) != len(values) or not all(
+                        isinstance(v, str) and v and " " not in v for v in values):
+                    raise invalid("custom_field_options", "a drop-down needs options with unique tag values")
+            new_id = max([int(f["id"]) for f in fields] or [0]) + 1
+            stamp = iso(self.clock())
+            doc = {"id": new_id, "url": f"/api/v2/ticket_fields/{new_id}.json", "type": kind, "title": title,
+                   "raw_title": title, "description": str(data.get("description") or ""),
+                   "raw_description": str(data.get("description") or ""), "position": len(fields) + 1,
+                   "active": bool(data.get("active", True)), "required": bool(data.get("required", False)),
+                   "collapsed_for_agents": False, "regexp_for_validation": None,
+                   "title_in_portal": data.get("title_in_portal") or title,
+                   "visible_in_portal": bool(data.get("visible_in_portal", False)),
+                   "editable_in_portal": bool(data.get("editable_in_portal", False)),
+                   "required_in_portal": bool(data.get("required_in_portal", False)), "tag": data.get("tag"),
+                   "created_at": stamp, "updated_at": stamp, "removable": True, "key": key,
+                   "agent_description": data.get("agent_description")}
+            if kind in ("tagger", "multiselect"):
+                doc["custom_field_options"] = [
+                    {"id": new_id * 100 + n, "name": str(o.get("name") or o["value"]),
+                     "raw_name": str(o.get("name") or o["value"]), "value": o["value"], "default": False}
+                    for n, o in enumerate(options, 1)]
+            fields.append(doc)
+            db.execute("INSERT OR REPLACE INTO resources VALUES ('ticket_fields', ?)", (json.dumps(fields),))
+        self._account = None
+        return next(f for f in self.resource("ticket_fields") if f["id"] == new_id)
+
     def resource(self, kind: str) -> list[dict[str, Any]]:
         """``ticket_fields``, ``ticket_forms``, ``groups`` or ``macros`` (links relative to the API root)."""
         with self._lock:

@@ -190,6 +190,38 @@ class ZendeskGateway:
         """The account's ticket statuses (``GET /custom_statuses``, not paginated)."""
         return self._records("custom_statuses.json", "custom_statuses", "reading ticket statuses", paged=False)
 
+    def account_settings(self) -> dict[str, Any]:
+        """``GET /account/settings``: features, locales, the default brand, API token access."""
+        result: dict[str, Any] = self._cached("account/settings", lambda: dict(self.http.get(
+            "account/settings.json", what="reading the account settings").get("settings") or {}))
+        return result
+
+    def account_id(self) -> str:
+        """What identifies the account beyond its URL: Zendesk gives API clients no account id, but the
+        default brand's id is global and belongs to one account (a host mapping or a sandbox reset to
+        another account at the same URL changes the URL's meaning, not this)."""
+        brand = (self.account_settings().get("brands") or {}).get("default_brand_id")
+        if brand is None:
+            brand = next((b.get("id") for b in self.brands() if b.get("default")), None)
+        return f"brand:{brand}" if brand is not None else ""
+
+    def account_snapshot(self) -> dict[str, Any]:
+        """What onboarding and ``rules lint`` read of the account, in one JSON object."""
+        from datetime import UTC, datetime
+
+        return {"url": self.base_url, "account_id": self.account_id(),
+                "taken_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "fields": self.ticket_fields(), "forms": self.ticket_forms(), "macros": self.macro_records(),
+                "statuses": self.custom_statuses(), "settings": self.account_settings(), "brands": self.brands(),
+                "groups": self.groups()}
+
+    def create_ticket_field(self, field: dict[str, Any]) -> dict[str, Any]:
+        """``POST /ticket_fields`` (an admin's write): the created field; the field list is read again."""
+        made: dict[str, Any] = self.http.post("ticket_fields.json", {"ticket_field": field},
+                                              what=f"creating the ticket field {field.get('title')!r}")["ticket_field"]
+        self._cache.pop("ticket_fields.json", None)
+        return made
+
     def resolve_form_ids(self, query: str) -> str:
         """``form:<id>`` terms as ``form:"<the form's current name>"`` (Zendesk's search takes names): the
         queue is configured by form ids, so a form renamed in Zendesk keeps the queue whole. One

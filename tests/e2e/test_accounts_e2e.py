@@ -1,0 +1,141 @@
+"""The main flows against both packaged sandbox accounts: `reference` with the packaged config, and
+`northwind` (other ids, titles, field keys, custom statuses, Liquid and dynamic content, OAuth only) with
+nothing but the config `commops init --from-account` writes for it.
+
+Each account is set up once per module (reset, seed, init) and copied into each test's COMMOPS_HOME."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from commops.sandbox.store import account_document
+
+from .cli import cli, store
+
+ACCOUNTS = ["reference", "northwind"]
+APPLICATIONS = 36
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """One prepared COMMOPS_HOME per account: the account loaded and seeded, and for northwind the config
+    `init --from-account` wrote (with commops' marker fields it created)."""
+    made: dict[str, Path] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("COMMOPS_CONFIG", "COMMOPS_ZENDESK_URL", "COMMOPS_ZENDESK_TOKEN"):
+            patch.delenv(name, raising=False)
+        for account in ACCOUNTS:
+            home = tmp_path_factory.mktemp(f"home-{account}")
+            patch.setenv("COMMOPS_HOME", str(home))
+            assert cli("sandbox", "reset", "--account", account).code == 0
+            assert cli("sandbox", "seed", "--applications", str(APPLICATIONS), "--seed", "5").code == 0
+            if account == "northwind":
+                made_config = cli("init", "--from-account", "--yes", "--create-fields", "--sandbox")
+                assert made_config.code == 0, made_config.err
+            made[account] = home
+    yield made
+
+
+@pytest.fixture(params=ACCOUNTS)
+def account(request: pytest.FixtureRequest, templates: dict[str, Path], commops_home: Path) -> str:
+    name = str(request.param)
+    shutil.rmtree(commops_home)
+    shutil.copytree(templates[name], commops_home)
+    return name
+
+
+def _applications(home: Path) -> set[int]:
+    sandbox = store(home)
+    forms = set(sandbox.profile()["seeding"]["forms"].values())
+    return {int(doc["id"]) for _seq, doc in sandbox.ticket_docs() if doc.get("ticket_form_id") in forms}
+
+
+def test_init_from_account_maps_the_account_with_config_only(account: str, commops_home: Path) -> None:
+    if account == "reference":
+        made = cli("init", "--from-account", "--yes", "--sandbox", "--out", str(commops_home / "mapped.toml"))
+        assert made.code == 0, made.err
+        config = tomllib.loads((commops_home / "mapped.toml").read_text())
+        default = tomllib.loads((Path(__file__).parents[2] / "src/commops/data/default-config.toml").read_text())
+        assert config["fields"] == default["fields"]  # every key found by its own name
+        assert config["programs"]["startups"]["form_id"] == default["programs"]["startups"]["form_id"]
+        assert config["macros"] == {} and config["statuses"] == {}
+        return
+    config = tomllib.loads((commops_home / "config.toml").read_text())
+    fields = {f["key"]: f["id"] for f in store(commops_home).resource("ticket_fields") if f.get("key")}
+    assert config["fields"]["country"] == fields["nw_country"] and config["fields"]["program"] == fields["nw_track"]
+    assert {config["fields"][k] for k in ("commops_decision", "commops_ruleset")} <= set(fields.values())
+    forms = store(commops_home).profile()["seeding"]["forms"]
+    assert {p: config["programs"][p]["form_id"] for p in forms} == forms  # the renamed form too
+    assert config["macros"]["EDU::Reject - students"] == "Academic::Decline - student applicant"
+    assert config["renewals"]["macro"] == "All tracks::Renewal reminder"
+    assert config["application_types"] == {"kind_first_time": "new", "kind_renewal": "renewal"}
+    snapshot = json.loads((commops_home / "account.json").read_text())
+    assert snapshot["account_id"] == "brand:7710001"
+
+
+def test_northwind_without_marker_fields_is_refused_with_the_way_out(commops_home: Path) -> None:
+    assert cli("sandbox", "reset", "--account", "northwind").code == 0
+    refused = cli("init", "--from-account", "--yes", "--sandbox", "--out", str(commops_home / "x.toml"))
+    assert refused.code == 78 and "--create-fields" in refused.err and "commops_decision" in refused.err
+    assert not (commops_home / "x.toml").exists()
+    nobody = cli("init", "--from-account", "--yes", "--out", str(commops_home / "x.toml"))
+    assert nobody.code == 78 and "--sandbox" in nobody.err  # no account named: no fields created anywhere
+
+
+def test_doctor_and_queue(account: str, commops_home: Path) -> None:
+    doctor = cli("doctor", "--format", "json")
+    assert doctor.code == 0, doctor.out + doctor.err
+    assert json.loads(doctor.out)["problems"] == []
+    queue = cli("queue", "--format", "json")
+    assert queue.code == 0, queue.err
+    assert {row["ticket_id"] for row in queue.jsonl()} == _applications(commops_home)
+
+
+def test_renaming_a_form_keeps_the_queue_whole(account: str, commops_home: Path) -> None:
+    sandbox = store(commops_home)
+    before = {row["ticket_id"] for row in cli("queue", "--format", "json").jsonl()}
+    forms = sandbox.resource("ticket_forms")
+    for form in forms:
+        form["name"] = form["raw_name"] = f"{form['name']} (2027)"
+    sandbox.put_resource("ticket_forms", forms)
+    after = cli("queue", "--format", "json")
+    assert after.code == 0 and {row["ticket_id"] for row in after.jsonl()} == before
+    assert before == _applications(commops_home)
+
+
+def test_dry_run_plan_apply_and_stats(account: str, commops_home: Path) -> None:
+    sandbox = store(commops_home)
+    untouched = {int(doc["id"]): doc["updated_at"] for _s, doc in sandbox.ticket_docs()}
+    dry = cli("triage", "--offline", "--format", "json")
+    assert dry.code == 0, dry.err
+    outcomes = {row["outcome"] for row in dry.jsonl()}
+    assert {"qualify", "reject", "ask", "escalate"} <= outcomes
+    assert {int(doc["id"]): doc["updated_at"] for _s, doc in sandbox.ticket_docs()} == untouched
+    plan = commops_home / "plan.json"
+    assert cli("triage", "--offline", "--plan", str(plan), "--program", "education").code == 0
+    applied = cli("apply", str(plan), "--yes", "--sandbox", "--format", "json")
+    assert applied.code == 0, applied.err
+    unattended = cli("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox")
+    assert unattended.code == 0, unattended.err
+    summary = json.loads(unattended.out)
+    assert summary["status"] == "ok" and summary["applied"] > 0 and summary["errors"] == 0
+    public = [c for _s, doc in sandbox.ticket_docs() for c in sandbox.comments(int(doc["id"]))[1:] if c["public"]]
+    assert len(public) > 5
+    assert all(not any(mark in c["body"] for mark in ("{{", "}}", "{%", "%}")) for c in public)
+    if account == "northwind":  # the requester's language, through dynamic content and Liquid
+        assert any(c["body"].startswith("Hallo ") for c in public) and any(
+            c["body"].startswith("Hello ") for c in public)
+        statuses = {s["id"]: s["agent_label"] for s in account_document("northwind", "custom_statuses.json")[
+            "custom_statuses"]}
+        landed = {statuses.get(doc.get("custom_status_id")) for _s, doc in sandbox.ticket_docs()}
+        assert {"Approved", "Declined", "Awaiting applicant"} <= landed
+    stats = cli("stats", "--format", "json")
+    assert stats.code == 0, stats.err
+    again = cli("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox")
+    assert json.loads(again.out)["applied"] == 0  # never the same decision twice
