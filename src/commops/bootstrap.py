@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from commops.benefits import SqliteBenefits
     from commops.journal import FileRunLock, SqliteJournal, SqliteShadowLog
     from commops.ports import ProvisioningService
-    from commops.rules import CompiledRuleSet, RuleSet
+    from commops.rules import CompiledRuleSet, DropDown, RuleSet
     from commops.sandbox.history import Policy
     from commops.services.benefits import BenefitPorts
     from commops.services.impact import ImpactPorts
@@ -43,7 +43,9 @@ __all__ = [
     "SANDBOX_AGENT_EMAIL",
     "AccountUse",
     "Runtime",
+    "account_snapshot_path",
     "compile_rules",
+    "dropdowns",
     "history_policy",
     "load_rules",
     "open_benefits",
@@ -421,6 +423,27 @@ def open_onboarding(settings: Settings, *, notice: Callable[[str], None], sandbo
                              marker_keys=(settings.markers.decision_field, settings.markers.ruleset_field))
         url = "" if runtime.account_key == EMBEDDED_ACCOUNT else settings.zendesk.base_url
         yield runtime.gateway, wanted, runtime.state, url
+
+
+def account_snapshot_path(settings: Settings) -> Path:
+    """Where the configured account's snapshot is kept (the embedded sandbox's at COMMOPS_HOME's root)."""
+    if settings.zendesk.configured:
+        return settings.state.for_account(settings.zendesk.base_url.lower()).account_snapshot
+    return settings.state.account_snapshot
+
+
+def dropdowns(settings: Settings, fields: Sequence[dict[str, Any]]) -> dict[str, DropDown]:
+    """The configured field keys that are drop-downs in the account: their titles and option values."""
+    from commops.rules import DropDown
+
+    by_id = {f.get("id"): f for f in fields}
+    found: dict[str, DropDown] = {}
+    for key, field_id in settings.fields.items():
+        definition = by_id.get(field_id) or {}
+        if definition.get("type") in ("tagger", "multiselect"):
+            values = tuple(str(o.get("value")) for o in definition.get("custom_field_options") or [])
+            found[key] = DropDown(title=f"{definition.get('title')} ({field_id})", values=values)
+    return found
 
 
 def history_policy(settings: Settings) -> Policy:

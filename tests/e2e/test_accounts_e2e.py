@@ -95,6 +95,11 @@ def test_doctor_and_queue(account: str, commops_home: Path) -> None:
     queue = cli("queue", "--format", "json")
     assert queue.code == 0, queue.err
     assert {row["ticket_id"] for row in queue.jsonl()} == _applications(commops_home)
+    lint = cli("rules", "lint")  # the shipped rules' drop-down values are options of this account's fields
+    assert lint.code == 0, lint.out + lint.err
+    if account == "northwind":
+        offline = cli("rules", "lint", "--no-account")
+        assert offline.code == 0 and "checked against the account snapshot" in offline.err
 
 
 def test_renaming_a_form_keeps_the_queue_whole(account: str, commops_home: Path) -> None:

@@ -107,7 +107,8 @@ def lint_command(
         bool,
         typer.Option(
             "--account/--no-account",
-            help="Check macro titles against the account (the embedded sandbox when none is configured).",
+            help="Check macro titles and drop-down values against the account (the embedded sandbox when "
+                 "none is configured); --no-account checks drop-downs against the account snapshot, if any.",
         ),
     ] = True,
     fmt: Annotated[Format, typer.Option(
@@ -115,24 +116,37 @@ def lint_command(
 ) -> None:
     """Check rule files and report every problem as file:line:col: message (exit 1 if any).
 
-    Macros are checked against the account unless --no-account (e.g. with no access to it).
+    Macros, and the values rules compare drop-downs with, are checked against the account unless
+    --no-account (e.g. with no access to it); offline, drop-down values are checked against the snapshot
+    `commops init --from-account` keeps, when there is one.
     JSON: one object per problem, {"file", "line", "col", "message"} (nothing when the files are clean);
     CSV: the same columns (docs/json.md).
 
     Example: commops rules lint rules/
     """
+    from commops.bootstrap import account_snapshot_path, dropdowns
     from commops.rules import lint
 
     app = state(ctx)
     settings = app.settings
     macros = None
+    options = None
     if account:
         from commops.bootstrap import open_gateway
 
         with open_gateway(settings, notice=app.info) as gateway:
             macros = gateway.macros()
+            options = dropdowns(settings, gateway.ticket_fields())
+    elif (snapshot := account_snapshot_path(settings)).is_file():
+        try:
+            saved = json.loads(snapshot.read_text(encoding="utf-8"))
+            options = dropdowns(settings, saved.get("fields") or [])
+            app.info(f"drop-down values checked against the account snapshot of {saved.get('taken_at')} "
+                     f"({snapshot})")
+        except (OSError, ValueError, AttributeError) as exc:
+            app.info(f"note: the account snapshot {snapshot} cannot be read ({exc}); drop-downs not checked")
     problems = lint(_paths(app, paths), field_keys=set(settings.fields), programs=set(settings.programs),
-                    macros=macros, macro_names=settings.macros)
+                    macros=macros, macro_names=settings.macros, options=options)
     if fmt is Format.table:
         for problem in problems:
             app.out.print(str(problem), highlight=False, soft_wrap=True, markup=False)

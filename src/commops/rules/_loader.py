@@ -32,7 +32,7 @@ from commops.rules._schema import (
 )
 from commops.rules._yaml import Located, locate, parse
 
-__all__ = ["Problem", "RuleSet", "lint", "load_ruleset", "rule_files"]
+__all__ = ["DropDown", "Problem", "RuleSet", "lint", "load_ruleset", "rule_files"]
 
 _KINDS = ("namespace",)
 _TYPE_NAMES = {"str": "text", "bool": "true/false", "int": "an integer", "float": "a number"}
@@ -270,6 +270,14 @@ class RuleSet:
 _EQUALITY = ("eq", "ne", "in", "not_in")
 
 
+@dataclass(frozen=True)
+class DropDown:
+    """A drop-down field of the account as lint checks values against it."""
+
+    title: str
+    values: tuple[str, ...]
+
+
 def _macro_ref(spec: str | int | None, macros: Sequence[MacroInfo] | None,
                names: Mapping[str, str | int] | None = None) -> MacroRef | None:
     """The account macro a rule names: through the config's ``[macros]`` mapping, then by id or title."""
@@ -283,9 +291,51 @@ def _macro_ref(spec: str | int | None, macros: Sequence[MacroInfo] | None,
     return MacroRef(title=str(spec), id=spec if isinstance(spec, int) else None)
 
 
+def _option_problems(files: Sequence[_File], lists: Mapping[str, list[Any]], reads: Mapping[str, str],
+                     options: Mapping[str, DropDown]) -> list[Problem]:
+    """A drop-down compared with a value it does not offer: the rule can never fire (a typo)."""
+    found: list[Problem] = []
+
+    def check(node: Any, where: list[str | int], file: _File) -> None:
+        if not isinstance(node, dict):
+            return
+        for key in ("all", "any"):
+            if isinstance(node.get(key), list):
+                for n, child in enumerate(node[key]):
+                    check(child, [*where, key, n], file)
+        if "not" in node:
+            check(node["not"], [*where, "not"], file)
+        path, op = node.get("field"), node.get("op")
+        if not isinstance(path, str) or op not in _EQUALITY or node.get("transform") is not None:
+            return
+        key = path.removeprefix("fields.")
+        dropdown = options.get(key) if path.startswith("fields.") else None
+        if dropdown is None or reads.get(path, "text") not in ("text", "country"):
+            return
+        offered = {str(v).casefold(): str(v) for v in dropdown.values}
+        if isinstance(node.get("list"), str):
+            values, at = lists.get(node["list"], []), [*where, "list"]
+        else:
+            raw = node.get("value")
+            values, at = (raw if isinstance(raw, list) else [raw]), [*where, "value"]
+        for value in values:
+            if isinstance(value, str) and value.casefold() not in offered:
+                line, col = locate(file.located.root, at)
+                found.append(Problem(file.name, line, col, (
+                    f"{path} is compared with {value!r}, which the drop-down {dropdown.title!r} does not offer"
+                    f"{did_you_mean(value, list(offered.values()))}; the condition can never be true")))
+
+    for file in files:
+        raw_rules = file.located.data.get("rules") if isinstance(file.located.data, dict) else None
+        for index, raw in enumerate(raw_rules if isinstance(raw_rules, list) else []):
+            if isinstance(raw, dict):
+                check(raw.get("when"), ["rules", index, "when"], file)
+    return found
+
+
 def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collection[str],
           macros: Sequence[MacroInfo] | None, macro_names: Mapping[str, str | int] | None = None,
-          ) -> tuple[RuleSet | None, list[Problem]]:
+          options: Mapping[str, DropDown] | None = None) -> tuple[RuleSet | None, list[Problem]]:
     found, problems = _rule_files([Path(p) for p in paths])
     files: list[_File] = []
     for path, short in found:
@@ -380,6 +430,8 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
             loaded.append(LoadedRule(rule, f"{file.short}:{line}", targets,
                                      _macro_ref(rule.macro, macros, names),
                                      _macro_ref(rule.unknown_macro, macros, names)))
+    if options:
+        problems += _option_problems(files, lists, reads, options)
     if problems:
         return None, sorted(problems, key=lambda p: (p.file, p.line, p.col))
     # the word lists change decisions as much as the rules: they are part of the rule set's version
@@ -388,9 +440,10 @@ def _load(paths: Sequence[Path], field_keys: Collection[str], programs: Collecti
 
 def lint(paths: Sequence[Path], *, field_keys: Collection[str], programs: Collection[str],
          macros: Sequence[MacroInfo] | None = None, macro_names: Mapping[str, str | int] | None = None,
-         ) -> list[Problem]:
-    """Every problem in the rule files (empty when they load)."""
-    return _load(paths, field_keys, programs, macros, macro_names)[1]
+         options: Mapping[str, DropDown] | None = None) -> list[Problem]:
+    """Every problem in the rule files (empty when they load). ``options``: field key → the account's
+    drop-down (its title and option values), so a comparison with a value it lacks is reported."""
+    return _load(paths, field_keys, programs, macros, macro_names, options)[1]
 
 
 def load_ruleset(paths: Sequence[Path], *, field_keys: Collection[str], programs: Collection[str],
