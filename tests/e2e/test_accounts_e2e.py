@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,41 @@ def test_dry_run_plan_apply_and_stats(account: str, commops_home: Path) -> None:
     assert stats.code == 0, stats.err
     again = cli("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox")
     assert json.loads(again.out)["applied"] == 0  # never the same decision twice
+
+
+def test_custom_statuses_in_queue_stats_and_re_triage(account: str, commops_home: Path) -> None:
+    sandbox = store(commops_home)
+    ran = cli("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox")
+    assert ran.code == 0, ran.err
+    statuses = {s["id"]: s for s in sandbox.resource("custom_statuses")}
+    docs = {int(doc["id"]): doc for _s, doc in sandbox.ticket_docs()}
+    asked = [tid for tid, doc in docs.items() if doc["status"] == "pending"]
+    assert asked
+    label = statuses[docs[asked[0]]["custom_status_id"]]["agent_label"]  # "Awaiting applicant" on northwind
+    by_label = cli("queue", "--status", label, "--format", "json").jsonl()
+    assert by_label and {row["custom_status"] for row in by_label} == {label}
+    assert {row["status"] for row in by_label} == {"pending"}
+    assert {row["ticket_id"] for row in by_label} <= {
+        row["ticket_id"] for row in cli("queue", "--status", "pending", "--format", "json").jsonl()}
+    wrong = cli("queue", "--status", "Awaiting aplicant")
+    assert wrong.code == 2 and "one of:" in wrong.err
+    # A specialist parks an asked ticket in an on-hold custom status: still waiting for the applicant.
+    hold = next(s for s in statuses.values() if s["status_category"] == "hold" and not s["default"]) \
+        if account == "northwind" else next(s for s in statuses.values() if s["status_category"] == "hold")
+    before = _queue_by_status()
+    agent = sandbox.agent_ids()[0]
+    sandbox.update_ticket(asked[0], {"custom_status_id": hold["id"]}, agent)
+    assert sandbox.ticket(asked[0])["status"] == "hold"
+    after = _queue_by_status()
+    assert after["hold"] == before["hold"] + 1 and after["pending"] == before["pending"] - 1  # by category
+    again = cli("--verbose", "triage", "--offline", "--format", "json", "--ticket", str(asked[0]))
+    assert again.code == 0 and again.jsonl() == [] and "waiting for the applicant" in again.err
+    assert cli("sandbox", "reply", str(asked[0]), "Here is what you asked for.").code == 0
+    came_back = cli("triage", "--offline", "--format", "json", "--ticket", str(asked[0])).jsonl()
+    assert [row["ticket_id"] for row in came_back] == [asked[0]]
+
+
+def _queue_by_status() -> Counter[str]:
+    """The stats report's queue by status, over every program."""
+    stats = json.loads(cli("stats", "--format", "json").out)
+    return sum((Counter(p["queue"]["by_status"]) for p in stats["programs"].values()), Counter())

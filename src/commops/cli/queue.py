@@ -25,7 +25,9 @@ def queue(
     ctx: typer.Context,
     program: ProgramOpt = None,
     status: Annotated[
-        list[str] | None, typer.Option("--status", metavar="STATUS", help="Only this ticket status (repeatable).")
+        list[str] | None, typer.Option("--status", metavar="STATUS",
+                                       help="Only this status: a category (new, open, pending, hold) or one of "
+                                            "the account's custom statuses by label (repeatable).")
     ] = None,
     sla: Annotated[
         list[str] | None, typer.Option("--sla", metavar="STATE", help="ok, at_risk or breached (repeatable).")
@@ -46,11 +48,14 @@ def queue(
     app = state(ctx)
     settings = app.settings
     check_choices("program", program, settings.programs)
-    check_choices("status", status, STATUSES)
     check_choices("SLA state", sla, [s.value for s in SlaState])
     problems: list[Unmapped] = []
     with open_runtime(settings, notice=app.info) as runtime, progress_bar(app, "reading the queue") as advance:
         pending = pending_writes(runtime.journal)
+        statuses = [s for s in runtime.gateway.custom_statuses() if s.get("active", True)]
+        labels = {int(s["id"]): str(s.get("agent_label")) for s in statuses}
+        check_choices("status", [s for s in status or [] if s.casefold() not in {
+            label.casefold() for label in labels.values()}], STATUSES + tuple(sorted(set(labels.values()))))
         rows = list_queue(
             runtime.gateway,
             runtime.journal,
@@ -63,6 +68,7 @@ def queue(
             progress=advance,
             problems=problems,
             pending=pending.outcomes,
+            status_labels=labels,
         )
     records = [json.loads(r.model_dump_json()) for r in rows]
     render(fmt, records, columns=QUEUE_COLUMNS, title=f"{len(rows)} applications in the queue", console=app.out)
@@ -83,7 +89,9 @@ _SLA_STYLE = {"ok": "green", "at_risk": "yellow", "breached": "red"}
 QUEUE_COLUMNS = (
     Column("ticket_id", "ticket", justify="right"),
     Column("program"),
-    Column("status"),
+    Column("status", value=lambda r: f"{r['status']} ({r['custom_status']})"
+           if r.get("custom_status") and str(r["custom_status"]).casefold() != str(r["status"]).casefold()
+           else r["status"]),
     Column("age_business_days", "age (bd)", justify="right"),
     Column("sla", "SLA", style=lambda r: _SLA_STYLE.get(str(r["sla"]), "")),
     Column("due"),

@@ -67,7 +67,8 @@ class Application(BaseModel):
     fields: dict[str, Any] = Field(default_factory=dict)
     subject: str | None = None
     description: str | None = None
-    status: str = "new"
+    status: str = "new"  # the status category (new, open, pending, hold, solved, closed)
+    custom_status_id: int | None = None  # the account's custom status within that category, when it has them
     tags: list[str] = Field(default_factory=list)
     form_id: int | None = None
     group_id: int | None = None

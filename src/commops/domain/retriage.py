@@ -68,24 +68,29 @@ class Previous:
         return None
 
 
+_WAITING = ("pending", "hold")  # the categories of a ticket waiting for someone outside the team
+
+
 def why_evaluate(app: Application, previous: Previous | None, version: str) -> tuple[Why, str]:
     """Why a ticket is evaluated — or ``SKIP`` with the reason (empty when it is evaluated).
 
     The ticket's status says whether the applicant came back (Zendesk reopens a pending or solved ticket
-    on a reply); its ``updated_at`` does not, since triggers and internal notes move it too.
+    on a reply); its ``updated_at`` does not, since triggers and internal notes move it too. The status is
+    the category: a ticket in a custom status ("Awaiting applicant", "Waiting for documents") is handled
+    like its category, and after an ask both waiting categories, pending and on-hold, mean "not yet".
     """
     if previous is None:
         return Why.NEW, ""
     if previous.outcome == Outcome.ESCALATE.value:
         return Why.SKIP, "escalated earlier; a specialist owns it"
-    settled = {Outcome.ASK.value: ("pending",)}.get(previous.outcome, ("solved", "closed"))
+    settled = {Outcome.ASK.value: _WAITING}.get(previous.outcome, ("solved", "closed"))
     if app.status not in settled:
         return Why.CAME_BACK, ""
     if previous.by_person:
         return Why.SKIP, f"decided by a specialist ({previous.outcome})"
     if previous.ruleset != version:
         return Why.RULES, ""
-    if app.status == "pending":
+    if app.status in _WAITING:
         return Why.SKIP, "waiting for the applicant's answer"
     return Why.SKIP, f"decided ({previous.outcome}) and unchanged since"
 

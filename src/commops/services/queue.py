@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
 from pydantic import BaseModel
@@ -20,7 +20,8 @@ __all__ = ["QueueRow", "list_queue"]
 class QueueRow(BaseModel):
     ticket_id: int
     program: str
-    status: str
+    status: str  # the category: what the SLA and re-triage go by
+    custom_status: str | None = None  # the account's label for the ticket's custom status, when it has them
     subject: str | None
     requester: str | None
     created_at: datetime
@@ -44,11 +45,16 @@ def list_queue(
     progress: Callable[[int], None] | None = None,
     problems: list[Unmapped] | None = None,
     pending: dict[int, str] | None = None,
+    status_labels: Mapping[int, str] | None = None,
 ) -> list[QueueRow]:
     """The queue as rows, soonest deadline first. A ticket that cannot be read or placed (a date out of
     range, say) is appended to ``problems`` with its id and reason, and the other rows are listed.
     ``pending`` (ticket id → outcome, from :func:`commops.services.triage.pending_writes`) marks the
-    tickets with a write still to finish."""
+    tickets with a write still to finish. ``statuses`` are categories or the account's custom status
+    labels (``status_labels``: id → label), so "Awaiting applicant" lists just those, "pending" every
+    ticket in the category."""
+    labels = dict(status_labels or {})
+    wanted = {s.casefold() for s in statuses}
     rows: list[QueueRow] = []
     problems = [] if problems is None else problems
     pending = pending or {}
@@ -62,7 +68,8 @@ def list_queue(
             assert app.program is not None
             if programs and app.program not in programs:
                 continue
-            if statuses and app.status not in statuses:
+            label = labels.get(app.custom_status_id) if app.custom_status_id is not None else None
+            if wanted and app.status not in wanted and (label or "").casefold() not in wanted:
                 continue
             try:
                 age, state = sla_state(app.created_at, now, calendar, sla_terms(settings.sla))
@@ -79,6 +86,7 @@ def list_queue(
                     ticket_id=app.ticket_id,
                     program=app.program,
                     status=app.status,
+                    custom_status=label,
                     subject=app.subject,
                     requester=app.requester.email or app.requester.name,
                     created_at=app.created_at,

@@ -160,6 +160,7 @@ def _map(
         subject=ticket.get("subject"),
         description=ticket.get("description"),
         status=ticket.get("status") or "new",
+        custom_status_id=custom_status if isinstance(custom_status := ticket.get("custom_status_id"), int) else None,
         tags=list(ticket.get("tags") or []),
         form_id=form_id,
         group_id=ticket.get("group_id"),

@@ -43,6 +43,9 @@ def previous(outcome: str = "qualify", *, macros: tuple[str, ...] | None = ("Wel
         (previous("ask"), "open", "v1", (Why.CAME_BACK, "")),  # the applicant answered (Zendesk reopened it)
         (previous("ask"), "solved", "v1", (Why.CAME_BACK, "")),  # an asked ticket is settled only while pending
         (previous("ask"), "pending", "v1", (Why.SKIP, "waiting for the applicant's answer")),
+        # a custom "Waiting for documents" status in the on-hold category waits for the applicant too
+        (previous("ask"), "hold", "v1", (Why.SKIP, "waiting for the applicant's answer")),
+        (previous("ask"), "hold", "v2", (Why.RULES, "")),
         (previous("ask"), "pending", "v2", (Why.RULES, "")),
         (previous("qualify"), "solved", "v1", (Why.SKIP, "decided (qualify) and unchanged since")),
         (previous("reject"), "closed", "v1", (Why.SKIP, "decided (reject) and unchanged since")),
