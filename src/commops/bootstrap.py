@@ -219,7 +219,10 @@ class Runtime:
             self._notice(f"using the embedded Zendesk sandbox at {server.url} ({why})")
             settings = sandbox_settings(settings, server.url)
             self.embedded_url = server.url
-        return self._stack.enter_context(ZendeskGateway(settings, warn=self._notice))
+        gateway = self._stack.enter_context(ZendeskGateway(settings, warn=self._notice))
+        if "journal" in self.__dict__:
+            self._bind_account_id(self.__dict__["journal"], gateway)
+        return gateway
 
     @cached_property
     def journal(self) -> SqliteJournal:
@@ -227,7 +230,14 @@ class Runtime:
 
         journal = self._stack.enter_context(SqliteJournal.open(self.state.journal))
         journal.bind_account(self.account_key)
+        if "gateway" in self.__dict__:
+            self._bind_account_id(journal, self.__dict__["gateway"])
         return journal
+
+    def _bind_account_id(self, journal: SqliteJournal, gateway: ZendeskGateway) -> None:
+        """Once a command uses both the account and the journal, the journal must be this account's by id
+        too (``GET /account/settings``, once per command), not only by URL."""
+        journal.bind_account(self.account_key, account_id=gateway.account_id())
 
     @cached_property
     def benefit_store(self) -> SqliteBenefits:

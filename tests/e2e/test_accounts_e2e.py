@@ -183,3 +183,36 @@ def _queue_by_status() -> Counter[str]:
     """The stats report's queue by status, over every program."""
     stats = json.loads(cli("stats", "--format", "json").out)
     return sum((Counter(p["queue"]["by_status"]) for p in stats["programs"].values()), Counter())
+
+
+def test_a_journal_from_account_a_is_refused_on_account_b_behind_the_same_url(commops_home: Path) -> None:
+    assert cli("sandbox", "reset", "--account", "reference").code == 0
+    assert cli("sandbox", "seed", "--applications", "8").code == 0
+    assert cli("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox").code == 0
+    journal = (commops_home / "journal.sqlite3").read_bytes()
+    # Another account behind the same (embedded) URL, with the same ticket ids.
+    assert cli("sandbox", "reset", "--account", "northwind").code == 0
+    assert cli("sandbox", "seed", "--applications", "8").code == 0
+    assert cli("init", "--from-account", "--yes", "--create-fields", "--sandbox").code == 0  # its config
+    for args in (("triage", "--offline"), ("--quiet", "triage", "--offline", "--apply", "--unattended", "--sandbox"),
+                 ("queue",)):
+        refused = cli(*args)
+        assert refused.code == 78, (args, refused.err)
+        assert "brand:1000001" in refused.err and "brand:7710001" in refused.err and "Traceback" not in refused.err
+    assert (commops_home / "journal.sqlite3").read_bytes() == journal  # nothing recorded for the wrong account
+    assert all(len(store(commops_home).comments(t)) == 1 for t in _applications(commops_home))  # nothing written
+
+
+@pytest.mark.parametrize("variable", ["COMMOPS_ZENDESK_CLIENT_ID", "COMMOPS_ZENDESK_CLIENT_SECRET",
+                                      "COMMOPS_ZENDESK_EMAIL", "COMMOPS_ZENDESK_OAUTH_TOKEN"])
+def test_a_cron_line_with_a_partial_configuration_names_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, commops_home: Path, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "set-but-alone")
+    for args in (("--quiet", "triage", "--apply", "--unattended"), ("init", "--from-account", "--yes"),
+                 ("renewals", "--notify")):
+        ran = cli(*args)
+        assert ran.code == 78 and ran.out == "", (args, ran.err)
+        assert f"${variable}) is set but no account URL" in ran.err and "COMMOPS_ZENDESK_URL" in ran.err
+        assert "set-but-alone" not in ran.err
+    assert not (commops_home / "sandbox.sqlite3").exists()  # no sandbox was started to write to

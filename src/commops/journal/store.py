@@ -193,9 +193,11 @@ class SqliteJournal:
     def close(self) -> None:
         self._db.close()
 
-    def bind_account(self, account: str) -> None:
-        """Tie the journal to ``account`` on first use; a journal of another account is refused, so a
-        decision made on one account is never taken for another's (ticket ids repeat across accounts)."""
+    def bind_account(self, account: str, *, account_id: str | None = None) -> None:
+        """Tie the journal to ``account`` (its URL) on first use, and to ``account_id`` once it is known;
+        a journal of another account is refused, so a decision made on one account is never taken for
+        another's (ticket ids repeat across accounts). The id catches what the URL cannot: another
+        account behind the same URL (a sandbox reset to another account, a moved host mapping)."""
         self._exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         row = self._exec("SELECT value FROM meta WHERE key = 'account'").fetchone()
         if row is None:
@@ -205,6 +207,18 @@ class SqliteJournal:
                 f"the journal {self.path} belongs to the account {row[0]}, not to {account}; "
                 "commops refuses to mix the decisions of two accounts",
                 hint="point COMMOPS_HOME elsewhere for this account, or configure the account the journal is for",
+            )
+        if not account_id:
+            return
+        known = self._exec("SELECT value FROM meta WHERE key = 'account_id'").fetchone()
+        if known is None:
+            self._exec("INSERT INTO meta VALUES ('account_id', ?)", (account_id,))
+        elif known[0] != account_id:
+            raise ConfigError(
+                f"the journal {self.path} belongs to the account {account} ({known[0]}), but {account} is now "
+                f"another account ({account_id}); commops refuses to mix the decisions of two accounts",
+                hint="point COMMOPS_HOME elsewhere for this account (a sandbox reset to another account "
+                     "needs its own COMMOPS_HOME)",
             )
 
     def account(self) -> str | None:

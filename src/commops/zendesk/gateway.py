@@ -200,9 +200,12 @@ class ZendeskGateway:
         """What identifies the account beyond its URL: Zendesk gives API clients no account id, but the
         default brand's id is global and belongs to one account (a host mapping or a sandbox reset to
         another account at the same URL changes the URL's meaning, not this)."""
-        brand = (self.account_settings().get("brands") or {}).get("default_brand_id")
-        if brand is None:
-            brand = next((b.get("id") for b in self.brands() if b.get("default")), None)
+        try:  # a token scoped to tickets only may not read the settings: then the URL alone names the account
+            brand = (self.account_settings().get("brands") or {}).get("default_brand_id")
+            if brand is None:
+                brand = next((b.get("id") for b in self.brands() if b.get("default")), None)
+        except (AuthError, NotFoundError, ValidationError):
+            return ""
         return f"brand:{brand}" if brand is not None else ""
 
     def account_snapshot(self) -> dict[str, Any]:
