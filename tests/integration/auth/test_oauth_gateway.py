@@ -195,7 +195,7 @@ def test_an_oauth_only_account_refuses_api_tokens(tmp_path: Path, monkeypatch: p
         answer = requests.get(f"{server.url}/api/v2/users/me.json", auth=("a@b.example/token", "sandbox"), timeout=10)
         assert answer.status_code == 401 and "OAuth" in answer.json()["description"]
         with oauth_gateway(server.url, monkeypatch) as gw:
-            assert gw.me()["role"] == "agent"
+            assert gw.me()["role"] == "admin"  # a client-credentials token acts as the client's owner, an admin
 
 
 def test_secrets_never_reach_repr_or_settings_dump(monkeypatch: pytest.MonkeyPatch) -> None:
