@@ -149,7 +149,9 @@ def words(text: Any) -> set[str]:
     """The meaningful words of a title or key: lower case, British and American spellings alike, plurals
     and -ing folded."""
     out: set[str] = set()
-    for raw in re.split(r"[^a-z0-9]+", str(text or "").lower()):
+    lowered = str(text or "").lower()
+    joined = [m.replace("-", "") for m in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", lowered)]  # non-profit
+    for raw in [*re.split(r"[^a-z0-9]+", lowered), *joined]:
         word = _SAME.get(raw, raw)
         if not word or word in _STOP:
             continue
