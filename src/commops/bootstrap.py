@@ -181,6 +181,7 @@ class Runtime:
         self._refresh = refresh
         self._account = account or AccountUse()
         self.embedded_url: str | None = None
+        self.account_id = ""  # the account's id, once a command has used both the account and the journal
 
     @cached_property
     def account_key(self) -> str:
@@ -237,7 +238,8 @@ class Runtime:
     def _bind_account_id(self, journal: SqliteJournal, gateway: ZendeskGateway) -> None:
         """Once a command uses both the account and the journal, the journal must be this account's by id
         too (``GET /account/settings``, once per command), not only by URL."""
-        journal.bind_account(self.account_key, account_id=gateway.account_id())
+        self.account_id = gateway.account_id()
+        journal.bind_account(self.account_key, account_id=self.account_id)
 
     @cached_property
     def benefit_store(self) -> SqliteBenefits:
@@ -347,6 +349,7 @@ class Runtime:
             verifier=self.verifier,
             account=self.account_label,
             account_key=self.account_key,
+            account_id=self.account_id,
             benefits=self.benefits,
         )
 

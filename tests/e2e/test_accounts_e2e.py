@@ -216,3 +216,21 @@ def test_a_cron_line_with_a_partial_configuration_names_what_is_missing(
         assert f"${variable}) is set but no account URL" in ran.err and "COMMOPS_ZENDESK_URL" in ran.err
         assert "set-but-alone" not in ran.err
     assert not (commops_home / "sandbox.sqlite3").exists()  # no sandbox was started to write to
+
+
+def test_a_plan_from_account_a_is_refused_on_account_b_behind_the_same_url(
+    templates: dict[str, Path], commops_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shutil.rmtree(commops_home)
+    shutil.copytree(templates["reference"], commops_home)
+    plan = tmp_path / "plan.json"
+    assert cli("triage", "--offline", "--plan", str(plan)).code == 0
+    assert json.loads(plan.read_text())["account_id"] == "brand:1000001"
+    other = tmp_path / "northwind-home"  # its own state, the same embedded URL, the same ticket ids
+    shutil.copytree(templates["northwind"], other)
+    monkeypatch.setenv("COMMOPS_HOME", str(other))
+    before = {int(doc["id"]): doc["updated_at"] for _s, doc in store(other).ticket_docs()}
+    refused = cli("apply", str(plan), "--yes", "--sandbox")
+    assert refused.code == 2 and "brand:1000001" in refused.err and "brand:7710001" in refused.err
+    assert "Nothing was written" in refused.err
+    assert {int(doc["id"]): doc["updated_at"] for _s, doc in store(other).ticket_docs()} == before

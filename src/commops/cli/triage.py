@@ -128,7 +128,7 @@ def _dry_run(app: AppState, ports: TriagePorts, options: TriageOptions, plan: Pa
         summary = record_dry_run(ports, options, progress=advance)
     batch = summary.batch
     if plan is not None:
-        write_plan(batch, ports.evaluator.version, plan, account=ports.account_key)
+        write_plan(batch, ports.evaluator.version, plan, account=ports.account_key, account_id=ports.account_id)
         app.info(f"wrote a plan of {len(batch.proposals)} proposals to {plan}")
         app.info(f"review it, then apply it with `commops apply {plan}`")
     emit(app, fmt, batch.proposals, {})

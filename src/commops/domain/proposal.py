@@ -62,6 +62,7 @@ class Plan(BaseModel):
     created_at: datetime
     ruleset_version: str
     account: str = ""  # the account the proposals were made on (its URL, or "embedded-sandbox")
+    account_id: str = ""  # and its id (the default brand's, "brand:<id>"), when the account told it
     proposals: list[Proposal] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -197,8 +197,9 @@ def run_unattended(
         return summary
 
 
-def write_plan(batch: TriageBatch, version: str, path: Path, *, account: str = "") -> Plan:
-    plan = Plan(created_at=datetime.now(UTC), ruleset_version=version, proposals=batch.proposals, account=account)
+def write_plan(batch: TriageBatch, version: str, path: Path, *, account: str = "", account_id: str = "") -> Plan:
+    plan = Plan(created_at=datetime.now(UTC), ruleset_version=version, proposals=batch.proposals, account=account,
+                account_id=account_id)
     path.write_text(plan.model_dump_json(indent=2), encoding="utf-8")
     return plan
 
@@ -235,6 +236,12 @@ def apply_plan(
             f"the plan was made on the account {plan.account}; this command talks to {ports.account_key}. "
             "Nothing was written",
             hint="apply it with the account it was made on, or make a new plan on this one",
+        )
+    if plan.account_id and ports.account_id and plan.account_id != ports.account_id:
+        raise UsageError(
+            f"the plan was made on the account {plan.account} ({plan.account_id}); {ports.account_key} is now "
+            f"another account ({ports.account_id}). Nothing was written",
+            hint="make a new plan on this account",
         )
     batch = TriageBatch(proposals=list(plan.proposals))
     return run_apply(ports, batch, plan.proposals, mode=RunMode.PLAN, progress=progress)

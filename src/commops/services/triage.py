@@ -78,6 +78,7 @@ class TriagePorts:
     verifier: NamespaceVerifier | None = None  # None: offline, verification outcomes are "unknown"
     account: str = ""  # the account's name for summaries: its URL, or "the embedded sandbox (URL)"
     account_key: str = ""  # what state is tied to: the account's URL, or "embedded-sandbox"
+    account_id: str = ""  # the account's id ("brand:<id>"), when it is known
     benefits: BenefitPorts | None = None  # None: no ledger, no provisioning (qualify ends with the welcome)
 
 
