@@ -39,7 +39,8 @@ class CommandEntry:
 
 
 COMMANDS: tuple[CommandEntry, ...] = (
-    CommandEntry("init", "commops.cli.init", "Write a commented starter config mapped to the reference account."),
+    CommandEntry("init", "commops.cli.init", "Write a commented starter config: the reference account's, or with "
+                 "--from-account one mapped from the configured account."),
     CommandEntry("doctor", "commops.cli.doctor",
                  "Check the Zendesk account against the config: answers, who am I, how we authenticate, forms, "
                  "fields, macros."),
