@@ -25,6 +25,7 @@ from commops.sandbox.endpoint import (
     side_users,
 )
 from commops.sandbox.jobs import public_job
+from commops.sandbox.paging import decode_cursor, encode_cursor, link, page_size
 from commops.sandbox.placeholders import render_placeholders
 from commops.sandbox.tickets import apply_changes, comment_html, macro_changes
 
@@ -163,6 +164,26 @@ def comments(ctx: Ctx, ticket_id: int) -> Answer:
 def audits(ctx: Ctx, ticket_id: int) -> Answer:
     items = ctx.store.audits(ticket_id)
     return list_page(ctx, items, f"tickets/{ticket_id}/audits.json", "audits")
+
+
+def all_audits(ctx: Ctx) -> Answer:
+    """``GET /ticket_audits.json``: every ticket's audits, newest first, cursor-paginated (at most 100 a
+    page). Zendesk asks for the global ``read`` scope here (``tickets:read`` is not enough)."""
+    size = page_size(ctx.args, 100)
+    after = ctx.args.get("page[after]")
+    before_id = None
+    if after:
+        before_id = decode_cursor(after).get("k")
+        if not isinstance(before_id, int):
+            raise ApiError(400, {"errors": [{"code": "InvalidPaginationParameter",
+                                             "title": "page[after] is not valid"}]})
+    page = ctx.store.recent_audits(before_id, size + 1)
+    has_more = len(page) > size
+    page = page[:size]
+    cursor = encode_cursor({"k": int(page[-1]["id"])}) if page else None
+    nxt = link(ctx.base, "ticket_audits.json", {"page[size]": size, "page[after]": cursor}) if has_more else None
+    return 200, {"audits": page, "meta": {"has_more": has_more, "after_cursor": cursor, "before_cursor": None},
+                 "links": {"next": nxt, "prev": None}}
 
 
 def tags(ctx: Ctx, ticket_id: int) -> Answer:
@@ -312,7 +333,7 @@ HANDLERS: dict[str, Callable[..., Answer]] = {
     "create_ticket": create_ticket, "update_ticket": update_ticket, "delete_ticket": delete_ticket,
     "update_many": update_many, "create_many": create_many, "job_status": job_status, "job_statuses": job_statuses,
     "job_status_list": job_status_list,
-    "comments": comments, "audits": audits, "tags": tags,
+    "comments": comments, "audits": audits, "all_audits": all_audits, "tags": tags,
     "list_macros": list_macros, "active_macros": active_macros, "show_macro": show_macro,
     "apply_macro": apply_macro,
     "ticket_fields": resource_list("ticket_fields"), "create_ticket_field": create_ticket_field,
@@ -346,6 +367,7 @@ URL_MAP = Map([
     Rule(f"{_R}tickets/<int:ticket_id>.json", endpoint="delete_ticket", methods=["DELETE"]),
     Rule(f"{_R}tickets/<int:ticket_id>/comments.json", endpoint="comments", methods=["GET"]),
     Rule(f"{_R}tickets/<int:ticket_id>/audits.json", endpoint="audits", methods=["GET"]),
+    Rule(f"{_R}ticket_audits.json", endpoint="all_audits", methods=["GET"]),
     Rule(f"{_R}tickets/<int:ticket_id>/tags.json", endpoint="tags", methods=["GET", "PUT", "POST", "DELETE"]),
     Rule(f"{_R}tickets/<int:ticket_id>/macros/<int:macro_id>/apply.json", endpoint="apply_macro",
          methods=["GET"]),

@@ -524,6 +524,16 @@ class SandboxStore:
                                       (ticket_id,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def recent_audits(self, before_id: int | None, limit: int) -> list[dict[str, Any]]:
+        """The account's audits newest first (``List All Ticket Audits``), older than ``before_id``; deleted
+        tickets' audits left out, as Zendesk leaves out archived ones."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT a.doc FROM audits a JOIN tickets t ON t.id = a.ticket_id WHERE t.deleted = 0"
+                " AND a.id < ? ORDER BY a.id DESC LIMIT ?", (before_id if before_id is not None else 2**62, limit)
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
     def reply(self, ticket_id: int, text: str) -> None:
         """The requester answers: a public comment by them, and the ticket is ``open`` (a closed one
         refuses, as in Zendesk, where a reply to a closed ticket starts a follow-up)."""

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,6 +93,7 @@ class ZendeskSession(requests.Session):
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._pause_until: float = 0.0
+        self.server_time: float | None = None  # Zendesk's clock (Date header) at the last answer, unix s
 
     # -- accounting -------------------------------------------------------------------------------
 
@@ -140,6 +142,7 @@ class ZendeskSession(requests.Session):
                 continue
             _trace(verb, target, response.status_code, started, response.headers)
             self._note_limits(response.headers)
+            self._note_date(response.headers)
             if response.status_code == 401 and not renewed and self._renew_after(response):
                 renewed = True
                 continue
@@ -193,6 +196,15 @@ class ZendeskSession(requests.Session):
         pause = float(reset) if reset is not None else 1.0
         with self._lock:
             self._pause_until = max(self._pause_until, time.monotonic() + pause)
+
+    def _note_date(self, headers: Mapping[str, str]) -> None:
+        raw = headers.get("date")
+        if not raw:
+            return
+        try:
+            self.server_time = parsedate_to_datetime(raw).timestamp()
+        except (TypeError, ValueError):
+            return
 
     def _pace(self) -> None:
         with self._lock:

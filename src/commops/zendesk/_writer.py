@@ -11,7 +11,8 @@ write_id marker decides.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from commops.ports import WriteResult
 from commops.zendesk._client import JobQueueFull, ZendeskHttp
 from commops.zendesk._compose import ComposedUpdate, write_id
 from commops.zendesk._mapping import parse_time
+from commops.zendesk._window import Intrusion, find_intrusions, restore_update
 
 _log = logging.getLogger("commops.zendesk.jobs")
 
@@ -106,6 +108,14 @@ class WriteSide:
     pause: Callable[[float], None]
     job_wait_s: float
     jobs_in_flight: int = 10
+    # The window check after the jobs (none: not checked): the account's audits since a time (server
+    # unix seconds), newest first; one ticket's audits, oldest first; the write_id an audit wrote.
+    recent_audits: Callable[[float], list[dict[str, Any]]] | None = None
+    ticket_audits: Callable[[int], list[dict[str, Any]]] = lambda _tid: []
+    audit_write_id: Callable[[Mapping[str, Any]], str | None] = lambda _audit: None
+    server_time: Callable[[], float | None] = lambda: None  # Zendesk's clock at its last answer
+    marker_fields: frozenset[str] = frozenset()  # audit field names of the decision's markers
+    marker_tags: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -194,12 +204,17 @@ class Writer:
     def _pipeline(self, writing: list[Proposal]) -> dict[int, WriteResult]:
         """Chunk by chunk: re-check, then submit while earlier jobs run; poll only what is due."""
         batch = _Batch()
+        server_now = self.gw.server_time()
+        # Every re-check below happens after this instant; a second early for Zendesk's rounding.
+        since = (server_now if server_now is not None else time.time() - 300.0) - 1.0
+        sent: Ready = []
         for start in range(0, len(writing), CHUNK):
             if self._between is not None:
                 self._between()
             ready, done = self.gw.prepare(writing[start : start + CHUNK])  # the re-check, just before its job
             batch.results.update(done)
             if ready:
+                sent += ready
                 self._submit(ready, batch)  # polls only when every job slot is taken
         _log.info("waiting for %d update_many job(s) to finish (up to %gs each)", len(batch.open),
                   self.gw.job_wait_s)
@@ -209,7 +224,68 @@ class Writer:
             batch.results.update(self._confirm(batch.unsure, delays=_CONFIRM_DELAYS, conflict_if_absent=False))
         if batch.conflicted:  # the ticket changed under the job: maybe by this very write, sent earlier
             batch.results.update(self._confirm(batch.conflicted, delays=(0.0,), conflict_if_absent=True))
+        if self.gw.recent_audits is not None:
+            self._check_window(sent, batch.results, since)
         return batch.results
+
+    # -- the window between the re-check and the job ---------------------------------------------
+
+    def _check_window(self, sent: Ready, results: dict[int, WriteResult], since: float) -> None:
+        """Applied by a job, but did someone else update the ticket after its re-check and before the
+        job ran? (update_many is not guarded by safe_update.) Such a ticket becomes a conflict, with the
+        other update's values put back; never "applied"."""
+        assert self.gw.recent_audits is not None
+        written = {p.ticket_id: (c.write_id, p.updated_stamp) for p, c in sent
+                   if results.get(p.ticket_id) is not None and results[p.ticket_id].status == "applied"}
+        if not written:
+            return
+        found, unseen = find_intrusions(written, self.gw.recent_audits(since), self.gw.audit_write_id)
+        for tid in unseen:  # our audit was not among the account's newest: read this ticket's own
+            more, _ = find_intrusions({tid: written[tid]}, list(reversed(self.gw.ticket_audits(tid))),
+                                      self.gw.audit_write_id)
+            found.update(more)
+        doubled = [tid for tid, i in found.items() if all(self.gw.audit_write_id(a) == written[tid][0]
+                                                           for a in i.others)]
+        for tid in doubled:  # only another copy of this same write: nothing of a person's to put back
+            _log.warning("ticket %s: a late job of this same decision landed inside the window too; "
+                         "Zendesk did not guard update_many, so its reply was posted twice", tid)
+            del found[tid]
+        if not found:
+            return
+        by_id = {p.ticket_id: p for p, _ in sent}
+        current = self.gw.fetch(list(found))
+        for tid, intrusion in found.items():
+            results[tid] = self._put_back(by_id[tid], intrusion, current.get(tid))
+
+    def _put_back(self, proposal: Proposal, intrusion: Intrusion, ticket: dict[str, Any] | None) -> WriteResult:
+        tid = proposal.ticket_id
+        _log.warning("ticket %s was updated by someone else while its update_many job was queued; "
+                     "putting back what that update set and reporting a conflict", tid)
+        why = f"ticket {tid} changed since it was evaluated (while its update_many job was queued"
+        for attempt in range(2):
+            if ticket is None:
+                break
+            note = _window_note(proposal, len(intrusion.others))
+            body, restored = restore_update(intrusion, ticket, marker_fields=self.gw.marker_fields,
+                                            marker_tags=self.gw.marker_tags, note=note)
+            update = {"ticket": {**body, "safe_update": True, "updated_stamp": ticket.get("updated_at")}}
+            try:
+                data = self.gw.http.put(f"tickets/{tid}.json", update, what=f"putting back ticket {tid}")
+            except (RateBudgetError, AuthError):
+                raise
+            except ConflictError:  # changed again meanwhile: read it again, put back what is still ours
+                if attempt == 0:
+                    ticket = self.gw.fetch([tid]).get(tid)
+                continue
+            except ZendeskError as exc:
+                return WriteResult(ticket_id=tid, status="conflict", error=f"{why}; the decision's reply was "
+                                   f"sent, and putting back the other update's values failed: {exc})")
+            what = ", ".join(restored) if restored else "nothing: it had been changed again since"
+            return WriteResult(ticket_id=tid, status="conflict",
+                               updated_stamp=(data.get("ticket") or {}).get("updated_at"),
+                               error=f"{why}; the decision's reply was sent; put back: {what})")
+        return WriteResult(ticket_id=tid, status="conflict", error=f"{why}; the decision's reply was sent, and "
+                           "the ticket kept changing, so nothing was put back: look at it)")
 
     def _submit(self, chunk: Ready, batch: _Batch) -> None:
         """One update_many for ``chunk``, once a job slot is free; the job id goes to ``on_job`` at once."""
@@ -359,6 +435,14 @@ class Writer:
                     error=f"the write to ticket {tid} could not be confirmed and is not on the ticket; retry is safe",
                 )
         return results
+
+
+def _window_note(proposal: Proposal, others: int) -> str:
+    outcome = proposal.decision.outcome.value
+    return (f"commops: this ticket was updated ({others} update(s)) while commops's decision ({outcome}) "
+            "waited in a bulk update (update_many), which Zendesk does not check against changes made "
+            "meanwhile. The decision's reply was sent; commops put back the values that update set where "
+            "its own write had replaced them. Please look at it before anything else is sent.")
 
 
 def _clamp(seconds: float) -> float:

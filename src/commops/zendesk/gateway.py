@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,10 +31,13 @@ from commops.zendesk._compose import ComposedUpdate, compose_update
 from commops.zendesk._mapping import custom_values, map_ticket, parse_marker
 from commops.zendesk._render import RenderContext, raw_template_left, render
 from commops.zendesk._transport import ZendeskSession
+from commops.zendesk._window import audit_time
 from commops.zendesk._writer import Writer, WriteSide, recheck
 from commops.zendesk.auth import BearerAuth, build_auth
 
 __all__ = ["ZendeskGateway"]
+
+_log = logging.getLogger("commops.zendesk.jobs")
 
 EXPORT_PAGE_SIZE = 1000  # search/export's maximum: one request per 1,000 queued tickets
 SHOW_MANY = 100  # tickets/show_many, users/show_many and update_many take at most 100
@@ -85,6 +89,7 @@ class ZendeskGateway:
         self._sleep = sleep
         self._clock = clock
         self._cache: dict[str, Any] = {}
+        self._foreign_settled = False
 
     def close(self) -> None:
         self.auth.close()
@@ -432,6 +437,10 @@ class ZendeskGateway:
         job already accepted was handed to ``on_job``).
         """
         self.check_write_access()
+        if sum(1 for p in proposals if p.decision.outcome.writes) > 1:
+            self.wait_for_running_jobs()
+        markers = self.settings.markers
+        marker_fields = frozenset(str(self.settings.fields[k]) for k in (markers.decision_field, markers.ruleset_field))
         side = WriteSide(
             http=self.http,
             prepare=self._prepare,
@@ -441,8 +450,50 @@ class ZendeskGateway:
             pause=self.pause,
             job_wait_s=self.settings.zendesk.job_wait_s,
             jobs_in_flight=self.settings.zendesk.jobs_in_flight,
+            recent_audits=self.recent_audits,
+            ticket_audits=self.audits,
+            audit_write_id=self.audit_write_id,
+            server_time=lambda: self.session.server_time,
+            marker_fields=marker_fields,
+            marker_tags=frozenset({markers.tag}),
         )
         return Writer(side, on_job=on_job, between_batches=between_batches).write(proposals)
+
+    def wait_for_running_jobs(self) -> None:
+        """Before this gateway's first update_many: wait for the jobs the account already runs. A job a
+        killed process queued (its id maybe never journaled, or on another runner) would otherwise land
+        between our re-check and our own job, and update_many does not guard against that. Once per
+        gateway: no process that is gone can queue another."""
+        if self._foreign_settled:
+            return
+        running = self.active_jobs()
+        if running:
+            _log.info("waiting for %d job(s) the account already runs before the first update_many", len(running))
+            self.settle_jobs(running)
+        self._foreign_settled = True
+
+    def recent_audits(self, since: float) -> list[dict[str, Any]]:
+        """The account's audits created at or after ``since`` (Zendesk's unix seconds), newest first:
+        ``GET /ticket_audits``, 100 a page, read back until a page reaches past ``since``."""
+        audits: list[dict[str, Any]] = []
+        url: str | None = "ticket_audits.json?page[size]=100"
+        while url:
+            data = self.http.get(url, what="reading the account's newest audits")
+            page = [a for a in data.get("audits") or [] if isinstance(a, dict)]
+            audits += page
+            if not page or audit_time(page[-1]) < since:
+                break
+            nxt = (data.get("links") or {}).get("next")
+            url = nxt if (data.get("meta") or {}).get("has_more") and nxt else None
+        return [a for a in audits if audit_time(a) >= since]
+
+    def audit_write_id(self, audit: Mapping[str, Any]) -> str | None:
+        """The write_id an audit set in the ruleset marker field, if it did."""
+        field = str(self.settings.fields[self.settings.markers.ruleset_field])
+        for event in audit.get("events") or []:
+            if isinstance(event, dict) and event.get("type") == "Change" and str(event.get("field_name")) == field:
+                return parse_marker(event.get("value")).write_id
+        return None
 
     def set_fields(self, ticket_id: int, values: dict[str, Any]) -> None:
         """Set custom fields by key (a provisioned subscription id, the term's end). Idempotent: the same

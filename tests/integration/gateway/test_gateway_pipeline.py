@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.integration.gateway.helpers import FIRST_ID, applicants, commops_comments, gateway_for, proposals_for
@@ -23,8 +24,15 @@ def test_a_job_queue_full_of_other_jobs_is_waited_out_on_our_own_jobs(
     with SandboxServer(tmp_path / "sb.sqlite3", limits=False, job_delay_s=10_000, pessimistic=pessimistic) as sb:
         sb.store.reset()
         sb.store.load(applicants(500))
-        for _ in range(MAX_ACTIVE_JOBS - 2):
-            sb.app.jobs.submit([{"id": 1, "status": "open"}], author_id=1, fail=False)
+        submit = sb.app.jobs.submit
+
+        def others_first(updates: list[dict[str, Any]], author_id: int, **kw: Any) -> dict[str, Any]:
+            if not sb.app.jobs.active():  # they arrive just before our first job
+                for _ in range(MAX_ACTIVE_JOBS - 2):
+                    submit([{"id": 1, "status": "open"}], 1, fail=False)
+            return submit(updates, author_id, **kw)
+
+        monkeypatch.setattr(sb.app.jobs, "submit", others_first)
         sleeps: list[float] = []
         session = ZendeskSession(rate_budget_s=60.0, sleep=sleeps.append)
         with gateway_for(sb.url, monkeypatch, session=session, jobs_in_flight=10) as gw:
