@@ -26,7 +26,8 @@ def test_refused_single_write_is_checked_then_resent_once(
     sandbox.store.load(applicants(1))
     with gateway_for(sandbox.url, monkeypatch) as gw:
         proposals = proposals_for(gw)
-        gw.me(), gw.macro_records(), gw.ticket_fields(), gw.wait_for_running_jobs()
+        gw.me(), gw.macro_records(), gw.ticket_fields()
+        gw.wait_for_running_jobs()
         sandbox.app.faults = ScriptedFaults({2: "502"})  # the PUT is answered 502 and not performed
         [result] = gw.write_decisions(proposals)
         counts = gw.request_counts()
@@ -41,7 +42,8 @@ def test_refused_batch_is_reported_failed_and_a_retry_applies_it_once(
     sandbox.store.load(applicants(3))
     with gateway_for(sandbox.url, monkeypatch) as gw:
         proposals = proposals_for(gw)
-        gw.me(), gw.macro_records(), gw.ticket_fields(), gw.wait_for_running_jobs()
+        gw.me(), gw.macro_records(), gw.ticket_fields()
+        gw.wait_for_running_jobs()
         sandbox.app.faults = ScriptedFaults({2: "500"})
         first = gw.write_decisions(proposals)
         second = gw.write_decisions(proposals)
