@@ -234,3 +234,14 @@ def test_a_plan_from_account_a_is_refused_on_account_b_behind_the_same_url(
     assert refused.code == 2 and "brand:1000001" in refused.err and "brand:7710001" in refused.err
     assert "Nothing was written" in refused.err
     assert {int(doc["id"]): doc["updated_at"] for _s, doc in store(other).ticket_docs()} == before
+
+
+def test_a_decided_history_is_seeded_with_each_accounts_own_macros(account: str, commops_home: Path) -> None:
+    seeded = cli("sandbox", "seed", "--history", "1", "--per-week", "12", "--seed", "3")
+    assert seeded.code == 0, seeded.err
+    decided = int(seeded.out.split(": ", 1)[1].split(" decided", 1)[0])
+    assert decided > 6
+    titles = {m["title"] for m in store(commops_home).resource("macros")}
+    applied = {e.get("macro_title") for a in store(commops_home).audits_since(0) for e in a.get("events") or []
+               if e.get("type") == "AgentMacroReference"}
+    assert applied and applied <= titles

@@ -29,7 +29,12 @@ Policy = Callable[[dict[str, Any], dict[str, Any]], list[str]]
 
 _HOUR = 3600.0
 _DAY = 86400.0
-_PREFIX = {"education": "EDU::", "open source": "OSS::", "startups": "Startups::"}
+
+def _history(store: SandboxStore) -> Mapping[str, Any]:
+    """How the account's macros are titled (its ``account.json``, ``seeding.history``): the prefix of each
+    program's macros, of the macros for every program, and the word of each kind of decision."""
+    seeding = store.profile().get("seeding") or {}
+    return dict(seeding.get("history") or {})
 
 
 class HistorySummary(BaseModel):
@@ -84,18 +89,18 @@ def apply_macros(store: SandboxStore, ticket_id: int, titles: list[str], agent_i
 
 
 def _program_macros(store: SandboxStore, ticket: Mapping[str, Any]) -> list[str]:
-    forms = {f["id"]: str(f["name"]).lower() for f in store.resource("ticket_forms")}
-    name = forms.get(ticket.get("ticket_form_id") or 0, "")
-    prefix = next((p for word, p in _PREFIX.items() if word in name), None)
-    if prefix is None:
+    forms = (store.profile().get("seeding") or {}).get("forms") or {}
+    program = next((p for p, fid in forms.items() if fid == ticket.get("ticket_form_id")), None)
+    prefix = (_history(store).get("macro_prefixes") or {}).get(program) if program else None
+    if not prefix:
         return []
     return sorted(str(m["title"]) for m in store.resource("macros") if str(m["title"]).startswith(prefix))
 
 
-def _judged(rng: random.Random, choices: list[str]) -> str:
+def _judged(rng: random.Random, choices: list[str], kinds: Mapping[str, str]) -> str:
     """What a specialist picks where the rules leave it to people: mostly qualify or ask."""
-    for kind, share in (("Qualified", 0.5), ("Ask", 0.35), ("Reject", 1.0)):
-        matching = [c for c in choices if f"::{kind}" in c]
+    for kind, share in (("qualify", 0.5), ("ask", 0.35), ("reject", 1.0)):
+        matching = [c for c in choices if kinds.get(kind, "\0") in c]
         if matching and rng.random() < share:
             return rng.choice(matching)
     return rng.choice(choices)
@@ -110,7 +115,8 @@ def _edit(rng: random.Random, store: SandboxStore, ticket: Mapping[str, Any]) ->
     """A plausible correction of one answer (seats, most often)."""
     keys = {str(f.get("key")): fid for fid, f in store.account().fields.items() if f.get("key")}
     values = {e["id"]: e.get("value") for e in ticket.get("custom_fields") or []}
-    seats = keys.get("seats")
+    renamed = (store.profile().get("seeding") or {}).get("fields") or {}
+    seats = keys.get(renamed.get("seats", "seats"))
     if seats is None:
         return None
     current = values.get(seats)
@@ -127,6 +133,8 @@ def seed_history(store: SandboxStore, *, weeks: int, per_week: int, seed: int, p
     if not agents:
         raise ValueError("the sandbox has no specialist agents: run `commops sandbox reset` first")
     summary = HistorySummary()
+    titles = _history(store)
+    common, kinds = str(titles.get("common_prefix") or "\0"), dict(titles.get("kinds") or {})
     for week in range(weeks):
         week_end = now - (weeks - 1 - week) * 7 * _DAY - 4 * _DAY
         for ticket_id in store.seed(per_week, seed * 1000 + week, now=week_end):
@@ -145,9 +153,9 @@ def seed_history(store: SandboxStore, *, weeks: int, per_week: int, seed: int, p
                     summary.edited_before += 1
                     ticket = store.ticket(ticket_id)
             requester = store.user(int(ticket["requester_id"])) or {}
-            wanted = [t for t in policy(ticket, requester) if t in choices or t.startswith("Common::")]
+            wanted = [t for t in policy(ticket, requester) if t in choices or t.startswith(common)]
             if not wanted:
-                chosen = [_judged(rng, choices)]
+                chosen = [_judged(rng, choices, kinds)]
                 summary.by_judgement += 1
             elif rng.random() < 0.08:
                 other = _other(rng, choices, wanted)
