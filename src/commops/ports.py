@@ -154,8 +154,11 @@ class RunLog(Protocol):
     def start_run(self, mode: str, ruleset_version: str | None) -> str: ...
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None: ...
     def record_proposals(
-        self, run_id: str, proposals: Sequence[Proposal], state: str = "proposed"
-    ) -> dict[int, int]: ...
+        self, run_id: str, proposals: Sequence[Proposal], state: str = "proposed", *, fresh: bool = False
+    ) -> dict[int, int]:
+        """Ticket id → journal row. A ``proposed`` one equal to the ticket's last row may reuse that row,
+        unless ``fresh`` (a row this run may approve later must be its own)."""
+        ...
 
 
 class WriteLog(Protocol):

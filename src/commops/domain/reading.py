@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "KINDS",
+    "MEMO_LIMIT",
     "PASSTHROUGH",
     "PLACEHOLDERS",
     "LicenceVerdict",
@@ -40,6 +41,10 @@ PLACEHOLDERS = frozenset({
     "n/a", "n.a.", "n.a", "n/a.", "none", "-", "--", "---", "—", "–", "tbd", "tba", "tbc", "unknown", "?", "??",
     "???", "null", "nil", "not applicable", "not available", "...", "…", "nothing", "no answer",
 })
+
+# Entries per memo of raw text (readings, checks, hosts): the values a queue repeats (countries,
+# licences, common domains) stay in; a run over a queue of any size holds a bounded amount.
+MEMO_LIMIT = 4096
 
 Kind = Literal["text", "country", "count", "amount", "licence", "url", "domain", "flag", "raw"]
 KINDS: tuple[str, ...] = ("text", "country", "count", "amount", "licence", "url", "domain", "flag", "raw")
@@ -201,7 +206,7 @@ class Reader:
             return self._blank(raw) or self._read(raw)
         found = self._memo.get(raw)
         if found is None:
-            if len(self._memo) >= 20000:
+            if len(self._memo) >= MEMO_LIMIT:
                 self._memo.clear()
                 self.values.clear()
                 self._described.clear()
@@ -215,7 +220,7 @@ class Reader:
         found = self._described.get(raw)
         if found is None:
             found = self.read(raw).describe()
-            if len(self._described) < 20000:
+            if len(self._described) < MEMO_LIMIT:
                 self._described[raw] = found
         return found
 

@@ -271,20 +271,21 @@ class SqliteJournal:
 
     # proposals ------------------------------------------------------------------------------------
     def record_proposals(
-        self, run_id: str, proposals: Sequence[Proposal], state: str = "proposed"
+        self, run_id: str, proposals: Sequence[Proposal], state: str = "proposed", *, fresh: bool = False
     ) -> dict[int, int]:
         """Store proposals in one transaction; returns ticket id → proposal row id.
 
         A proposal only shown (``proposed``) that is the same as the ticket's last row (same outcome,
         rules, macros, ruleset, ticket stamp and answers) is not stored again: the row already says it,
-        and cron re-finding the same manual tickets every run must not grow the journal for ever.
+        and cron re-finding the same manual tickets every run must not grow the journal for ever. ``fresh``:
+        always a new row (an unattended run approves it once its guard-rails allow).
         """
         ids: dict[int, int] = {}
         now = _now()
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
-                unchanged = self._unchanged(proposals) if state == "proposed" else {}
+                unchanged = self._unchanged(proposals) if state == "proposed" and not fresh else {}
                 for proposal in proposals:
                     decision = proposal.decision
                     if decision.ticket_id in unchanged:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from commops.domain.calendar import BusinessCalendar
+from commops.domain.reading import MEMO_LIMIT
 from commops.ports import Datasets
 from commops.rules import _ops
 from commops.rules._schema import Test
@@ -88,7 +89,7 @@ def _memo_text(check: Check) -> Check:
             return memo[v]
         except KeyError:
             pass
-        if len(memo) >= 20000:
+        if len(memo) >= MEMO_LIMIT:
             memo.clear()
         result = memo[v] = check(v)
         return result

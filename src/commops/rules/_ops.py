@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from commops.domain.reading import MEMO_LIMIT
+
 __all__ = [
     "as_datetime", "cached", "email_or_domain", "host_of", "is_http_url", "length", "number", "word_fold",
     "word_matcher", "word_pattern",
@@ -46,7 +48,7 @@ def host_of(value: Any) -> str | None:
     return _host_of(value)
 
 
-@lru_cache(maxsize=20000)  # websites repeat all through a queue
+@lru_cache(maxsize=MEMO_LIMIT)  # websites repeat all through a queue
 def _host_of(value: str) -> str | None:
     text = value.strip()
     if "://" not in text:
@@ -75,7 +77,7 @@ def is_http_url(value: Any) -> bool:
     return isinstance(value, str) and _is_http_url(value)
 
 
-@lru_cache(maxsize=20000)
+@lru_cache(maxsize=MEMO_LIMIT)
 def _is_http_url(value: str) -> bool:
     text = value.strip()
     if _SPACE.search(text):
@@ -145,7 +147,7 @@ def word_matcher(words: list[str]) -> Callable[[str], bool]:
     def matches(text: str) -> bool:
         found = memo.get(text)
         if found is None:
-            if len(memo) >= 20000:
+            if len(memo) >= MEMO_LIMIT:
                 memo.clear()
             found = memo[text] = search(word_fold(text)) is not None
         return found
@@ -177,7 +179,7 @@ def length(value: Any) -> int | None:
         return None
 
 
-def cached(fn: Callable[[str], Any], limit: int = 20000) -> Callable[[str], Any]:
+def cached(fn: Callable[[str], Any], limit: int = MEMO_LIMIT) -> Callable[[str], Any]:
     """A bounded memo for data-set lookups (domains and licences repeat a lot across a queue)."""
     memo: dict[str, Any] = {}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,16 +12,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from commops.domain import Plan, Proposal
+from commops.domain import Outcome, Plan, Proposal
 from commops.domain.guardrail import reject_share
 from commops.domain.states import ProposalState, RunMode, RunStatus, WriteStatus
 from commops.errors import GuardRailError, UsageError
 from commops.ports import WriteResult
 from commops.services.triage import (
+    WRITE_CHUNK,
     TriageBatch,
     TriageOptions,
     TriagePorts,
     apply_proposals,
+    evaluate_pages,
     evaluate_queue,
     resume_unfinished,
     settle_jobs,
@@ -84,9 +88,15 @@ class RunSummary:
     resumed: list[WriteResult] = field(default_factory=list)
     not_written: int = 0  # proposals left as proposals (not auto, over --max-writes, manual)
     status: RunStatus = RunStatus.OK
+    written: Counter[str] | None = None  # every write's status, when ``results`` keeps only those needing a person
+
+    def write_counts(self) -> Counter[str]:
+        """The statuses of this run's writes, resumed ones included."""
+        mine = Counter(r.status for r in self.results) if self.written is None else self.written
+        return mine + Counter(r.status for r in self.resumed)
 
     def as_dict(self, request_counts: dict[str, int]) -> dict[str, Any]:
-        data = summary_counts(self.batch, [*self.resumed, *self.results])
+        data = summary_counts(self.batch, [], self.write_counts())
         data.update(
             {
                 "run_id": self.run_id,
@@ -160,22 +170,40 @@ def run_unattended(
     min_decisions: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
-    """The cron job: locked, resumes unfinished writes, applies only ``auto`` decisions, within guard-rails."""
+    """The cron job: locked, resumes unfinished writes, applies only ``auto`` decisions, within guard-rails.
+
+    The queue is evaluated and journaled page by page and nothing of a page is kept but counts and the
+    journal rows to write (O(page) in memory, whatever the queue's size); the writes start only once the
+    whole queue is judged, so the guard-rails see everything the run would write.
+    """
     with ports.lock.hold(ports.settings.unattended.lock_timeout_s, RunMode.UNATTENDED):
         run_id = ports.journal.start_run(RunMode.UNATTENDED, ports.evaluator.version)
         resumed = resume_unfinished(ports)
-        batch = evaluate_queue(ports, options, progress=progress)
-        auto = [p for p in batch.proposals if p.decision.outcome.writes and p.decision.auto]
-        auto_ids = {p.ticket_id for p in auto}
-        held = [p for p in batch.proposals if p.ticket_id not in auto_ids]
-        ports.journal.record_proposals(run_id, held)
+        batch = TriageBatch()
+        tickets, rows = array("q"), array("q")  # the auto proposals within --max-writes: ticket, journal row
+        auto_outcomes: Counter[Outcome] = Counter()
+        over = 0
+        for page in evaluate_pages(ports, options, progress=progress):
+            batch.tally(page)
+            auto = [p for p in page.proposals if p.decision.outcome.writes and p.decision.auto]
+            auto_outcomes.update(p.decision.outcome for p in auto)
+            auto_ids = {p.ticket_id for p in auto}
+            room = max(0, max_writes - len(rows))
+            within, beyond = auto[:room], auto[room:]
+            over += len(beyond)
+            ports.journal.record_proposals(run_id, [*(p for p in page.proposals if p.ticket_id not in auto_ids),
+                                                    *beyond])
+            # proposed until the guard-rails below allow them; a row of its own, never an older one reused
+            ids = ports.journal.record_proposals(run_id, within, fresh=True)
+            for p in within:
+                tickets.append(p.ticket_id)
+                rows.append(ids[p.ticket_id])
+            del page, auto, within, beyond  # journaled: nothing of the page is kept while the next is read
         # The share is over everything this run would write, before --max-writes slices it: a small
         # --max-writes must not let a run of rejects through a few at a time.
-        verdict = reject_share((p.decision.outcome for p in auto), ceiling=max_reject_share,
-                               min_decisions=min_decisions)
+        verdict = reject_share(auto_outcomes.elements(), ceiling=max_reject_share, min_decisions=min_decisions)
         if verdict.tripped:
-            ports.journal.record_proposals(run_id, auto)
-            summary = RunSummary(run_id, RunMode.UNATTENDED, batch, [], resumed, not_written=len(batch.proposals))
+            summary = RunSummary(run_id, RunMode.UNATTENDED, batch, [], resumed, not_written=batch.size)
             summary.status = RunStatus.GUARD_RAIL
             ports.journal.finish_run(run_id, RunStatus.GUARD_RAIL, summary_counts(batch, resumed))
             error = GuardRailError(
@@ -184,17 +212,34 @@ def run_unattended(
             )
             error.summary = summary
             raise error
-        to_write, over = auto[:max_writes], auto[max_writes:]
-        ports.journal.record_proposals(run_id, over)
-        ids = ports.journal.record_proposals(run_id, to_write, state=ProposalState.APPROVED)
-        results = apply_proposals(ports, ids, to_write, progress=progress)
-        summary = RunSummary(
-            run_id, RunMode.UNATTENDED, batch, results, resumed, not_written=len(batch.proposals) - len(to_write)
-        )
-        failed = any(r.status == WriteStatus.FAILED for r in [*results, *resumed])
+        ports.journal.set_state(list(rows), ProposalState.APPROVED)  # one transaction, before anything is sent
+        attention, written = _write_rows(ports, tickets, rows, progress)
+        summary = RunSummary(run_id, RunMode.UNATTENDED, batch, attention, resumed,
+                             not_written=batch.size - len(rows), written=written)
+        failed = written[WriteStatus.FAILED] > 0 or any(r.status == WriteStatus.FAILED for r in resumed)
         summary.status = RunStatus.ERRORS if failed else (RunStatus.CAPPED if over else RunStatus.OK)
-        ports.journal.finish_run(run_id, summary.status, summary_counts(batch, results))
+        ports.journal.finish_run(run_id, summary.status, summary_counts(batch, [], written))
         return summary
+
+
+_SETTLED = frozenset({WriteStatus.APPLIED, WriteStatus.ALREADY_APPLIED})
+
+
+def _write_rows(ports: TriagePorts, tickets: Sequence[int], rows: Sequence[int],
+                progress: Callable[[int], None] | None) -> tuple[list[WriteResult], Counter[str]]:
+    """Write approved journal rows a chunk at a time, each chunk read back from the journal: the results
+    that need a person (conflicts, failures, skips) and the count of every status."""
+    attention: list[WriteResult] = []
+    written: Counter[str] = Counter()
+    for start in range(0, len(rows), WRITE_CHUNK):
+        part_rows = rows[start:start + WRITE_CHUNK]
+        part = [ports.journal.load_proposal(row) for row in part_rows]
+        ids = dict(zip(tickets[start:start + WRITE_CHUNK], part_rows, strict=True))
+        for result in apply_proposals(ports, ids, part, progress=progress):
+            written[result.status] += 1
+            if result.status not in _SETTLED:
+                attention.append(result)
+    return attention, written
 
 
 def write_plan(batch: TriageBatch, version: str, path: Path, *, account: str = "", account_id: str = "") -> Plan:

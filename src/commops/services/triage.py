@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,6 +50,7 @@ __all__ = [
     "TriagePorts",
     "apply_proposals",
     "decide",
+    "evaluate_pages",
     "evaluate_queue",
     "fields_digest",
     "pending_writes",
@@ -99,16 +100,39 @@ class Skipped:
 
 @dataclass
 class TriageBatch:
-    """The result of evaluating a queue: proposals to show or write, and everything left aside."""
+    """The result of evaluating a queue (or one page of it): proposals to show or write, and everything
+    left aside. A run that journals page by page keeps only the outcome counts of the proposals it let go
+    (``evaluated``), so its memory does not grow with the queue."""
 
     proposals: list[Proposal] = field(default_factory=list)
     applications: dict[int, Application] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
+    evaluated: Counter[str] = field(default_factory=Counter)  # outcomes of proposals journaled and let go
 
     def counts(self) -> dict[str, int]:
-        counter = Counter(p.decision.outcome.value for p in self.proposals)
+        counter = Counter(p.decision.outcome.value for p in self.proposals) + self.evaluated
         return dict(sorted(counter.items()))
+
+    @property
+    def size(self) -> int:
+        """How many applications were evaluated into proposals (held here or let go)."""
+        return len(self.proposals) + sum(self.evaluated.values())
+
+    def extend(self, page: TriageBatch) -> None:
+        """Keep everything of ``page``."""
+        self.proposals.extend(page.proposals)
+        self.applications.update(page.applications)
+        self.skipped.extend(page.skipped)
+        self.unmapped.extend(page.unmapped)
+        self.evaluated.update(page.evaluated)
+
+    def tally(self, page: TriageBatch) -> None:
+        """Keep what was left aside of ``page`` and only the outcome counts of its proposals."""
+        self.skipped.extend(page.skipped)
+        self.unmapped.extend(page.unmapped)
+        self.evaluated.update(p.decision.outcome.value for p in page.proposals)
+        self.evaluated.update(page.evaluated)
 
 
 def fields_digest(application: Application, ignore: Collection[str] = ()) -> str:
@@ -142,7 +166,10 @@ def _pull(ports: TriagePorts, options: TriageOptions, progress: Callable[[int], 
     for page in ports.gateway.pull_queue(options.query or ports.settings.queue.query):
         if progress:
             progress(len(page.applications) + len(page.unmapped))
-        yield page.applications, page.unmapped
+        applications, unmapped = page.applications, page.unmapped
+        del page  # nothing of this page is held here while the next one is read
+        yield applications, unmapped
+        del applications, unmapped
 
 
 def verify(ports: TriagePorts, applications: list[Application]) -> list[Application]:
@@ -231,14 +258,25 @@ _BATCH_ERRORS = (ZendeskError, JournalError, LockedError)
 def evaluate_queue(
     ports: TriagePorts, options: TriageOptions, *, progress: Callable[[int], None] | None = None
 ) -> TriageBatch:
-    """Pull → skip decided → verify → decide. Writes nothing to Zendesk."""
+    """Pull → skip decided → verify → decide, the whole queue in one batch. Writes nothing to Zendesk."""
     batch = TriageBatch()
+    for page in evaluate_pages(ports, options, progress=progress):
+        batch.extend(page)
+    return batch
+
+
+def evaluate_pages(
+    ports: TriagePorts, options: TriageOptions, *, progress: Callable[[int], None] | None = None
+) -> Iterator[TriageBatch]:
+    """:func:`evaluate_queue` one page of the queue at a time: each batch holds that page only, so a
+    caller that journals each page and lets it go keeps O(page) in memory, not O(queue)."""
     now = ports.clock()
     wanted_programs = set(options.programs)
+    proposed = 0
     for applications, unmapped in _pull(ports, options, progress):
-        batch.unmapped.extend(unmapped)
+        batch = TriageBatch(unmapped=list(unmapped))
         selected = [a for a in applications if not wanted_programs or a.program in wanted_programs]
-        room = None if options.limit is None else options.limit - len(batch.proposals)
+        room = None if options.limit is None else options.limit - proposed
         chosen = _select(ports, selected, options, room, batch) if selected else []
         why_of = {app.ticket_id: (why, previous) for app, why, previous in chosen}
         for app in verify(ports, [app for app, _, _ in chosen]):
@@ -256,9 +294,12 @@ def evaluate_queue(
                 continue
             batch.proposals.append(proposal)
             batch.applications[app.ticket_id] = app
-        if options.limit is not None and len(batch.proposals) >= options.limit:
+        proposed += len(batch.proposals)
+        del applications, unmapped, selected, chosen, why_of  # held by the caller only, while it wants them
+        yield batch
+        del batch
+        if options.limit is not None and proposed >= options.limit:
             break
-    return batch
 
 
 @dataclass
@@ -386,10 +427,12 @@ def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
     return apply_proposals(ports, {r.ticket_id: r.id for r in records}, proposals)
 
 
-def summary_counts(batch: TriageBatch, results: Sequence[WriteResult]) -> dict[str, Any]:
-    statuses = Counter(r.status for r in results)
+def summary_counts(batch: TriageBatch, results: Sequence[WriteResult],
+                   statuses: Counter[str] | None = None) -> dict[str, Any]:
+    """The run's counts; ``statuses``, when given, counts the write results (a long run keeps only those)."""
+    statuses = Counter(r.status for r in results) if statuses is None else statuses
     return {
-        "applications": len(batch.proposals),
+        "applications": batch.size,
         "outcomes": batch.counts(),
         "applied": statuses.get("applied", 0) + statuses.get("already_applied", 0),
         "conflicts": statuses.get("conflict", 0),

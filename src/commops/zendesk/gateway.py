@@ -392,9 +392,11 @@ class ZendeskGateway:
             meta = data.get("meta") or {}
             page.cursor = meta.get("after_cursor")
             page.has_more = bool(meta.get("has_more"))
-            yield page
             nxt = (data.get("links") or {}).get("next")
             url = nxt if page.has_more and nxt else None
+            del data, tickets  # the raw page goes before the next one is read: one page in memory, not two
+            yield page
+            del page
 
     def _fetch(self, ticket_ids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
         """Tickets and their requesters by id, 100 per show_many call with users side-loaded."""

@@ -30,7 +30,8 @@ class MemoryJournal:
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
         self.runs[run_id].update(status=status, summary=summary)
 
-    def record_proposals(self, run_id: str, proposals: Sequence[Proposal], state: str = "proposed") -> dict[int, int]:
+    def record_proposals(self, run_id: str, proposals: Sequence[Proposal], state: str = "proposed", *,
+                         fresh: bool = False) -> dict[int, int]:
         ids = {}
         for p in proposals:
             pid = ids[p.ticket_id] = len(self.rows) + 1

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from commops.config import load_settings
-from commops.domain import DecisionMarker, MacroRef, Outcome, Proposal, Reason
+from commops.domain import Application, DecisionMarker, MacroRef, Outcome, Proposal, Reason
 from commops.domain.calendar import BusinessCalendar
 from commops.domain.states import RunMode
 from commops.errors import GuardRailError, LockedError
 from commops.journal import FileRunLock
-from commops.ports import Journal, WriteResult
+from commops.ports import Journal, QueuePage, WriteResult
 from commops.services.runs import record_dry_run, run_apply, run_unattended
 from commops.services.triage import TriageOptions, TriagePorts, apply_proposals, evaluate_queue, resume_unfinished
 
@@ -385,3 +385,57 @@ def test_a_reply_that_only_moved_commops_markers_still_goes_to_a_person(journal:
     gateway.reply(1)  # text only: nothing the rules read changed
     [proposal] = evaluate_queue(ports, TriageOptions()).proposals
     assert proposal.decision.outcome is Outcome.MANUAL
+
+
+class PagedGateway(FakeGateway):
+    """The queue in pages of two, noting how many journal rows existed when each page was read."""
+
+    def __init__(self, applications: list[Application], journal: Journal) -> None:
+        super().__init__(applications)
+        self.journal = journal
+        self.rows_before_page: list[int] = []
+
+    def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]:
+        apps = [a for a in self.tickets.values() if a.status not in ("solved", "closed")]
+        for start in range(0, len(apps), 2):
+            self.rows_before_page.append(len(self.journal.history(limit=10**6)))
+            yield QueuePage(applications=apps[start:start + 2])
+
+
+def test_unattended_journals_each_page_before_reading_the_next_and_keeps_only_counts(
+        commops_home: Path, journal: Journal) -> None:
+    """O(page), not O(queue): each page's proposals are journaled before the next page is read, the summary
+    keeps counts (no proposal, no application), and the writes are read back from the journal."""
+    verdicts = ["qualify", "reject", "manual", "qualify", "ask", "qualify"]
+    gateway = PagedGateway([application(i + 1, v) for i, v in enumerate(verdicts)], journal)
+    ports = make_ports(gateway, journal)
+    summary = run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    assert gateway.rows_before_page == [0, 2, 4]
+    assert summary.batch.proposals == [] and summary.batch.applications == {}
+    assert summary.batch.size == 6
+    assert summary.batch.counts() == {"ask": 1, "manual": 1, "qualify": 3, "reject": 1}
+    assert sorted(gateway.written) == [(1, "qualify"), (2, "reject"), (4, "qualify"), (5, "ask"), (6, "qualify")]
+    counts = summary.as_dict({})
+    assert counts["applied"] == 5 and counts["applications"] == 6 and counts["left_as_proposals"] == 1
+    assert summary.results == []  # every write landed: nothing for a person to look at
+
+
+def test_an_unattended_write_is_a_row_of_its_own_run(commops_home: Path, journal: Journal) -> None:
+    """An equal proposal an earlier dry run journaled is not reused for the write: the applied row belongs
+    to the unattended run (history and statistics count it as that run's)."""
+    gateway = FakeGateway([application(1), application(2, "manual")])
+    ports = make_ports(gateway, journal)
+    dry = record_dry_run(ports, TriageOptions())
+    summary = run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    applied = [r for r in journal.history(1) if r.state == "applied"]
+    assert [r.run_id for r in applied] == [summary.run_id] and summary.run_id != dry.run_id
+    assert [r.mode for r in applied] == ["unattended"]
+
+
+def test_over_max_writes_and_a_tripped_guard_rail_leave_proposals(commops_home: Path, journal: Journal) -> None:
+    gateway = FakeGateway([application(i, "reject") for i in range(1, 5)])
+    ports = make_ports(gateway, journal)
+    with pytest.raises(GuardRailError):
+        run_unattended(ports, TriageOptions(), max_writes=2, max_reject_share=0.5)
+    assert gateway.written == [] and ports.journal.unfinished_writes() == []
+    assert {r.state for r in journal.history()} == {"proposed"}
