@@ -13,6 +13,7 @@ from commops.domain import Application, Decision, Proposal, Verification
 from commops.domain.benefit import PoolStatus, Provision
 from commops.domain.member import Member
 from commops.domain.operating import Comparison, PastDecision, ShadowProposal
+from commops.domain.reading import Reading
 from commops.domain.records import ProposalRecord
 from commops.domain.renewal import Reminder
 from commops.domain.retention import PruneReport
@@ -219,6 +220,10 @@ class Evaluator(Protocol):
     version: str
 
     def evaluate(self, application: Application) -> Decision: ...
+
+    def read_input(self, path: str, raw: Any) -> Reading | None:
+        """How the rules read ``raw`` at ``path`` (the reading layer), or None when they take it as given."""
+        ...
 
 
 class RuleSetLike(Protocol):

@@ -112,6 +112,11 @@ class AppState:
     def interactive_terminal(self) -> bool:
         return sys.stdout.isatty()
 
+    @property
+    def stdin_terminal(self) -> bool:
+        """Whether answers come from a person at a terminal (not a pipe or a script)."""
+        return sys.stdin.isatty()
+
     def info(self, message: str) -> None:
         """A line on stderr unless --quiet."""
         if not self.quiet:

@@ -13,6 +13,7 @@ from commops.errors import EXIT_WRITE_ERRORS, UsageError
 __all__ = [
     "EXIT_WRITE_ERRORS",
     "STATUSES",
+    "ConfirmOverridesOpt",
     "Format",
     "FormatOpt",
     "ProgramOpt",
@@ -30,6 +31,13 @@ TicketOpt = Annotated[
 SandboxOpt = Annotated[
     bool,
     typer.Option("--sandbox", help="Use the embedded Zendesk sandbox, even where an account is configured."),
+]
+ConfirmOverridesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--confirm-overrides",
+        help="Confirm up front overrides that set aside an escalate or reject rule (scripts; --yes does not).",
+    ),
 ]
 FormatOpt = Annotated[
     Format,

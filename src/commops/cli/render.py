@@ -26,7 +26,7 @@ from commops.safe_text import clean, csv_row
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from commops.domain import Proposal
+    from commops.domain import Proposal, Reason
     from commops.ports import WriteResult
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Format",
     "cell_text",
     "proposal_record",
+    "reason_lines",
     "render",
 ]
 
@@ -192,14 +193,23 @@ OUTCOME_STYLE = {  # by Outcome value
 
 
 def proposal_record(proposal: Proposal, result: WriteResult | None = None) -> dict[str, Any]:
-    """One application as JSON: the fields scripts rely on, in a stable order."""
+    """One application as JSON: the fields scripts rely on, in a stable order.
+
+    ``reasons`` are the rules behind the outcome; ``other_reasons`` every other rule that fired (outranked
+    by the winner, or set aside by a specialist's override); ``overrules`` the escalate and reject rules
+    an override sets aside (empty for the rules' own decisions).
+    """
+    from commops.domain.overrides import overruled
+
     decision = proposal.decision
     return {
         "ticket_id": decision.ticket_id,
         "program": decision.program,
         "outcome": decision.outcome.value,
         "macros": [m.title for m in decision.macros],
-        "reasons": [{"rule": r.rule, "message": r.message} for r in decision.reasons],
+        "reasons": [_reason(r) for r in decision.reasons],
+        "other_reasons": [_reason(r) for r in decision.other_reasons],
+        "overrules": [r.rule for r in overruled(decision)],
         "applied": result is not None and result.status in ("applied", "already_applied"),
         "write": result.status if result else None,
         "error": result.error if result else None,
@@ -210,6 +220,16 @@ def proposal_record(proposal: Proposal, result: WriteResult | None = None) -> di
         "ruleset": decision.ruleset_version,
         "note": proposal.note,
     }
+
+
+def _reason(reason: Reason) -> dict[str, Any]:
+    return {"rule": reason.rule, "message": reason.message, "outcome": reason.outcome.value}
+
+
+def reason_lines(reasons: Sequence[Mapping[str, Any]], *, outcome: bool = False) -> list[str]:
+    """``rule: message`` per reason (``outcome rule: message`` for the outranked ones): one cell line each."""
+    return [f"{x['outcome']} {x['rule']}: {x['message']}" if outcome else f"{x['rule']}: {x['message']}"
+            for x in reasons]
 
 
 def _write_state(row: Row) -> str:
@@ -223,6 +243,7 @@ PROPOSAL_COLUMNS = (
     Column("sla", "SLA"),
     Column("age_business_days", "age", justify="right"),
     Column("macros", wrap=True),
-    Column("reasons", value=lambda r: [f"{x['rule']}: {x['message']}" for x in r["reasons"]], wrap=True),
+    Column("reasons", value=lambda r: reason_lines(r["reasons"]), wrap=True),
+    Column("other_reasons", "also fired", value=lambda r: reason_lines(r["other_reasons"], outcome=True), wrap=True),
     Column("write", value=_write_state, style=lambda r: "" if r["write"] else "dim"),
 )

@@ -12,6 +12,7 @@ import typer
 from commops.cli.context import AppState, state
 from commops.cli.options import (
     EXIT_WRITE_ERRORS,
+    ConfirmOverridesOpt,
     Format,
     FormatOpt,
     ProgramOpt,
@@ -31,7 +32,7 @@ from commops.cli.writes import (
     write_question,
 )
 from commops.domain.states import RunMode, RunStatus
-from commops.errors import GuardRailError
+from commops.errors import GuardRailError, UsageError
 from commops.services.runs import RunSummary
 from commops.services.triage import TriageBatch, TriageOptions, TriagePorts, pending_writes
 
@@ -66,6 +67,7 @@ def triage(
     max_writes: Annotated[
         int | None, typer.Option("--max-writes", min=0, metavar="N", help="Unattended: write at most N.")
     ] = None,
+    confirm_overrides: ConfirmOverridesOpt = False,
     sandbox: SandboxOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -83,6 +85,8 @@ def triage(
     app = state(ctx)
     mode = resolve_mode(TriageFlags(apply=do_apply, interactive=interactive, plan=plan is not None,
                                     unattended=unattended))
+    if confirm_overrides and mode is not RunMode.INTERACTIVE:
+        raise UsageError("--confirm-overrides confirms overrides made in the review: use it with --interactive")
     check_choices("program", program, app.settings.programs)
     options = TriageOptions(programs=program or (), ticket_ids=ticket or (), limit=limit)
     account = AccountUse(sandbox=sandbox, on_behalf=mode is RunMode.UNATTENDED)
@@ -92,7 +96,7 @@ def triage(
         elif mode in (RunMode.DRY_RUN, RunMode.PLAN):
             _dry_run(app, ports, options, plan, fmt)
         else:
-            _write(app, ports, options, mode, yes=yes, fmt=fmt)
+            _write(app, ports, options, mode, yes=yes, fmt=fmt, confirm_overrides=confirm_overrides)
 
 
 def _unattended(app: AppState, ports: TriagePorts, options: TriageOptions, max_writes: int | None) -> None:
@@ -164,7 +168,7 @@ def _refuse_missing(batch: TriageBatch) -> None:
 
 
 def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunMode, *, yes: bool,
-           fmt: Format) -> None:
+           fmt: Format, confirm_overrides: bool = False) -> None:
     """--apply (one confirmation) or --interactive (one by one), then the write."""
     from commops.services.runs import run_apply
     from commops.services.triage import evaluate_queue
@@ -173,7 +177,7 @@ def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunM
         batch = evaluate_queue(ports, options, progress=advance)
     if mode is RunMode.INTERACTIVE:
         titles = {m.title for m in ports.gateway.macros() if m.active}
-        chosen = review(app, batch.proposals, batch.applications, titles)
+        chosen = review(app, batch.proposals, batch.applications, titles, confirm_overrides=confirm_overrides)
     else:
         chosen = [p for p in batch.proposals if p.decision.outcome.writes]
         if not yes:  # what the confirmation is about; with json/csv on stderr, stdout keeps the data alone

@@ -9,7 +9,7 @@ import typer
 from commops.cli.context import AppState
 from commops.cli.options import Format
 from commops.cli.progress import progress_bar
-from commops.cli.render import PROPOSAL_COLUMNS, proposal_record, render
+from commops.cli.render import PROPOSAL_COLUMNS, proposal_record, reason_lines, render
 from commops.domain import Proposal
 from commops.ports import WriteResult
 from commops.services.runs import RunSummary
@@ -76,7 +76,8 @@ def emit(app: AppState, fmt: Format, proposals: list[Proposal], results: dict[in
     stderr (what a confirmation asks about, while stdout is kept for the JSON or CSV that follows)."""
     records = [proposal_record(p, results.get(p.ticket_id)) for p in proposals]
     if fmt is Format.csv:  # reasons as `rule: message` text, not JSON objects
-        records = [{**r, "reasons": [f"{x['rule']}: {x['message']}" for x in r["reasons"]]} for r in records]
+        records = [{**r, "reasons": reason_lines(r["reasons"]),
+                    "other_reasons": reason_lines(r["other_reasons"], outcome=True)} for r in records]
     render(Format.table if to_stderr else fmt, records, columns=PROPOSAL_COLUMNS,
            title=f"{len(records)} applications", console=app.err if to_stderr else app.out)
 

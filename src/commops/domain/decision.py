@@ -167,11 +167,13 @@ class Decision(BaseModel):
 
     def overridden(self, outcome: Outcome, macros: Sequence[MacroRef], note: str) -> Decision:
         """A specialist's decision in place of this one: their outcome and macros, carrying ``note``
-        under the ``override`` rule, with what the rules said kept as the other reasons.
+        under the ``override`` rule, with every rule that fired (the winners and the outranked ones) kept
+        as the other reasons, so the plan, the journal and ``--format json`` still show what was set aside.
 
         Re-triage reads the ``override`` rule as "a person decided" and never overrules it.
         """
         reasons = [Reason(rule=OVERRIDE_RULE, message=note, outcome=outcome, macro=m) for m in macros] or [
             Reason(rule=OVERRIDE_RULE, message=note, outcome=outcome)
         ]
-        return self.model_copy(update={"outcome": outcome, "reasons": reasons, "other_reasons": self.reasons})
+        fired = [r for r in (*self.reasons, *self.other_reasons) if r.rule != OVERRIDE_RULE]
+        return self.model_copy(update={"outcome": outcome, "reasons": reasons, "other_reasons": fired})

@@ -74,6 +74,7 @@ class Plan(BaseModel):
             tid = proposal.ticket_id
             if not 0 < tid < 2**63:
                 raise ValueError(f"ticket id {tid} is not a Zendesk ticket id")
+            _check_reasons(proposal.decision)
             seen = unique.get(tid)
             if seen is None:
                 unique[tid] = proposal
@@ -81,3 +82,14 @@ class Plan(BaseModel):
                 raise ValueError(f"ticket {tid} appears twice with different decisions; keep one")
         self.proposals = list(unique.values())
         return self
+
+
+def _check_reasons(decision: Decision) -> None:
+    """A hand-edited outcome must not borrow the rules' reasons and macros: the rules behind an outcome
+    carry that outcome (an override carries its own, under the ``override`` rule)."""
+    other = sorted({r.outcome.value for r in decision.reasons if r.outcome is not decision.outcome})
+    if other:
+        raise ValueError(
+            f"ticket {decision.ticket_id}: the outcome is {decision.outcome.value} but the rules behind it say "
+            f"{', '.join(other)}; decide otherwise with an override (commops triage --interactive)"
+        )

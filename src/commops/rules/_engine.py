@@ -23,7 +23,7 @@ from commops.domain import (
     RuleTrace,
 )
 from commops.domain.calendar import BusinessCalendar
-from commops.domain.reading import Reader
+from commops.domain.reading import Reader, Reading
 from commops.domain.trace import NO_REASONS, CompactTrace, LazyTrace, ShapeRule, SharedList, TraceShape, construct
 from commops.ports import Datasets
 from commops.rules._checks import Lookups
@@ -212,6 +212,7 @@ class CompiledRuleSet:
             return readers[kind]
 
         self._shared = _SharedReasons()
+        self._reader_for = reader_for
         self._plans: dict[str, _Plan] = {}
         for program in sorted({p for loaded in rules for p in loaded.programs}):
             # Each program gets its own node table: small slot lists, shared rules compiled per program.
@@ -237,6 +238,12 @@ class CompiledRuleSet:
 
     def programs(self) -> set[str]:
         return set(self._plans)
+
+    def read_input(self, path: str, raw: Any) -> Reading | None:
+        """How the rules read ``raw`` at ``path`` (``fields.namespace_url``): the reading layer's answer,
+        so a step before the rules (verification) sees the value the rules compare. None: read as given."""
+        reader = self._reader_for(path)
+        return None if reader is None else reader.read(raw)
 
     def evaluate(self, application: Application) -> Decision:
         """The decision for one application. Pure; data problems become *unknown*, never exceptions."""

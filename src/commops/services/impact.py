@@ -169,7 +169,8 @@ def _inputs(ports: ImpactPorts, since: datetime, queue: bool, history: bool, pro
         items = [i for i in items if i.application.program == program]
     # The same verification facts for both rule sets: what either set reads, looked up once.
     needed = lambda app: ports.old_rules.verifications_needed(app) | ports.new_rules.verifications_needed(app)  # noqa: E731
-    verified = verify_applications([i.application for i in items], ports.verifier, needed)
+    # the URL as the new rules read it (the rules being proposed)
+    verified = verify_applications([i.application for i in items], ports.verifier, needed, ports.new.read_input)
     return [ImpactInput(app, i.source, i.decided_at) for app, i in zip(verified, items, strict=True)]
 
 

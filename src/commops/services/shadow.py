@@ -67,7 +67,8 @@ def shadow_run(ports: ShadowPorts, *, since: datetime, replay: bool = False, run
     pending = ports.log.open_shadow()
     live: list[Comparison] = []
     replayed: list[Comparison] = []
-    apps = verify_applications([d.application for d in history], ports.verifier, ports.ruleset.verifications_needed)
+    apps = verify_applications([d.application for d in history], ports.verifier, ports.ruleset.verifications_needed,
+                               ports.evaluator.read_input)
     for past, app in zip(history, apps, strict=True):
         proposal = pending.get(past.application.ticket_id)
         if proposal is not None and past.decided_at >= proposal.proposed_at.replace(microsecond=0):
@@ -84,7 +85,8 @@ def shadow_run(ports: ShadowPorts, *, since: datetime, replay: bool = False, run
     decided = {d.application.ticket_id for d in history}
     open_apps = [a for page in ports.gateway.pull_queue() for a in page.applications
                  if a.is_application and a.marker is None and a.ticket_id not in decided]
-    open_apps = verify_applications(open_apps, ports.verifier, ports.ruleset.verifications_needed)
+    open_apps = verify_applications(open_apps, ports.verifier, ports.ruleset.verifications_needed,
+                                    ports.evaluator.read_input)
     decisions = [ports.evaluator.evaluate(a) for a in open_apps]
     result.proposed = ports.log.record_shadow(run_id, decisions, proposed_at=ports.clock())
     result.zendesk_requests = sum(ports.gateway.request_counts().values()) - before

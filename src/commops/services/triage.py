@@ -176,7 +176,8 @@ def verify(ports: TriagePorts, applications: list[Application]) -> list[Applicat
     """The forge lookups the rules will read, through the verifier port (none offline)."""
     if ports.verifier is None:
         return applications
-    return verify_applications(applications, ports.verifier, ports.ruleset.verifications_needed)
+    return verify_applications(applications, ports.verifier, ports.ruleset.verifications_needed,
+                               ports.evaluator.read_input)
 
 
 def decide(

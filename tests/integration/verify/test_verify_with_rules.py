@@ -130,3 +130,36 @@ def test_offline_with_a_warm_cache_decides_the_same_and_without_it_goes_manual(
     assert offline.request_count() == 0
     cold = NamespaceVerifier(settings.verify, cache=None, offline=True, clock=lambda: NOW)
     assert {o for o, _ in triage(compiled, ruleset.verifications_needed, cold).values()} == {Outcome.MANUAL}
+
+
+MESSY = {  # written the way applicants write them: the same namespaces as above, the same outcomes
+    "HTTPS://WWW.GITHUB.COM/good/": (Outcome.QUALIFY, "oss.qualified"),
+    "github.com/good": (Outcome.QUALIFY, "oss.qualified"),
+    "  https://GitHub.com/mixed  ": (Outcome.REJECT, "oss.namespace_ineligible"),
+    "www.gitlab.com/libfoo/": (Outcome.QUALIFY, "oss.qualified"),  # www. on GitLab too
+    "https://gitlab.com/libfoo.git": (Outcome.QUALIFY, "oss.qualified"),
+    "https://GitLab.com/libfoo/-/tree/main": (Outcome.QUALIFY, "oss.qualified"),
+    "N/A": (Outcome.ASK, "oss.project_links"),  # a placeholder: missing, never looked up, never a qualify
+    "tbd": (Outcome.ASK, "oss.project_links"),
+    "see our website": (Outcome.ASK, "oss.project_links"),
+}
+
+
+def test_messy_urls_are_verified_as_the_reading_layer_reads_them(
+    loaded: tuple[Settings, RuleSet, CompiledRuleSet], forges: respx.MockRouter
+) -> None:
+    _, ruleset, compiled = loaded
+    verifier = NamespaceVerifier(VerifySettings(), cache=None, transport=transport(forges), clock=lambda: NOW,
+                                 sleep=lambda s: None)
+    apps = [application(i, url) for i, url in enumerate(MESSY)]
+    verified = verify_applications(apps, verifier, ruleset.verifications_needed, compiled.read_input)
+    for app in verified:
+        url = app.fields["namespace_url"]
+        decision = compiled.evaluate(app)
+        outcome, rule = MESSY[url]
+        assert decision.outcome is outcome, (url, decision.reasons)
+        assert rule in [r.rule for r in decision.reasons], (url, decision.reasons)
+        if outcome is Outcome.ASK:
+            assert "namespace" not in app.verifications  # no lookup of a placeholder host ("n", "tbd")
+    hosts = {str(call.request.url.host) for call in forges.calls}
+    assert hosts <= {"api.github.com", "gitlab.com"}

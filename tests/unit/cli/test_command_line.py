@@ -231,8 +231,8 @@ def test_piped_tables_are_tsv_with_a_header_never_boxes(commops_home: Path) -> N
     assert proc.returncode == 0, err
     header, *body = out.splitlines()
     assert header.split("\t") == ["ticket_id", "program", "outcome", "sla", "age_business_days", "macros",
-                                  "reasons", "write"]
-    assert body and all(len(line.split("\t")) == 8 for line in body) and "…" not in out
+                                  "reasons", "other_reasons", "write"]
+    assert body and all(len(line.split("\t")) == 9 for line in body) and "…" not in out
 
 
 def test_a_closed_pipe_exits_quietly(commops_home: Path) -> None:
