@@ -81,6 +81,8 @@ def render_trace(decision: Decision) -> Tree:
     for reason in decision.reasons:
         macro = f" → {reason.macro.title}" if reason.macro else ""
         tree.add(Text(f"because {reason.rule}: {reason.message}{macro}", style="bold"))
+    for reason in decision.other_reasons:  # every other rule that fired: outranked, or set aside by a person
+        tree.add(Text(f"also fired: {reason.outcome.value} {reason.rule}: {reason.message}"))
     for rule in decision.trace:
         fired = "fired" if rule.fired else "did not fire"
         label = f"{rule.rule} → {rule.outcome.value}, {fired}" + (f"  ({rule.source})" if rule.source else "")

@@ -81,4 +81,5 @@ def test_render_trace_colours_results_and_honours_no_color() -> None:
     text = captured.get()
     assert "\x1b[3" not in text
     assert "ESCALATE" in text and "because common.trade_compliance" in text
+    assert "also fired: ask edu.role_use_case_seats: " in text  # the outranked rules, not only the winner
     assert "fields.country in ['CU', 'IR', 'SY', 'KP', 'RU', 'BY', 'UA']  (observed 'CU')" in text
