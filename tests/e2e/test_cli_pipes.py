@@ -52,6 +52,10 @@ def test_piped_stats_cuts_no_header(commops_home: Path) -> None:
 
 def test_piped_documents_parse(commops_home: Path) -> None:
     seeded(commops_home, applications=3)
+    code, out, err = _piped(commops_home, "doctor", "--format", "csv")
+    assert code == 0, err
+    checks = list(csv.DictReader(io.StringIO(out)))
+    assert checks and all(c["ok"] == "true" for c in checks) and {"name", "ok", "detail", "fix"} == set(checks[0])
     for args in (("doctor", "--format", "json"), ("version", "--format", "json"),
                  ("rules", "test", "--format", "json"), ("help", "exit-codes", "--format", "json")):
         code, out, err = _piped(commops_home, *args)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from commops.config import load_settings
+from commops.journal import SqliteJournal
 from commops.zendesk.gateway import ZendeskGateway
 
 from .cli import cli, commops_process, field, seeded, store
@@ -26,24 +27,26 @@ def _states(home: Path) -> dict[str, int]:
         return {str(s): int(n) for s, n in db.execute("SELECT state, count(*) FROM proposals GROUP BY state")}
 
 
-@pytest.fixture
-def interrupted(commops_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """A seeded sandbox and a specialist's `triage --apply --yes` stopped by Ctrl-C as its writes go out;
-    yields how many writes it left in flight."""
+@pytest.fixture(params=["sending", "before sending"])
+def interrupted(commops_home: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[int]:
+    """A seeded sandbox and a specialist's `triage --apply --yes` stopped by Ctrl-C as its writes go out
+    (left `writing`) or just before (left `approved`, never sent); yields how many writes it left."""
     seeded(commops_home, applications=30, seed=3)
 
     def ctrl_c(*_args: Any, **_kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
+    owner: type = ZendeskGateway if request.param == "sending" else SqliteJournal
     with monkeypatch.context() as patch:
-        patch.setattr(ZendeskGateway, "write_decisions", ctrl_c)
+        patch.setattr(owner, "write_decisions" if request.param == "sending" else "begin_writes", ctrl_c)
         result = cli("triage", "--offline", "--sandbox", "--apply", "--yes")
     assert result.code == 130, result.err
-    in_flight = _states(commops_home).get("writing", 0)
-    assert in_flight > 0
-    assert f"interrupted while writing: {in_flight} writes left by an earlier, interrupted run are pending: " \
+    states = _states(commops_home)
+    left = states.get("writing", 0) + states.get("approved", 0)
+    assert left > 0 and states.get("writing" if request.param == "sending" else "approved", 0) == left
+    assert f"interrupted while writing: {left} writes left by an earlier, interrupted run are pending: " \
            f"{HINT}" in result.err
-    yield in_flight
+    yield left
 
 
 def test_queue_and_triage_show_the_pending_writes_and_the_command(interrupted: int) -> None:
@@ -66,7 +69,7 @@ def test_the_next_writing_run_finishes_them_first_even_with_nothing_new(commops_
     assert f"{interrupted} writes left by an earlier, interrupted run will be finished first" in again.err
     assert f"also finished {interrupted} of {interrupted} writes left by an earlier run" in again.err
     assert "nothing to write" not in again.err
-    assert _states(commops_home).get("writing", 0) == 0
+    assert _states(commops_home).get("writing", 0) == _states(commops_home).get("approved", 0) == 0
     decided = [tid for tid in before if field(sandbox.ticket(tid), DECISION_FIELD)]
     assert len(decided) == interrupted
     assert all(len(sandbox.comments(tid)) == before[tid] + 1 for tid in decided), "each decision posted once"
@@ -102,3 +105,15 @@ def _exists(sandbox: Any, tid: int) -> bool:
     except Exception:
         return False
     return True
+
+
+def test_applying_a_plan_finishes_them_first(commops_home: Path, tmp_path: Path, interrupted: int) -> None:
+    plan = tmp_path / "plan.json"
+    assert cli("triage", "--offline", "--sandbox", "--plan", str(plan)).code == 0
+    declined = cli("apply", str(plan), "--sandbox", input="n\n")
+    assert f"First finish {interrupted} writes left by an interrupted run, then write " in declined.err \
+        or f"Finish {interrupted} writes left by an interrupted run on " in declined.err
+    applied = cli("apply", str(plan), "--sandbox", "--yes")
+    assert applied.code == 0, applied.err
+    assert f"also finished {interrupted} of {interrupted} writes left by an earlier run" in applied.err
+    assert _states(commops_home).get("writing", 0) == _states(commops_home).get("approved", 0) == 0

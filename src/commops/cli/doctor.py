@@ -22,6 +22,7 @@ __all__ = ["dataset_check", "register", "rule_macro_titles"]
 class DoctorFormat(StrEnum):
     table = "table"
     json = "json"
+    csv = "csv"
 
 
 def auth_summary(gateway: ZendeskGateway) -> dict[str, object]:
@@ -67,14 +68,16 @@ def doctor(
         list[str] | None, typer.Option("--macro", "-m", help="Also check that this macro title exists (repeatable).")
     ] = None,
     fmt: Annotated[
-        DoctorFormat, typer.Option("--format", "-f", help="table (terminal) or json (account, auth, checks, problems).")
+        DoctorFormat, typer.Option("--format", "-f", help="table (terminal), json (account, auth, checks, "
+                                                          "problems) or csv (one row per check).")
     ] = DoctorFormat.table,
 ) -> None:
     """Check the Zendesk account against the config: answers, who am I, how we authenticate, forms,
     fields, macros.
 
     Prints one ✓/✗ line per check with how to fix it (``--format json``: one object with ``checks``
-    and ``auth`` — mode, scopes, expires_in_s); exits 1 if anything is missing.
+    and ``auth`` — mode, scopes, expires_in_s; ``--format csv``: name, ok, detail, fix per check,
+    docs/json.md); exits 1 if anything is missing.
 
     Example: commops doctor --macro "EDU::Qualified - welcome"
     """
@@ -104,8 +107,14 @@ def doctor(
 
         with open_benefits(settings, notice=lambda _m: None) as ports:
             warnings = pool_warnings(ports)
+    rows = [{"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in checks]
+    if fmt is DoctorFormat.csv:
+        from commops.cli.render import render
+
+        render("csv", rows, console=app.out)
+        _found(sum(1 for c in checks if not c.ok))
+        return
     if fmt is DoctorFormat.json:
-        rows = [{"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in checks]
         print(json.dumps({"account": account, "auth": auth, "checks": rows,
                           "problems": [r for r in rows if not r["ok"]], "warnings": warnings}, sort_keys=True))
         _found(sum(1 for c in checks if not c.ok))

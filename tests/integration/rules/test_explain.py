@@ -38,7 +38,7 @@ def _unverified(decision: Decision) -> Truth:
 
 
 def test_explain_prints_the_decision_and_its_trace() -> None:
-    result = runner.invoke(app, ["rules", "explain", "1", "--offline", "--json"])
+    result = runner.invoke(app, ["rules", "explain", "1", "--offline", "--format", "json"])
     assert result.exit_code == 0, result.output
     decision = Decision.model_validate(json.loads(result.stdout))
     assert decision.ticket_id == 1
@@ -63,14 +63,14 @@ def test_explain_verifies_against_the_sandbox_forges(commops_home: Path, no_netw
     """No account configured: the namespace lookup goes to the embedded sandbox's forges, never the real ones,
     and its verdicts are not cached."""
     for ticket in _forge_tickets(commops_home)[:3]:
-        result = runner.invoke(app, ["rules", "explain", str(ticket), "--json"])
+        result = runner.invoke(app, ["rules", "explain", str(ticket), "--format", "json"])
         assert result.exit_code == 0, result.output
         decision = Decision.model_validate(json.loads(result.stdout))
         assert decision.program == "open_source"
         assert _unverified(decision) is Truth.FALSE, decision.reasons  # a verdict came back from the forge
         assert "oss.namespace_unverified" not in {r.rule for r in decision.reasons}
 
-        offline = runner.invoke(app, ["rules", "explain", str(ticket), "--offline", "--json"])
+        offline = runner.invoke(app, ["rules", "explain", str(ticket), "--offline", "--format", "json"])
         assert offline.exit_code == 0, offline.output
         assert _unverified(Decision.model_validate(json.loads(offline.stdout))) is Truth.TRUE
     assert no_network == []
