@@ -45,7 +45,9 @@ def _store(ctx: typer.Context) -> SandboxStore:
 
 def _say(ctx: typer.Context, line: str) -> None:
     """One line of output on stdout, redacted and cleaned (the safe console), never read as markup."""
-    state(ctx).out.print(line, highlight=False, markup=False, soft_wrap=True)
+    out = state(ctx).out
+    out.print(line, highlight=False, markup=False, soft_wrap=True)
+    out.file.flush()  # line by line, as echo does: `serve` keeps running, a reader waits for each line
 
 
 def _translate(exc: ApiError) -> CommopsError:
@@ -129,7 +131,6 @@ def serve(
             # The default token is public knowledge; a token the user chose is not echoed back.
             shown = chosen if chosen == DEFAULT_TOKEN else f"{MASK}   # the one you chose, not shown"
             say(f"  export COMMOPS_ZENDESK_TOKEN={shown}")
-        state(ctx).out.file.flush()
 
     try:
         server.serve_forever(on_ready=ready)

@@ -56,6 +56,8 @@ def test_serve_and_load_never_print_a_secret(commops_home: Path, tmp_path: Path)
         first = process.stdout.readline()
         assert "listening on http://127.0.0.1:" in first, first
         url = first.split("listening on ")[1].split()[0]
+        first += "".join(process.stdout.readline() for _ in range(8))  # the exports (read here: communicate()
+        # below reads the pipe itself, past what readline() buffered)
         answer = requests.get(f"{url}/api/v2/search.json?query=requester:bob@example.com&access_token={token}",
                               auth=("x@example.com/token", token), timeout=5)
         assert answer.status_code == 200
