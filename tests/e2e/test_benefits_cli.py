@@ -7,6 +7,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from commops.config import load_settings
 
 from .cli import cli, field, seeded, store
@@ -91,3 +93,34 @@ def test_an_empty_pool_never_produces_a_welcome(commops_home: Path, tmp_path: Pa
     found = welcomes(commops_home)
     assert len(found) > 2 and all(len(c) == 1 for c in found.values())
     assert len({c[0] for c in found.values()}) == len(found)
+
+
+def test_a_refused_webhook_is_failed_for_good_shown_and_retried_on_request(commops_home: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMMOPS_BENEFIT_SECRET", "tour-secret")
+    webhook = '[programs.education.benefit]\nprovisioner = "webhook"\nurl = "sandbox:/_provision{}"\n'
+    (commops_home / "config.toml").write_text(webhook.format("/reject"), encoding="utf-8")
+    seeded(commops_home, applications=60, seed=3)
+    assert cli("--quiet", "triage", "--sandbox", "--offline", "--apply", "--unattended").code == 0
+    failed = cli("benefits", "failed", "--format", "json").jsonl()
+    assert failed and all(f["state"] == "failed" and "422" in f["error"] for f in failed)
+    assert all(f["attempts"] == 1 for f in failed), "a 4xx is never retried"
+    listed = cli("--quiet", "members", "--program", "education", "--format", "json")
+    assert listed.jsonl() == [] and f"{len(failed)} qualified member(s) hold no benefit" in listed.err
+    assert "commops benefits retry TICKET" in listed.err
+
+    assert cli("--quiet", "triage", "--sandbox", "--offline", "--apply", "--unattended").code == 0
+    again = cli("benefits", "failed", "--format", "json").jsonl()
+    assert [f["attempts"] for f in again] == [1] * len(failed), "the next run leaves them to a person"
+
+    (commops_home / "config.toml").write_text(webhook.format(""), encoding="utf-8")  # the cause fixed
+    first = failed[0]["ticket_id"]
+    one = cli("benefits", "retry", str(first), "--format", "json")
+    assert one.code == 0, one.err
+    assert [(r["ticket_id"], r["state"]) for r in one.jsonl()] == [(first, "done")]
+    rest = cli("benefits", "retry", "--format", "json")
+    assert rest.code == 0 and len(rest.jsonl()) == len(failed) - 1
+    assert cli("benefits", "failed", "--format", "json").jsonl() == []
+    members = cli("members", "--program", "education", "--format", "json")
+    assert sorted(m["ticket_id"] for m in members.jsonl()) == sorted(f["ticket_id"] for f in failed)
+    assert "hold no benefit" not in members.err

@@ -239,7 +239,13 @@ class SqliteBenefits:
                 (state, subscription_id, error, 1 if attempt else 0, _now(), key))
 
     def unfinished_provisions(self) -> list[Provision]:
-        rows = self._query("SELECT * FROM provisions WHERE state IN ('intent','written','failed') ORDER BY created_at")
+        """Intents and written qualifies not provisioned yet: what the next run finishes (failed ones wait)."""
+        rows = self._query("SELECT * FROM provisions WHERE state IN ('intent','written') ORDER BY created_at")
+        return [_provision(r) for r in rows]
+
+    def failed_provisions(self) -> list[Provision]:
+        """Provisionings refused for good (a 4xx, a program no longer configured): for a person to retry."""
+        rows = self._query("SELECT * FROM provisions WHERE state='failed' ORDER BY updated_at, key")
         return [_provision(r) for r in rows]
 
     # the membership ledger ----------------------------------------------------------------------

@@ -17,7 +17,9 @@ from typing import Any
 
 import httpx
 
-__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "WebhookError", "WebhookProvisioner", "sign"]
+from commops.domain.benefit import ProvisioningRefused
+
+__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "WebhookError", "WebhookProvisioner", "WebhookRefused", "sign"]
 
 SIGNATURE_HEADER = "X-Commops-Signature"
 TIMESTAMP_HEADER = "X-Commops-Timestamp"
@@ -29,6 +31,13 @@ class WebhookError(Exception):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class WebhookRefused(WebhookError, ProvisioningRefused):
+    """A 4xx answer (not 429): the request itself is wrong for the service; never retried automatically."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -68,8 +77,7 @@ class WebhookProvisioner:
                 else:
                     if response.status_code < 300:
                         return _subscription_id(response)
-                    retryable = response.status_code >= 500 or response.status_code == 429
-                    error = WebhookError(f"provisioning service answered {response.status_code}", retryable=retryable)
+                    error = _refusal(response)
                 if not error.retryable or attempt == self.retries:
                     raise error
                 self.sleep(delay)
@@ -78,6 +86,15 @@ class WebhookProvisioner:
             if self.client is None:
                 client.close()
         raise WebhookError("provisioning gave up", retryable=True)  # pragma: no cover - the loop returns or raises
+
+
+def _refusal(response: httpx.Response) -> WebhookError:
+    """The error for a non-2xx answer: 5xx and 429 are worth another try, any other 4xx is a refusal."""
+    message = f"provisioning service answered {response.status_code}"
+    if response.status_code >= 500 or response.status_code == 429:
+        return WebhookError(message, retryable=True)
+    detail = " ".join(response.text.split())[:200]  # what the service said, for the person who looks
+    return WebhookRefused(f"{message}: {detail}" if detail else message)
 
 
 def _subscription_id(response: httpx.Response) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,9 +11,18 @@ from commops.cli.context import state
 from commops.cli.options import Format, FormatOpt
 from commops.cli.render import Column, render
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from commops.cli.context import AppState
+    from commops.domain.benefit import Provision
+    from commops.services.benefits import BenefitPorts
 
-benefits_app = typer.Typer(help="Benefit code pools: import codes, see what is left.", no_args_is_help=True)
+__all__ = ["register", "warn_failed"]
+
+benefits_app = typer.Typer(help="Benefit code pools and provisioning: import codes, see what is left, retry "
+                           "what the provisioning service refused.", no_args_is_help=True)
+
+_FAILED_COLUMNS = [Column("ticket_id", "ticket", justify="right"), Column("program"), Column("provisioner"),
+                   Column("attempts", justify="right"), Column("error", wrap=True)]
 
 
 def register(app: typer.Typer) -> None:
@@ -86,6 +95,7 @@ def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     app = state(ctx)
     with open_benefits(app.settings, notice=app.info) as ports:
         rows = [r.as_dict() for r in pool_reports(ports)]
+        warn_failed(app, ports)
     if not rows:
         app.info('no program hands out codes (provisioner = "coupon-pool")')
     render(fmt, rows, console=app.out, title="benefit code pools", columns=[
@@ -93,3 +103,62 @@ def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
         Column("reserved", justify="right"), Column("assigned", justify="right"),
         Column("days_of_cover", "days of cover", justify="right"),
         Column("low", style=lambda r: "red" if r["low"] else "")])
+
+
+def warn_failed(app: AppState, ports: BenefitPorts) -> None:
+    """One line on stderr (even with --quiet) when a qualified member holds no benefit: provisioning refused."""
+    from commops.services.benefits import failed_provisions
+
+    failed = failed_provisions(ports)
+    if failed:
+        tickets = " ".join(str(row.ticket_id) for row in failed[:5]) + (" …" if len(failed) > 5 else "")
+        app.err.print(f"{len(failed)} qualified member(s) hold no benefit, provisioning failed for good "
+                      f"(tickets {tickets}): see commops benefits failed; fix the cause, then "
+                      "commops benefits retry TICKET", highlight=False, markup=False, soft_wrap=True)
+
+
+@benefits_app.command("failed")
+def failed(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Provisionings refused for good (a 4xx from the service, a program no longer configured).
+
+    Example: commops benefits failed --format json
+    """
+    from commops.bootstrap import open_benefits
+    from commops.services.benefits import failed_provisions
+
+    app = state(ctx)
+    with open_benefits(app.settings, notice=app.info) as ports:
+        rows = [_row(p) for p in failed_provisions(ports)]
+    if not rows:
+        app.info("no failed provisioning")
+    render(fmt, rows, console=app.out, title="failed provisioning", columns=_FAILED_COLUMNS)
+
+
+@benefits_app.command("retry")
+def retry(
+    ctx: typer.Context,
+    tickets: Annotated[list[int] | None, typer.Argument(metavar="[TICKET]...",
+                                                        help="Tickets to retry (default: every failed one).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Provision the failed ones again, with the same Idempotency-Key (after fixing the cause).
+
+    Exits 1 when some still fail. Example: commops benefits retry 4512
+    """
+    from commops.bootstrap import open_benefits
+    from commops.services.benefits import retry_provisions
+
+    app = state(ctx)
+    with open_benefits(app.settings, notice=app.info) as ports:
+        rows = [_row(p) for p in retry_provisions(ports, tickets or ())]
+    if not rows:
+        app.info("no failed provisioning" + (" for those tickets" if tickets else ""))
+    render(fmt, rows, console=app.out, title="provisioning retried", columns=[Column("state"), *_FAILED_COLUMNS])
+    if any(r["state"] != "done" for r in rows):
+        raise typer.Exit(1)
+
+
+def _row(provision: Provision) -> dict[str, object]:
+    return {"ticket_id": provision.ticket_id, "program": provision.program, "provisioner": provision.provisioner,
+            "state": provision.state, "attempts": provision.attempts, "subscription_id": provision.subscription_id,
+            "error": provision.error}

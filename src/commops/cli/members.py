@@ -37,6 +37,7 @@ def members(
     if ctx.invoked_subcommand is not None:
         return
     from commops.bootstrap import open_benefits
+    from commops.cli.benefits import warn_failed
     from commops.services.benefits import list_members
 
     app = state(ctx)
@@ -44,6 +45,7 @@ def members(
     with open_benefits(app.settings, notice=app.info) as ports:
         rows = [m.model_dump(mode="json") for m in list_members(ports, programs=program or (),
                                                                  ending_within=ending_within)]
+        warn_failed(app, ports)
     if not rows:
         app.info("no members in the ledger")
     render(fmt, rows, console=app.out, title="members", columns=[

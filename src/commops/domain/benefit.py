@@ -18,7 +18,9 @@ __all__ = [
     "NO_CODES_RULE",
     "PoolStatus",
     "Provision",
+    "ProvisionState",
     "Provisioner",
+    "ProvisioningRefused",
     "Term",
     "add_months",
     "days_of_cover",
@@ -37,6 +39,20 @@ class Provisioner(StrEnum):
     COUPON_POOL = "coupon-pool"  # a code from the program's pool, in the welcome reply
     WEBHOOK = "webhook"  # a signed POST to the team's provisioning service
     NONE = "none"  # nothing: the specialist provisions by hand (the behaviour before benefits)
+
+
+class ProvisionState(StrEnum):
+    """Where one member's provisioning is: intent (before the write) → written → done; or failed, for good."""
+
+    INTENT = "intent"  # recorded before the welcome is written; a code may be reserved for it
+    WRITTEN = "written"  # the qualify is on the ticket; the benefit is not provisioned yet (retried each run)
+    DONE = "done"  # provisioned and in the ledger
+    CANCELLED = "cancelled"
+    FAILED = "failed"  # refused (a 4xx, a program no longer configured): a person looks, then `benefits retry`
+
+
+class ProvisioningRefused(Exception):
+    """The provisioning service said no (a 4xx): retrying the same request cannot help, a person must look."""
 
 
 class Term(BaseModel):

@@ -20,6 +20,8 @@ from commops.domain.benefit import (
     PoolStatus,
     Provision,
     Provisioner,
+    ProvisioningRefused,
+    ProvisionState,
     Term,
     days_of_cover,
     no_codes_left,
@@ -34,6 +36,7 @@ __all__ = [
     "BenefitPorts",
     "PoolReport",
     "benefit_section",
+    "failed_provisions",
     "finish_provisions",
     "import_codes",
     "import_members",
@@ -42,6 +45,7 @@ __all__ = [
     "pool_warnings",
     "prepare_benefits",
     "resume_provisions",
+    "retry_provisions",
 ]
 
 _WRITTEN = ("applied", "already_applied")
@@ -110,7 +114,7 @@ def prepare_benefits(
         program = proposal.decision.program or ""
         key = provision_key(proposal.ticket_id, program, proposal.grant.renews if proposal.grant else None)
         existing = ports.store.provision(key)
-        if existing is not None and existing.state == "done":
+        if existing is not None and existing.state == ProvisionState.DONE:
             ready.append(proposal.model_copy(update={"benefit_code": existing.code}))
             continue
         code = None
@@ -141,8 +145,8 @@ def finish_provisions(ports: BenefitPorts, proposals: Sequence[Proposal], result
         program = proposal.decision.program or ""
         key = provision_key(proposal.ticket_id, program, proposal.grant.renews if proposal.grant else None)
         found = ports.store.provision(key)
-        if found is not None and found.state != "done":
-            ports.store.mark_provision(key, "written")
+        if found is not None and found.state in (ProvisionState.INTENT, ProvisionState.WRITTEN):
+            ports.store.mark_provision(key, ProvisionState.WRITTEN)
             _complete(ports, found)
 
 
@@ -150,7 +154,8 @@ def _complete(ports: BenefitPorts, row: Provision) -> None:
     """Provision a written qualify: assign its code or call the webhook, then record the member."""
     benefit = ports.benefit(row.program)
     if benefit is None:
-        ports.store.mark_provision(row.key, "failed", error=f"program {row.program} is no longer configured")
+        ports.store.mark_provision(row.key, ProvisionState.FAILED,
+                                   error=f"program {row.program} is no longer configured")
         return
     subscription = row.subscription_id
     if row.provisioner == Provisioner.COUPON_POOL.value:
@@ -159,10 +164,13 @@ def _complete(ports: BenefitPorts, row: Provision) -> None:
     elif row.provisioner == Provisioner.WEBHOOK.value and subscription is None:
         try:
             subscription = ports.webhook(row.program).provision(row.payload, row.write_id or row.key)
-        except Exception as exc:  # recorded; resume_provisions retries with the same Idempotency-Key
-            ports.store.mark_provision(row.key, "written", error=str(exc), attempt=True)
+        except ProvisioningRefused as exc:  # a 4xx: failed for good, until a person retries (benefits retry)
+            ports.store.mark_provision(row.key, ProvisionState.FAILED, error=str(exc), attempt=True)
             return
-        ports.store.mark_provision(row.key, "written", subscription_id=subscription, attempt=True)
+        except Exception as exc:  # recorded; resume_provisions retries with the same Idempotency-Key
+            ports.store.mark_provision(row.key, ProvisionState.WRITTEN, error=str(exc), attempt=True)
+            return
+        ports.store.mark_provision(row.key, ProvisionState.WRITTEN, subscription_id=subscription, attempt=True)
     term = row.payload["term"]
     member = row.payload.get("member") or {}
     if benefit.ledger:
@@ -181,9 +189,28 @@ def _complete(ports: BenefitPorts, row: Provision) -> None:
         try:
             ports.set_fields(row.ticket_id, known)
         except Exception as exc:  # the member is provisioned; the ticket's fields are retried next run
-            ports.store.mark_provision(row.key, "written", subscription_id=subscription, error=str(exc))
+            ports.store.mark_provision(row.key, ProvisionState.WRITTEN, subscription_id=subscription, error=str(exc))
             return
-    ports.store.mark_provision(row.key, "done", subscription_id=subscription)
+    ports.store.mark_provision(row.key, ProvisionState.DONE, subscription_id=subscription)
+
+
+def failed_provisions(ports: BenefitPorts) -> list[Provision]:
+    """Provisionings refused for good: the member qualified (the welcome is on the ticket) but holds nothing."""
+    return ports.store.failed_provisions()
+
+
+def retry_provisions(ports: BenefitPorts, tickets: Sequence[int] = ()) -> list[Provision]:
+    """Try the failed provisionings of ``tickets`` (all when empty) once more, with the same idempotency key
+    (after a person fixed the cause: the service's data, the program's configuration). Returns each as it
+    stands afterwards: done, written (a transient error: the next run retries) or failed again."""
+    after = []
+    for row in ports.store.failed_provisions():
+        if tickets and row.ticket_id not in tickets:
+            continue
+        ports.store.mark_provision(row.key, ProvisionState.WRITTEN)
+        _complete(ports, row)
+        after.append(ports.store.provision(row.key) or row)
+    return after
 
 
 def resume_provisions(ports: BenefitPorts, history: DecisionHistory) -> int:
@@ -191,11 +218,11 @@ def resume_provisions(ports: BenefitPorts, history: DecisionHistory) -> int:
     whose write never landed stays (its code reserved for that ticket) until the write is retried."""
     finished = 0
     for row in ports.store.unfinished_provisions():
-        if row.state == "intent":
+        if row.state == ProvisionState.INTENT:
             applied = history.last_applied([row.ticket_id]).get(row.ticket_id)
             if applied is None or applied.id != row.proposal_id or applied.outcome != Outcome.QUALIFY.value:
                 continue
-            ports.store.mark_provision(row.key, "written")
+            ports.store.mark_provision(row.key, ProvisionState.WRITTEN)
         _complete(ports, row)
         finished += 1
     return finished

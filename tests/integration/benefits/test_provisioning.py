@@ -1,0 +1,257 @@
+"""The provisioning use case in process, over the real SQLite store: intent before the write, one effect per
+key, a crash between write and provisioning finished by the next run, and a refusal (4xx) that is recorded
+as failed for good — never retried on its own, never left ambiguous — until a person retries it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commops.benefits import SqliteBenefits
+from commops.benefits.webhook import WebhookError, WebhookRefused
+from commops.config import Settings, load_settings
+from commops.domain import Decision, MacroRef, Outcome, Proposal, Reason
+from commops.domain.benefit import ProvisionState, provision_key
+from commops.domain.proposal import Grant, write_id
+from commops.domain.records import ProposalRecord
+from commops.ports import WriteResult
+from commops.services.benefits import (
+    BenefitPorts,
+    failed_provisions,
+    finish_provisions,
+    list_members,
+    prepare_benefits,
+    resume_provisions,
+    retry_provisions,
+)
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+class Service:
+    """A provisioning service that answers from a script and counts the effects per idempotency key."""
+
+    def __init__(self, *answers: str | Exception) -> None:
+        self.answers = list(answers)
+        self.calls: list[tuple[dict[str, Any], str]] = []
+        self.effects: dict[str, str] = {}
+
+    def provision(self, payload: dict[str, Any], idempotency_key: str) -> str | None:
+        self.calls.append((payload, idempotency_key))
+        answer = self.answers.pop(0) if self.answers else "SUB-default"
+        if isinstance(answer, Exception):
+            raise answer
+        return self.effects.setdefault(idempotency_key, answer)
+
+
+class History:
+    """The decision history: which proposal was last applied per ticket."""
+
+    def __init__(self) -> None:
+        self.applied: dict[int, ProposalRecord] = {}
+
+    def apply(self, proposal_id: int, proposal: Proposal) -> None:
+        self.applied[proposal.ticket_id] = ProposalRecord(
+            id=proposal_id, run_id="r1", mode="apply", ticket_id=proposal.ticket_id,
+            program=proposal.decision.program, outcome=proposal.decision.outcome.value, rules=[], macros=[],
+            ruleset_version="v1", updated_stamp=proposal.updated_stamp, fields_digest=None, state="applied",
+            stamp_after=None, created_at=NOW, decided_at=NOW)
+
+    def last_applied(self, ticket_ids: Sequence[int]) -> dict[int, ProposalRecord]:
+        return {t: self.applied[t] for t in ticket_ids if t in self.applied}
+
+    def history(self, ticket_id: int | None = None, limit: int = 200) -> list[ProposalRecord]:
+        return list(self.applied.values())
+
+    def attempts(self, proposal_id: int) -> list[dict[str, Any]]:
+        return []
+
+
+def settings(home: Path, provisioner: str, **extra: str) -> Settings:
+    lines = [f'provisioner = "{provisioner}"', "term_months = 12"]
+    if provisioner == "webhook":
+        lines.append('url = "https://provision.example.test/members"')
+    lines += [f"{k} = {v}" for k, v in extra.items()]
+    path = home / "config.toml"
+    path.write_text("[programs.education.benefit]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return load_settings(path)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteBenefits]:
+    with SqliteBenefits.open(tmp_path / "benefits.sqlite3") as opened:
+        yield opened
+
+
+def ports_for(config: Settings, store: SqliteBenefits, service: Service,
+              fields: list[tuple[int, dict[str, Any]]] | None = None) -> BenefitPorts:
+    written = fields if fields is not None else []
+    return BenefitPorts(settings=config, store=store, clock=lambda: NOW, webhook=lambda program: service,
+                        set_fields=lambda ticket, values: written.append((ticket, values)))
+
+
+def qualify(ticket_id: int, *, program: str = "education", outcome: Outcome = Outcome.QUALIFY, seats: int = 30,
+            renews: str | None = None) -> Proposal:
+    macro = MacroRef(title="Education::Qualified - welcome", id=1)
+    reason = Reason(rule="edu.ok", message="ok", outcome=outcome, macro=macro, auto=True)
+    decision = Decision(ticket_id=ticket_id, program=program, outcome=outcome, reasons=[reason],
+                        ruleset_version="v1")
+    grant = Grant(organisation="Uni", requester=f"a{ticket_id}@uni.edu", email_domain="uni.edu", seats=seats,
+                  renews=renews, term_start=date(2026, 12, 1))
+    return Proposal(decision=decision, updated_stamp=f"s{ticket_id}", grant=grant)
+
+
+def written(*proposals: Proposal, status: str = "applied") -> list[WriteResult]:
+    return [WriteResult(ticket_id=p.ticket_id, status=status) for p in proposals]
+
+
+def key_of(proposal: Proposal) -> str:
+    return provision_key(proposal.ticket_id, "education", proposal.grant.renews if proposal.grant else None)
+
+
+def test_a_written_qualify_is_provisioned_once_with_its_write_id_and_recorded(tmp_path: Path,
+                                                                             store: SqliteBenefits) -> None:
+    service, fields = Service("SUB-1"), list[tuple[int, dict[str, Any]]]()
+    ports = ports_for(settings(tmp_path, "webhook"), store, service, fields)
+    proposal = qualify(7)
+    ready, emptied = prepare_benefits(ports, [proposal], {7: 70})
+    assert emptied == [] and [p.ticket_id for p in ready] == [7]
+    row = store.provision(key_of(proposal))
+    assert row is not None and row.state == ProvisionState.INTENT and row.proposal_id == 70
+    assert row.write_id == write_id(7, "s7", proposal.decision)
+    assert row.payload["seats"] == 30 and row.payload["term"] == {"start": "2026-12-01", "end": "2027-12-01",
+                                                                   "months": 12}
+    assert service.calls == []  # nothing leaves before the write
+
+    finish_provisions(ports, ready, written(proposal))
+    finish_provisions(ports, ready, written(proposal, status="already_applied"))  # a retry of the same write
+    assert [key for _payload, key in service.calls] == [row.write_id]
+    done = store.provision(key_of(proposal))
+    assert done is not None and done.state == ProvisionState.DONE and done.subscription_id == "SUB-1"
+    assert fields == [(7, {"membership_ends_on": "2027-12-01", "current_subscription_id": "SUB-1"})]
+    [member] = list_members(ports)
+    assert (member.ticket_id, member.subscription_id, member.seats, member.term_end) == (7, "SUB-1", 30,
+                                                                                         date(2027, 12, 1))
+
+
+def test_only_written_qualifies_are_provisioned_and_a_program_without_provisioner_only_keeps_the_ledger(
+        tmp_path: Path, store: SqliteBenefits) -> None:
+    service = Service()
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    asked, startup, conflicted = qualify(1, outcome=Outcome.ASK), qualify(2, program="startups"), qualify(3)
+    ready, _ = prepare_benefits(ports, [asked, startup, conflicted], {})
+    assert len(ready) == 3 and store.provision(key_of(asked)) is None
+    finish_provisions(ports, ready, [*written(asked, startup), *written(conflicted, status="conflict")])
+    assert service.calls == []  # startups names no provisioner; the conflicted write did not land
+    row = store.provision(key_of(conflicted))
+    assert row is not None and row.state == ProvisionState.INTENT  # waits for the retry of its write
+    assert [(m.program, m.ticket_id) for m in list_members(ports)] == [("startups", 2)]
+
+
+def test_a_coupon_pool_hands_each_written_qualify_its_own_code_and_an_empty_pool_turns_manual(
+        tmp_path: Path, store: SqliteBenefits) -> None:
+    ports = ports_for(settings(tmp_path, "coupon-pool"), store, Service())
+    store.add_codes("education", ["EDU-1", "EDU-2"])
+    first, second, third = qualify(1), qualify(2), qualify(3)
+    ready, emptied = prepare_benefits(ports, [first, second, third], {})
+    assert [(p.ticket_id, p.benefit_code) for p in ready] == [(1, "EDU-1"), (2, "EDU-2")]
+    assert [p.ticket_id for p in emptied] == [3] and emptied[0].decision.outcome is Outcome.MANUAL
+    assert store.provision(key_of(third)) is None
+    again, _ = prepare_benefits(ports, [first], {})  # the same ticket evaluated again: the same code
+    assert again[0].benefit_code == "EDU-1"
+    finish_provisions(ports, ready, written(first, second))
+    assert {c["code"]: c["state"] for c in store.codes("education")} == {"EDU-1": "assigned", "EDU-2": "assigned"}
+    assert sorted(m.subscription_id or "" for m in list_members(ports)) == ["EDU-1", "EDU-2"]
+    done, _ = prepare_benefits(ports, [first], {})  # provisioned: the welcome keeps the code it carried
+    assert done[0].benefit_code == "EDU-1"
+
+
+def test_a_run_killed_after_the_write_is_finished_by_the_next_one_and_only_for_the_applied_proposal(
+        tmp_path: Path, store: SqliteBenefits) -> None:
+    service, history = Service("SUB-9"), History()
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    landed, lost, other = qualify(1), qualify(2), qualify(3)
+    prepare_benefits(ports, [landed, lost, other], {1: 10, 2: 20, 3: 30})
+    history.apply(10, landed)  # the qualify landed, the process died before provisioning
+    history.apply(99, other)  # a later proposal of ticket 3 was applied, not the one this intent belongs to
+    assert resume_provisions(ports, history) == 1
+    assert [key for _p, key in service.calls] == [write_id(1, "s1", landed.decision)]
+    states = {p.ticket_id: getattr(store.provision(key_of(p)), "state", None) for p in (landed, lost, other)}
+    assert states == {1: ProvisionState.DONE, 2: ProvisionState.INTENT, 3: ProvisionState.INTENT}
+    assert resume_provisions(ports, history) == 0  # nothing left to finish: no second effect
+    assert len(service.calls) == 1
+
+
+def test_a_transient_failure_is_retried_by_the_next_run_with_the_same_key(tmp_path: Path,
+                                                                         store: SqliteBenefits) -> None:
+    service = Service(WebhookError("provisioning service answered 503", retryable=True), "SUB-2")
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    proposal = qualify(5)
+    ready, _ = prepare_benefits(ports, [proposal], {5: 50})
+    finish_provisions(ports, ready, written(proposal))
+    row = store.provision(key_of(proposal))
+    assert row is not None and row.state == ProvisionState.WRITTEN and row.attempts == 1
+    assert row.error == "provisioning service answered 503" and failed_provisions(ports) == []
+    assert resume_provisions(ports, History()) == 1
+    done = store.provision(key_of(proposal))
+    assert done is not None and done.state == ProvisionState.DONE and done.error is None and done.attempts == 2
+    assert len({key for _p, key in service.calls}) == 1
+
+
+def test_a_refusal_is_failed_for_good_visible_and_retried_only_when_a_person_asks(tmp_path: Path,
+                                                                                 store: SqliteBenefits) -> None:
+    refused = WebhookRefused('provisioning service answered 422: {"error": "unknown organisation"}')
+    service, history = Service(refused, "SUB-3"), History()
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    proposal, fine = qualify(8), qualify(9)
+    ready, _ = prepare_benefits(ports, [proposal, fine], {8: 80, 9: 90})
+    history.apply(80, proposal)
+    finish_provisions(ports, ready[:1], written(proposal))
+    [failed] = failed_provisions(ports)
+    assert failed.state == ProvisionState.FAILED and failed.ticket_id == 8 and failed.attempts == 1
+    assert failed.error is not None and "422" in failed.error and "unknown organisation" in failed.error
+    assert list_members(ports) == []  # no member holds a benefit that was not provisioned
+
+    assert resume_provisions(ports, history) == 0  # never retried on its own: the same request gets the same no
+    finish_provisions(ports, ready[:1], written(proposal, status="already_applied"))
+    assert len(service.calls) == 1 and store.unfinished_provisions() == [store.provision(key_of(fine))]
+
+    assert retry_provisions(ports, [1234]) == []  # another ticket: nothing to retry
+    [after] = retry_provisions(ports, [8])
+    assert after.state == ProvisionState.DONE and after.subscription_id == "SUB-3" and after.error is None
+    assert [key for _p, key in service.calls] == [failed.write_id, failed.write_id]
+    assert failed_provisions(ports) == [] and [m.ticket_id for m in list_members(ports)] == [8]
+
+
+def test_a_retry_that_is_refused_again_stays_failed(tmp_path: Path, store: SqliteBenefits) -> None:
+    service = Service(WebhookRefused("provisioning service answered 400"),
+                      WebhookRefused("provisioning service answered 409"))
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    proposal = qualify(4)
+    ready, _ = prepare_benefits(ports, [proposal], {})
+    finish_provisions(ports, ready, written(proposal))
+    [again] = retry_provisions(ports)
+    assert again.state == ProvisionState.FAILED and again.error == "provisioning service answered 409"
+    assert again.attempts == 2 and failed_provisions(ports) == [again]
+
+
+def test_a_program_no_longer_configured_fails_its_provisioning_until_retried(tmp_path: Path,
+                                                                             store: SqliteBenefits) -> None:
+    service = Service("SUB-4")
+    configured = ports_for(settings(tmp_path, "webhook"), store, service)
+    proposal = qualify(6)
+    prepare_benefits(configured, [proposal], {6: 60})
+    history = History()
+    history.apply(60, proposal)
+    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    gone = ports_for(load_settings(tmp_path / "config.toml"), store, service)
+    gone.settings.programs.pop("education")
+    assert resume_provisions(gone, history) == 1
+    [failed] = failed_provisions(gone)
+    assert failed.error == "program education is no longer configured" and service.calls == []
+    [done] = retry_provisions(configured)
+    assert done.state == ProvisionState.DONE and len(service.calls) == 1
