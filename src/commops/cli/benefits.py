@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = ["register", "warn_failed"]
 
-benefits_app = typer.Typer(help="Benefit code pools and provisioning: import codes, see what is left, retry "
-                           "what the provisioning service refused.", no_args_is_help=True)
+benefits_app = typer.Typer(help="Benefit code pools: import codes, see what is left; list and retry what the "
+                           "provisioning service refused.", no_args_is_help=True)
 
 _FAILED_COLUMNS = [Column("ticket_id", "ticket", justify="right"), Column("program"), Column("provisioner"),
                    Column("attempts", justify="right"), Column("error", wrap=True)]

@@ -13,29 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from commops.domain.opensource import ForgeProject
 from commops.verify._http import ForgeHttp, LookupUnknown, NamespaceMissing
 
-__all__ = ["Found", "Project", "github_lookup", "gitlab_lookup"]
+__all__ = ["Found", "github_lookup", "gitlab_lookup"]
 
 PER_PAGE = 100
-
-
-@dataclass(frozen=True)
-class Project:
-    path: str
-    visibility: str  # public | private | internal
-    license: str | None  # the forge's SPDX id / licence key, None when it detected none
-    archived: bool = False
-    fork: bool = False
-
-    def as_fact(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "visibility": self.visibility,
-            "license": self.license,
-            "archived": self.archived,
-            "fork": self.fork,
-        }
 
 
 @dataclass
@@ -44,25 +27,36 @@ class Found:
 
     kind: str  # organization | user | group | project
     name: str
-    projects: list[Project] = field(default_factory=list)
+    projects: list[ForgeProject] = field(default_factory=list)
     private_total: int | None = None
     single: bool = False
     renamed_to: str | None = None
+    owner: str | None = None  # a single project's owning user, organisation or group
 
 
 # -- GitHub ---------------------------------------------------------------------------------------
 
 
-def _github_project(repo: dict[str, Any]) -> Project:
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+def _github_project(repo: dict[str, Any]) -> ForgeProject:
     licence = repo.get("license") or None
     spdx = (licence.get("spdx_id") or licence.get("key")) if isinstance(licence, dict) else None
     private = bool(repo.get("private"))
-    return Project(
+    return ForgeProject(
         path=str(repo.get("full_name") or repo.get("name") or "?"),
         visibility=str(repo.get("visibility") or ("private" if private else "public")),
         license=str(spdx) if spdx else None,
         archived=bool(repo.get("archived")),
         fork=bool(repo.get("fork")),
+        stars=_int(repo.get("stargazers_count")),
+        pushed_at=_text(repo.get("pushed_at")),
     )
 
 
@@ -75,7 +69,9 @@ def github_lookup(http: ForgeHttp, api: str, parts: list[str]) -> Found:
         data = response.json()
         project = _github_project(data)
         renamed = project.path if project.path.lower() != f"{owner}/{repo}".lower() else None
-        return Found("project", project.path, [project], single=True, renamed_to=renamed)
+        login = (data.get("owner") or {}).get("login") if isinstance(data.get("owner"), dict) else None
+        return Found("project", project.path, [project], single=True, renamed_to=renamed,
+                     owner=str(login or project.path.split("/")[0]))
     name = parts[0]
     response = http.get(f"{api}/users/{quote(name)}")
     if response.status_code == 404:
@@ -102,14 +98,16 @@ def github_lookup(http: ForgeHttp, api: str, parts: list[str]) -> Found:
 # -- GitLab ---------------------------------------------------------------------------------------
 
 
-def _gitlab_project(data: dict[str, Any], licence: str | None) -> Project:
-    return Project(
+def _gitlab_project(data: dict[str, Any], licence: str | None) -> ForgeProject:
+    return ForgeProject(
         path=str(data.get("path_with_namespace") or data.get("path") or "?"),
         # Anonymous listings show only public projects; older servers omit the field then.
         visibility=str(data.get("visibility") or "public"),
         license=licence,
         archived=bool(data.get("archived")),
         fork="forked_from_project" in data,
+        stars=_int(data.get("star_count")),
+        pushed_at=_text(data.get("last_activity_at")),
     )
 
 
@@ -119,7 +117,7 @@ def _gitlab_licence(data: dict[str, Any]) -> str | None:
     return str(key) if key else None
 
 
-def _with_licences(http: ForgeHttp, api: str, listing: list[dict[str, Any]]) -> list[Project]:
+def _with_licences(http: ForgeHttp, api: str, listing: list[dict[str, Any]]) -> list[ForgeProject]:
     """Group and user listings carry no licence: ask each project that counts (not forks or archived)."""
     projects = []
     for data in listing:
@@ -161,7 +159,10 @@ def gitlab_lookup(http: ForgeHttp, api: str, parts: list[str]) -> Found:
         data = project.json()
         found = _gitlab_project(data, _gitlab_licence(data))
         renamed = found.path if found.path.lower() != full.lower() else None
-        return Found("project", found.path, [found], single=True, renamed_to=renamed)
+        space = data.get("namespace")
+        owner = space.get("full_path") if isinstance(space, dict) else None
+        return Found("project", found.path, [found], single=True, renamed_to=renamed,
+                     owner=str(owner or found.path.rsplit("/", 1)[0]))
     users = http.json(f"{api}/users", {"username": full})
     if not isinstance(users, list) or not users:
         raise NamespaceMissing(f"no public GitLab group or user {full}")

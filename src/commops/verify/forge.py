@@ -1,20 +1,12 @@
-"""Namespace verification: an Open Source application's ``namespace_url`` looked up on its forge.
+"""Namespace lookups: an Open Source application's ``namespace_url`` looked up on its forge, as facts.
 
-Decisions (programs.md, Open Source): *failed* when the namespace does not exist (a 404 is a claim that
-does not hold), has no public project, has a public project without an OSI-approved licence, or more
-than one private project; *verified* otherwise; *unknown* (never cached) when the host is not a
-supported forge, the lookup failed, or ``offline`` and nothing fresh is cached.
+This adapter only fetches and caches what the forge shows (``NamespaceFacts``: the projects with their
+visibility, licence, archived and fork flags, stars and last push; the owner; a rename); the verdict is
+the domain's (``commops.domain.opensource.namespace_verdict``), computed over the facts — cached or fresh —
+on every use, so a policy change applies without a cache purge.
 
-Forks and archived projects of a namespace are listed in the facts but do not count: a fork carries
-someone else's licence, an archived project is no longer the work the programme supports. A single
-project URL counts whatever its flags. Licences are checked on public projects only (a private
-project's licence is not visible).
-
-``private_projects`` is what the forge shows: its own total when it gives one (GitHub, to a member's
-token), else the private projects the listing showed, which without the owner's credentials is usually 0.
-``private_count_source`` (forge_total | listing | project) says which, so a reader can weigh it. It is
-an int, never None, because the policy rejects on private projects the check *finds*; a None would make
-every anonymous lookup unknown. A missing namespace carries zero counts, so the rules reject it.
+*unknown* (never cached: no facts) when the host is not a supported forge, the lookup failed, or
+``offline`` and nothing fresh is cached. A 404 is a fact (the namespace does not exist) and is cached.
 """
 
 from __future__ import annotations
@@ -24,34 +16,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
 from commops.config import VerifySettings
 from commops.domain import Verification, VerificationStatus
+from commops.domain.opensource import NAMESPACE_KIND, NamespaceFacts, namespace_verdict
 from commops.errors import VerificationError
 from commops.verify._forges import Found, github_lookup, gitlab_lookup
 from commops.verify._http import DEFAULT_RATE_WAIT_S, ForgeHttp, LookupUnknown, NamespaceMissing, RateState
 from commops.verify._redirect import forge_transport
-from commops.verify.cache import VerificationCache
+from commops.verify.cache import CachedFacts, VerificationCache
 from commops.verify.datasets import OfflineDatasets
 
-__all__ = ["KIND", "ForgeTarget", "NamespaceVerifier", "parse_namespace_url"]
+__all__ = ["KIND", "FactsLookup", "ForgeTarget", "NamespaceVerifier", "parse_namespace_url"]
 
-KIND = "namespace"
-MAX_PROJECT_DETAILS = 50
-# A namespace the forge does not have: nothing public, nothing counted (the rules reject on these facts).
-_MISSING_FACTS: dict[str, Any] = {
-    "exists": False,
-    "projects": 0,
-    "public_projects": 0,
-    "private_projects": 0,
-    "private_count_source": "listing",
-    "non_osi_projects": [],
-    "ignored_projects": [],
-}
+KIND = NAMESPACE_KIND
 USER_AGENT = "commops-verify (+https://github.com/commops)"
 
 
@@ -157,76 +138,61 @@ class NamespaceVerifier:
         return self._requests
 
     def verify_namespace(self, url: str) -> Verification:
+        """The domain's verdict over the namespace's facts (cached or looked up); unknown without facts."""
+        looked = self.namespace_facts(url)
+        if looked.facts is None:
+            facts = {"host": looked.target.host, "namespace": looked.target.namespace} if looked.target else {}
+            return Verification(kind=KIND, status=VerificationStatus.UNKNOWN, reason=looked.reason, facts=facts,
+                                source_url=looked.source_url, checked_at=looked.checked_at)
+        verdict = namespace_verdict(looked.facts, osi_approved=self._osi, source_url=looked.source_url,
+                                    checked_at=looked.checked_at)
+        return verdict.model_copy(update={"from_cache": True}) if looked.from_cache else verdict
+
+    def namespace_facts(self, url: str) -> FactsLookup:
+        """What the forge shows of ``url``'s namespace: from the cache when fresh, else looked up (and cached)."""
         now = self._clock()
         target = parse_namespace_url(url, self._settings)
         if isinstance(target, str):
-            return Verification(kind=KIND, status=VerificationStatus.UNKNOWN, reason=target, checked_at=now)
+            return FactsLookup(None, None, target, None, now)
         cached = self._from_cache(target, now)
         if cached is not None:
-            return cached
-        facts: dict[str, Any] = {"host": target.host, "namespace": target.namespace}
+            return FactsLookup(target, cached.facts, None, cached.source_url, cached.checked_at, from_cache=True)
         if self._offline:
             reason = (
                 f"offline: no lookup of {target.host}/{target.namespace} cached in the last "
                 f"{self._settings.cache_ttl_hours:g} hours"
             )
-            return Verification(
-                kind=KIND, status=VerificationStatus.UNKNOWN, reason=reason, facts=facts, checked_at=now
-            )
+            return FactsLookup(target, None, reason, None, now)
         source = target.source_url
         try:
             found = self._lookup(target)
         except NamespaceMissing as exc:
-            result = Verification(
-                kind=KIND,
-                status=VerificationStatus.FAILED,
-                reason=f"{exc} (404)",
-                facts={**facts, **_MISSING_FACTS},
-                source_url=source,
-                checked_at=now,
-            )
+            facts = NamespaceFacts(host=target.host, namespace=target.namespace, exists=False, missing=str(exc))
         except LookupUnknown as exc:
-            return Verification(
-                kind=KIND,
-                status=VerificationStatus.UNKNOWN,
-                reason=str(exc),
-                facts=facts,
-                source_url=source,
-                checked_at=now,
-            )
+            return FactsLookup(target, None, str(exc), source, now)
         except (httpx.HTTPError, httpx.InvalidURL, ValueError, KeyError, TypeError) as exc:  # a shape we did not expect
-            return Verification(
-                kind=KIND,
-                status=VerificationStatus.UNKNOWN,
-                reason=f"{target.host} lookup failed: {type(exc).__name__}",
-                facts=facts,
-                source_url=source,
-                checked_at=now,
-            )
+            return FactsLookup(target, None, f"{target.host} lookup failed: {type(exc).__name__}", source, now)
         else:
-            result = self._decide(found, facts, source, now)
-        self._store(target, result, now)
-        return result
+            facts = _facts(target, found)
+        self._store(target, facts, source, now)
+        return FactsLookup(target, facts, None, source, now)
 
     # -- steps -------------------------------------------------------------------------------------
 
-    def _from_cache(self, target: ForgeTarget, now: datetime) -> Verification | None:
+    def _from_cache(self, target: ForgeTarget, now: datetime) -> CachedFacts | None:
         if self._cache is None or self._refresh:
             return None
         hit = self._cache.get(target.key)
-        if hit is None:
+        if hit is None or now - hit.checked_at > timedelta(hours=self._settings.cache_ttl_hours):
             return None
-        verification, checked_at = hit
-        if now - checked_at > timedelta(hours=self._settings.cache_ttl_hours):
-            return None
-        return verification.model_copy(update={"from_cache": True})
+        return hit
 
-    def _store(self, target: ForgeTarget, result: Verification, now: datetime) -> None:
+    def _store(self, target: ForgeTarget, facts: NamespaceFacts, source: str, now: datetime) -> None:
         if self._cache is None:
             return
         # A cache that cannot be written costs a lookup next time, not this result.
         with contextlib.suppress(VerificationError):
-            self._cache.put(target.key, result, now)
+            self._cache.put(target.key, facts, source, now)
 
     def _count(self, request: httpx.Request) -> None:
         self._requests += 1  # an event hook: redirects and retries are requests too
@@ -252,54 +218,25 @@ class NamespaceVerifier:
                 return github_lookup(http, target.api, target.parts)
             return gitlab_lookup(http, target.api, target.parts)
 
-    def _osi(self, licence: str | None) -> bool:
-        return licence is not None and self._datasets.spdx(licence).osi_approved is True
+    def _osi(self, licence: str) -> bool:
+        return self._datasets.spdx(licence).osi_approved is True
 
-    def _decide(self, found: Found, facts: dict[str, Any], source: str, now: datetime) -> Verification:
-        counted = found.projects if found.single else [p for p in found.projects if not (p.fork or p.archived)]
-        ignored = [] if found.single else [p.path for p in found.projects if p.fork or p.archived]
-        public = [p for p in counted if p.visibility == "public"]
-        seen_private = [p for p in counted if p.visibility != "public"]
-        if found.single:
-            private, private_source = len(seen_private), "project"
-        elif found.private_total is not None:
-            private, private_source = max(found.private_total, len(seen_private)), "forge_total"
-        else:
-            private, private_source = len(seen_private), "listing"
-        non_osi = [p.path for p in public if not self._osi(p.license)]
-        facts = {
-            **facts,
-            "kind": found.kind,
-            "projects": len(counted),
-            "public_projects": len(public),
-            "private_projects": private,
-            "private_count_source": private_source,
-            "non_osi_projects": non_osi,
-            "ignored_projects": ignored,
-        }
-        if found.renamed_to:
-            facts["renamed_to"] = found.renamed_to
-        if len(found.projects) <= MAX_PROJECT_DETAILS:
-            facts["project_details"] = [p.as_fact() for p in found.projects]
-        problems = []
-        if not public:
-            problems.append("no public project")
-        if non_osi:
-            shown = ", ".join(non_osi[:5]) + (" …" if len(non_osi) > 5 else "")
-            problems.append(f"{len(non_osi)} public project(s) without an OSI-approved licence: {shown}")
-        if private > 1:
-            problems.append(f"{private} private projects (at most 1 allowed)")
-        where = f"{found.kind} {found.name} on {facts['host']}"
-        if problems:
-            return Verification(
-                kind=KIND,
-                status=VerificationStatus.FAILED,
-                reason=f"{where}: " + "; ".join(problems),
-                facts=facts,
-                source_url=source,
-                checked_at=now,
-            )
-        reason = f"{where}: {len(public)} public project(s), all OSI-licensed"
-        return Verification(
-            kind=KIND, status=VerificationStatus.VERIFIED, reason=reason, facts=facts, source_url=source, checked_at=now
-        )
+
+@dataclass(frozen=True)
+class FactsLookup:
+    """One lookup: the facts (None when the lookup could not be done, ``reason`` says why) and their source."""
+
+    target: ForgeTarget | None
+    facts: NamespaceFacts | None
+    reason: str | None
+    source_url: str | None
+    checked_at: datetime
+    from_cache: bool = False
+
+
+def _facts(target: ForgeTarget, found: Found) -> NamespaceFacts:
+    return NamespaceFacts(
+        host=target.host, namespace=target.namespace, kind=found.kind, name=found.name,
+        owner=found.owner or found.name, projects=found.projects, private_total=found.private_total,
+        single=found.single, renamed_to=found.renamed_to,
+    )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import respx
 from tests.integration.verify.verify_forge_data import GH, NOW, gh_owner, gh_repo, router, settings, transport
 
-from commops.domain import Verification, VerificationStatus
+from commops.domain import VerificationStatus, opensource
+from commops.domain.opensource import NamespaceFacts
 from commops.verify import NamespaceVerifier, VerificationCache, open_cache
 
 URL = "https://github.com/acme"
@@ -127,11 +130,40 @@ def test_failed_claims_are_cached_unknown_results_are_not() -> None:
 def test_unreadable_rows_are_misses() -> None:
     with open_cache() as cache:
         cache._db.execute(
-            "INSERT INTO verifications (key, kind, checked_at, payload) VALUES ('k', 'namespace', 'x', '{')"
+            "INSERT INTO forge_facts (key, source_url, checked_at, payload) VALUES ('k', NULL, 'x', '{')"
         )
         assert cache.get("k") is None
-        cache.put("k", Verification(kind="namespace", status=VerificationStatus.VERIFIED), NOW)
+        cache.put("k", NamespaceFacts(host="github.com", namespace="acme"), None, NOW)
         hit = cache.get("k")
-        assert hit is not None and hit[1] == NOW
+        assert hit is not None and hit.checked_at == NOW and hit.facts.namespace == "acme"
         cache.clear()
         assert len(cache) == 0
+
+
+def test_the_cache_stores_the_forges_facts_never_a_verdict() -> None:
+    mock = router()
+    acme(mock, licence="BUSL-1.1")
+    with open_cache() as cache:
+        verdict = make(mock, cache).verify_namespace(URL)
+        [payload] = [row[0] for row in cache._db.execute("SELECT payload FROM forge_facts")]
+    assert verdict.status is VerificationStatus.FAILED
+    stored = json.loads(payload)
+    assert "status" not in stored and "reason" not in stored and "non_osi_projects" not in stored
+    assert stored["projects"][0]["path"] == "acme/one" and stored["projects"][0]["license"] == "BUSL-1.1"
+    assert stored["owner"] == "acme" and stored["kind"] == "organization"
+
+
+def test_a_policy_change_applies_to_cached_facts_without_a_purge(monkeypatch: pytest.MonkeyPatch) -> None:
+    mock = router()
+    mock.get(f"{GH}/users/acme").respond(200, json=gh_owner("acme", org=True))
+    mock.get(f"{GH}/orgs/acme/repos").respond(200, json=[
+        gh_repo("acme/one", "MIT"), gh_repo("acme/two", "MIT", private=True),
+        gh_repo("acme/three", "MIT", private=True)])
+    with open_cache() as cache:
+        before = make(mock, cache).verify_namespace(URL)
+        assert before.status is VerificationStatus.FAILED and before.facts["private_projects"] == 2
+        monkeypatch.setattr(opensource, "MAX_PRIVATE_PROJECTS", 2)  # programs.md allows two private projects
+        later = make(mock, cache, hours=1)
+        after = later.verify_namespace(URL)
+    assert after.from_cache and later.request_count() == 0
+    assert after.status is VerificationStatus.VERIFIED and after.checked_at == NOW
