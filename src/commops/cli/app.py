@@ -279,12 +279,7 @@ def _run(command: Any, args: list[str], debug: bool) -> int:
         _error(f"error: {exc}")
         return exc.exit_code
     except typer.Abort as exc:
-        cause = exc.__cause__ or exc.__context__  # click raises Abort "from None" inside its prompts
-        if isinstance(cause, EOFError):  # a prompt met a closed stdin
-            _error("error: an answer was needed but stdin is closed; pass --yes to confirm without asking")
-            return EXIT_USAGE
-        _error("interrupted" if isinstance(cause, KeyboardInterrupt) else "aborted")
-        return EXIT_INTERRUPTED
+        return _aborted(exc)
     except click.exceptions.ClickException as exc:
         exc.show()
         return int(exc.exit_code)
@@ -295,12 +290,19 @@ def _run(command: Any, args: list[str], debug: bool) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         raise
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:
+    except Exception as exc:  # the last line of defence: a sentence, not a traceback
+        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
             raise BrokenPipeError(*exc.args) from exc
         return _internal(exc, debug)
-    except Exception as exc:  # the last line of defence: a sentence, not a traceback
-        return _internal(exc, debug)
+
+
+def _aborted(exc: typer.Abort) -> int:
+    cause = exc.__cause__ or exc.__context__  # click raises Abort "from None" inside its prompts
+    if isinstance(cause, EOFError):  # a prompt met a closed stdin
+        _error("error: an answer was needed but stdin is closed; pass --yes to confirm without asking")
+        return EXIT_USAGE
+    _error("interrupted" if isinstance(cause, KeyboardInterrupt) else "aborted")
+    return EXIT_INTERRUPTED
 
 
 def _internal(exc: BaseException, debug: bool) -> int:

@@ -48,11 +48,7 @@ def apply(
         return
     with open_triage(app.settings, notice=app.info, offline=True,
                      account=AccountUse(sandbox=sandbox, on_behalf=True)) as ports:
-        if loaded.ruleset_version != ports.evaluator.version:
-            app.info(
-                f"note: the plan was made with rules {loaded.ruleset_version}; the rules are now "
-                f"{ports.evaluator.version} (the plan is applied as reviewed)"
-            )
+        _note_rules(app, loaded.ruleset_version, ports.evaluator.version)
         pending = pending_writes(ports.journal)  # an interrupted run's writes go first
         if not writable and not pending.count:
             app.info("the plan has nothing to write")
@@ -94,3 +90,9 @@ def _overrides_confirmed(app: AppState, plan: Plan, confirm_overrides: bool) -> 
             hint="apply it on a terminal, or pass --confirm-overrides when a script means it",
         )
     return typer.confirm(f"Overrule those rules on {len(overriding)} tickets?", default=False, err=True)
+
+
+def _note_rules(app: AppState, planned: str, now: str) -> None:
+    if planned != now:
+        app.info(f"note: the plan was made with rules {planned}; the rules are now {now} (the plan is applied "
+                 "as reviewed)")

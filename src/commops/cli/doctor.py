@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from commops.cli.context import state
+from commops.cli.context import AppState, state
 
 if TYPE_CHECKING:
+    from commops.cli.console import SafeConsole
     from commops.config import Settings
     from commops.zendesk import Check, ZendeskGateway
 
@@ -82,17 +83,11 @@ def doctor(
     Example: commops doctor --macro "EDU::Qualified - welcome"
     """
     from commops.bootstrap import open_gateway
-    from commops.errors import RuleError
-    from commops.zendesk import Check, check_account
+    from commops.zendesk import check_account
 
     app = state(ctx)
     settings = app.settings
-    try:
-        from_rules = rule_macro_titles(settings)
-        rules_check = Check("rules", True, f"{settings.rules_path} loads, naming {len(from_rules)} macros")
-    except RuleError as exc:
-        from_rules = []
-        rules_check = Check("rules", False, str(exc), "run `commops rules lint` and fix the files")
+    from_rules, rules_check = _rules_check(settings)
     provisioned = any(p.benefit.provisioner != "none" for p in settings.programs.values())
     reminders = [settings.renewals.macro] if provisioned else []
     titles: Iterable[str] = [*from_rules, *(macro or []), *reminders]
@@ -100,39 +95,58 @@ def doctor(
         checks = [*check_account(gateway, settings, titles), rules_check, dataset_check()]
         account = gateway.base_url
         auth = auth_summary(gateway)
-    warnings: list[str] = []
-    if provisioned:
-        from commops.bootstrap import open_benefits
-        from commops.services.benefits import pool_warnings
+    warnings = _benefit_warnings(settings) if provisioned else []
+    _print_checks(app, fmt, account, auth, checks, warnings)
+    _found(sum(1 for c in checks if not c.ok))
+    if fmt is DoctorFormat.table:
+        app.out.print("everything commops needs is there", highlight=False)
 
-        with open_benefits(settings, notice=lambda _m: None) as ports:
-            warnings = pool_warnings(ports)
+
+def _rules_check(settings: Settings) -> tuple[list[str], Check]:
+    """The macro titles the rules name, and whether the rule files load."""
+    from commops.errors import RuleError
+    from commops.zendesk import Check
+
+    try:
+        from_rules = rule_macro_titles(settings)
+    except RuleError as exc:
+        return [], Check("rules", False, str(exc), "run `commops rules lint` and fix the files")
+    return from_rules, Check("rules", True, f"{settings.rules_path} loads, naming {len(from_rules)} macros")
+
+
+def _benefit_warnings(settings: Settings) -> list[str]:
+    from commops.bootstrap import open_benefits
+    from commops.services.benefits import pool_warnings
+
+    with open_benefits(settings, notice=lambda _m: None) as ports:
+        return pool_warnings(ports)
+
+
+def _print_checks(app: AppState, fmt: DoctorFormat, account: str, auth: dict[str, object], checks: list[Check],
+                  warnings: list[str]) -> None:
+    """The checks as asked: csv (a row per check), json (one object), or a ✓/✗ line each for a person."""
     rows = [{"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in checks]
     if fmt is DoctorFormat.csv:
         from commops.cli.render import render
 
         render("csv", rows, console=app.out)
-        _found(sum(1 for c in checks if not c.ok))
-        return
-    if fmt is DoctorFormat.json:
+    elif fmt is DoctorFormat.json:
         print(json.dumps({"account": account, "auth": auth, "checks": rows,
                           "problems": [r for r in rows if not r["ok"]], "warnings": warnings}, sort_keys=True))
-        _found(sum(1 for c in checks if not c.ok))
-        return
-    app.out.print(f"account: {account}", highlight=False, markup=False)
+    else:
+        _print_table(app.out, account, checks, warnings)
+
+
+def _print_table(out: SafeConsole, account: str, checks: list[Check], warnings: list[str]) -> None:
+    out.print(f"account: {account}", highlight=False, markup=False)
     for warning in warnings:
-        app.out.print(f"! benefits: {warning}", highlight=False, markup=False, soft_wrap=True)
-    failed = 0
+        out.print(f"! benefits: {warning}", highlight=False, markup=False, soft_wrap=True)
     for check in checks:
         mark = ("✓", "green") if check.ok else ("✗", "red")
         line = Text.assemble(mark, f" {check.name}: {check.detail}" if check.detail else f" {check.name}")
-        app.out.print(line, highlight=False, soft_wrap=True)
-        if not check.ok:
-            failed += 1
-            if check.fix:
-                app.out.print(f"    fix: {check.fix}", highlight=False, soft_wrap=True)
-    _found(failed)
-    app.out.print("everything commops needs is there", highlight=False)
+        out.print(line, highlight=False, soft_wrap=True)
+        if not check.ok and check.fix:
+            out.print(f"    fix: {check.fix}", highlight=False, soft_wrap=True)
 
 
 def _found(failed: int) -> None:

@@ -19,6 +19,22 @@ def register(app: typer.Typer) -> None:
     app.command("init")(init)
 
 
+def _target(path: Path, force: bool) -> Path:
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists", hint="use --force to overwrite it")
+    return path
+
+
+def _token() -> str:
+    """``--store-token``: the token from the environment, where commops reads it otherwise."""
+    import os
+
+    token = os.environ.get("COMMOPS_ZENDESK_TOKEN")
+    if not token:
+        raise UsageError("--store-token needs the token in COMMOPS_ZENDESK_TOKEN")
+    return token
+
+
 def _from_account(app: AppState, *, sandbox: bool, create_fields: bool, yes: bool) -> str:
     """The config mapped from the configured account (or the embedded sandbox with --sandbox)."""
     import sys
@@ -91,42 +107,17 @@ def init(
 
     Example: commops init --from-account --yes --create-fields --out ./commops.toml
     """
-    import os
-
-    import tomlkit
-
     from commops.paths import config_path
+    from commops.text_config import with_token, write_config
 
     app = state(ctx)
-    target = path or app.config or config_path()
-    if target.exists() and not force:
-        raise UsageError(f"{target} already exists", hint="use --force to overwrite it")
-    if (yes or create_fields or sandbox) and not from_account:
+    target = _target(path or app.config or config_path(), force)
+    if not from_account and any((yes, create_fields, sandbox)):
         raise UsageError("--yes, --create-fields and --sandbox go with --from-account")
+    token = _token() if store_token else None
     text = _from_account(app, sandbox=sandbox, create_fields=create_fields, yes=yes) if from_account else (
         default_config_text())
-    if store_token:
-        token = os.environ.get("COMMOPS_ZENDESK_TOKEN")
-        if not token:
-            raise UsageError("--store-token needs the token in COMMOPS_ZENDESK_TOKEN")
-        document = tomlkit.parse(text)
-        zendesk = document["zendesk"]
-        assert isinstance(zendesk, tomlkit.items.Table)
-        zendesk["token"] = token
-        text = tomlkit.dumps(document)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # With the token inside, the file is private from the moment it exists (not chmod-ed afterwards).
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if store_token else 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        if store_token:
-            target.chmod(0o600)  # an existing file keeps its mode through O_CREAT
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write {target}: {exc.strerror or exc}",
-            hint="choose a writable place with --config FILE or COMMOPS_HOME",
-        ) from None
+    write_config(target, with_token(text, token), private=store_token, force=True)
     app.out.print(f"wrote {target}", highlight=False)
     if not store_token and not from_account:
         app.info("the API token is read from COMMOPS_ZENDESK_TOKEN; it is not stored in the file")

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from commops.cli.context import AppState, state
 from commops.domain import Outcome
+from commops.domain.operating import TicketChange
 from commops.errors import GuardRailError, UsageError
 from commops.services.impact import ImpactReport
 
@@ -106,6 +107,18 @@ def _impact_table(app: AppState, report: ImpactReport) -> None:
     app.out.print(matrix)
 
 
+def _print_impact(app: AppState, fmt: ImpactFormat, report: ImpactReport, failing: list[TicketChange] | None) -> None:
+    """The report as asked; ``failing``: the changes the --fail-on gates refuse (None without gates)."""
+    if fmt is ImpactFormat.json:
+        data = report.model_dump(mode="json")
+        data["failing"] = [c.ticket_id for c in failing or []]
+        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+    elif fmt is ImpactFormat.markdown:
+        typer.echo(impact_markdown(report, None if failing is None else len(failing)), nl=False)
+    else:
+        _impact_table(app, report)
+
+
 def impact(
     ctx: typer.Context,
     against: Annotated[str, typer.Option("--against", metavar="REF",
@@ -138,14 +151,7 @@ def impact(
         report = rule_impact(runtime.impact_ports(against), since=_since(since), queue=not no_queue,
                              program=program)
     failing = transition_fails(report, gates) if gates else []
-    if fmt is ImpactFormat.json:
-        data = report.model_dump(mode="json")
-        data["failing"] = [c.ticket_id for c in failing]
-        typer.echo(json.dumps(data, indent=2, sort_keys=True))
-    elif fmt is ImpactFormat.markdown:
-        typer.echo(impact_markdown(report, len(failing) if gates else None), nl=False)
-    else:
-        _impact_table(app, report)
+    _print_impact(app, fmt, report, failing if gates else None)
     if failing:
         raise GuardRailError(f"{len(failing)} change(s) match --fail-on {', '.join(gates)}",
                              hint="review them, then merge on purpose")

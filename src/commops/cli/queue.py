@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -52,28 +52,23 @@ def queue(
     problems: list[Unmapped] = []
     with open_runtime(settings, notice=app.info) as runtime, progress_bar(app, "reading the queue") as advance:
         pending = pending_writes(runtime.journal)
-        statuses = [s for s in runtime.gateway.custom_statuses() if s.get("active", True)]
-        labels = {int(s["id"]): str(s.get("agent_label")) for s in statuses}
-        check_choices("status", [s for s in status or [] if s.casefold() not in {
-            label.casefold() for label in labels.values()}], STATUSES + tuple(sorted(set(labels.values()))))
-        rows = list_queue(
-            runtime.gateway,
-            runtime.journal,
-            settings,
-            runtime.calendar,
-            datetime.now(UTC),
-            programs=program or (),
-            statuses=status or (),
-            sla=sla or (),
-            progress=advance,
-            problems=problems,
-            pending=pending.outcomes,
-            status_labels=labels,
-        )
+        labels = _status_labels(runtime.gateway.custom_statuses(), status or [])
+        rows = list_queue(runtime.gateway, runtime.journal, settings, runtime.calendar, datetime.now(UTC),
+                          programs=program or (), statuses=status or (), sla=sla or (), progress=advance,
+                          problems=problems, pending=pending.outcomes, status_labels=labels)
     records = [json.loads(r.model_dump_json()) for r in rows]
     render(fmt, records, columns=QUEUE_COLUMNS, title=f"{len(rows)} applications in the queue", console=app.out)
     _problems(app, problems)
     pending_notice(app, pending)
+
+
+def _status_labels(custom: list[dict[str, Any]], wanted: list[str]) -> dict[int, str]:
+    """The account's active custom statuses by id; each --status must be a category or one of their labels."""
+    labels = {int(s["id"]): str(s.get("agent_label")) for s in custom if s.get("active", True)}
+    known = {label.casefold() for label in labels.values()}
+    check_choices("status", [s for s in wanted if s.casefold() not in known],
+                  STATUSES + tuple(sorted(set(labels.values()))))
+    return labels
 
 
 def _problems(app: AppState, problems: list[Unmapped]) -> None:

@@ -126,27 +126,11 @@ def lint_command(
 
     Example: commops rules lint rules/
     """
-    from commops.bootstrap import account_snapshot_path, dropdowns
     from commops.rules import lint
 
     app = state(ctx)
     settings = app.settings
-    macros = None
-    options = None
-    if account:
-        from commops.bootstrap import open_gateway
-
-        with open_gateway(settings, notice=app.info) as gateway:
-            macros = gateway.macros()
-            options = dropdowns(settings, gateway.ticket_fields())
-    elif (snapshot := account_snapshot_path(settings)).is_file():
-        try:
-            saved = json.loads(snapshot.read_text(encoding="utf-8"))
-            options = dropdowns(settings, saved.get("fields") or [])
-            app.info(f"drop-down values checked against the account snapshot of {saved.get('taken_at')} "
-                     f"({snapshot})")
-        except (OSError, ValueError, AttributeError) as exc:
-            app.info(f"note: the account snapshot {snapshot} cannot be read ({exc}); drop-downs not checked")
+    macros, options = _lint_account(app, account)
     problems = lint(_paths(app, paths), field_keys=set(settings.fields), programs=set(settings.programs),
                     macros=macros, macro_names=settings.macros, options=options)
     if fmt is Format.table:
@@ -157,6 +141,29 @@ def lint_command(
     if problems:
         raise ProblemsFound(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
     app.info("rules ok")
+
+
+def _lint_account(app: AppState, account: bool) -> tuple[list[Any] | None, dict[str, Any] | None]:
+    """What lint checks macros and drop-down values against: the account, else its snapshot, else nothing."""
+    from commops.bootstrap import account_snapshot_path, dropdowns
+
+    settings = app.settings
+    if account:
+        from commops.bootstrap import open_gateway
+
+        with open_gateway(settings, notice=app.info) as gateway:
+            return gateway.macros(), dropdowns(settings, gateway.ticket_fields())
+    snapshot = account_snapshot_path(settings)
+    if not snapshot.is_file():
+        return None, None
+    try:
+        saved = json.loads(snapshot.read_text(encoding="utf-8"))
+        options = dropdowns(settings, saved.get("fields") or [])
+    except (OSError, ValueError, AttributeError) as exc:
+        app.info(f"note: the account snapshot {snapshot} cannot be read ({exc}); drop-downs not checked")
+        return None, None
+    app.info(f"drop-down values checked against the account snapshot of {saved.get('taken_at')} ({snapshot})")
+    return None, options
 
 
 def problem_record(problem: Problem) -> dict[str, Any]:
@@ -209,6 +216,13 @@ def test_command(
     case_paths = list(paths) if paths else [p / "cases" for p in rule_paths if p.is_dir()]
     results, problems = run_cases(compiled, case_paths)
     failed = [r for r in results if not r.passed]
+    _print_cases(app, fmt, results, problems, failed)
+    app.info(f"{len(results)} cases, {len(results) - len(failed)} passed, {len(failed)} failed")
+    _cases_found(results, problems, failed)
+
+
+def _print_cases(app: AppState, fmt: Format, results: Sequence[CaseResult], problems: Sequence[Problem],
+                 failed: Sequence[CaseResult]) -> None:
     cases = [_case_record(r) for r in results]
     if fmt is Format.json:
         render(fmt, [], console=app.out, document={
@@ -220,7 +234,10 @@ def test_command(
             app.err.print(str(problem), highlight=False, soft_wrap=True, markup=False)
     else:
         _show_failures(app, problems, failed)
-    app.info(f"{len(results)} cases, {len(results) - len(failed)} passed, {len(failed)} failed")
+
+
+def _cases_found(results: Sequence[CaseResult], problems: Sequence[Problem], failed: Sequence[CaseResult]) -> None:
+    """Exit 1 through ProblemsFound when a case failed, a case file did not load, or there were no cases."""
     if not results and not problems:
         raise ProblemsFound("no cases found", hint="name case files or directories, or add <rules>/cases/*.yaml")
     found = [f"{len(failed)} of {len(results)} cases failed"] if failed else []

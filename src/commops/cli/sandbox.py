@@ -10,6 +10,7 @@ reaches the terminal.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,7 +22,7 @@ from commops.errors import CommopsError, NotFoundError, UsageError, ValidationEr
 from commops.redact import MASK
 
 if TYPE_CHECKING:
-    from commops.sandbox import SandboxStore
+    from commops.sandbox import SandboxServer, SandboxStore
     from commops.sandbox.apierror import ApiError
 
 __all__ = ["register"]
@@ -60,6 +61,44 @@ def _translate(exc: ApiError) -> CommopsError:
     return ValidationError(f"the sandbox refused: {detail}", status=exc.status, details=exc.body)
 
 
+def _greeting(ctx: typer.Context, server: SandboxServer, *, token: str | None, client_id: str | None,
+              client_secret: str | None, no_api_tokens: bool) -> Callable[[str], None]:
+    """What ``serve`` prints once listening: the environment that points commops at it."""
+    options = state(ctx).settings.sandbox
+    chosen_id = client_id or options.client_id
+    chosen_secret = client_secret or options.client_secret
+    oauth_only = no_api_tokens or not options.api_tokens
+
+    chosen = token or options.token
+    agents = server.store.users(server.store.agent_ids())
+    email = next((a["email"] for a in agents if "bot" in str(a["email"])), agents[0]["email"] if agents else "")
+
+    def ready(url: str) -> None:
+        def say(line: str) -> None:
+            _say(ctx, line)
+
+        say(f"Zendesk sandbox listening on {url} (Ctrl-C to stop)")
+        ttl = server.oauth.token_ttl_s
+        say(f"Point commops at it with its confidential OAuth client (tokens live {ttl:g}s):")
+        say(f"  export COMMOPS_ZENDESK_URL={url}")
+        say(f"  export COMMOPS_ZENDESK_CLIENT_ID={chosen_id}")
+        # The default secret is public knowledge; a secret the user chose (flag or config) is not echoed back.
+        shown = chosen_secret if chosen_secret == DEFAULT_CLIENT_SECRET else f"{MASK}   # the one you chose, not shown"
+        say(f"  export COMMOPS_ZENDESK_CLIENT_SECRET={shown}")
+        say(f"  export COMMOPS_VERIFY_FORGE_URL={url}   # GitHub/GitLab lookups to its forge emulation")
+        if oauth_only:
+            say("API tokens are refused (--no-api-tokens): this account is OAuth-only.")
+        else:
+            say("Or with a legacy API token (any agent email works; API tokens stop working "
+                "on Zendesk on 2027-04-30):")
+            say(f"  export COMMOPS_ZENDESK_AUTH=api-token COMMOPS_ZENDESK_EMAIL={email}")
+            # The default token is public knowledge; a token the user chose is not echoed back.
+            shown = chosen if chosen == DEFAULT_TOKEN else f"{MASK}   # the one you chose, not shown"
+            say(f"  export COMMOPS_ZENDESK_TOKEN={shown}")
+
+    return ready
+
+
 @group.command()
 def serve(
     ctx: typer.Context,
@@ -96,42 +135,12 @@ def serve(
     from commops.sandbox import seeded_server
 
     app_state = state(ctx)
-    options = app_state.settings.sandbox
     server = seeded_server(app_state.settings, port=port, plan=plan, faults=faults, seed=seed, token=token,
                            limits=not no_limits, incremental_lag_s=incremental_lag, token_ttl_s=token_ttl,
                            client_id=client_id, client_secret=client_secret,
                            api_tokens=False if no_api_tokens else None, pessimistic=pessimistic)
-    chosen_id = client_id or options.client_id
-    chosen_secret = client_secret or options.client_secret
-    oauth_only = no_api_tokens or not options.api_tokens
-
-    chosen = token or options.token
-    agents = server.store.users(server.store.agent_ids())
-    email = next((a["email"] for a in agents if "bot" in str(a["email"])), agents[0]["email"] if agents else "")
-
-    def ready(url: str) -> None:
-        def say(line: str) -> None:
-            _say(ctx, line)
-
-        say(f"Zendesk sandbox listening on {url} (Ctrl-C to stop)")
-        ttl = server.oauth.token_ttl_s
-        say(f"Point commops at it with its confidential OAuth client (tokens live {ttl:g}s):")
-        say(f"  export COMMOPS_ZENDESK_URL={url}")
-        say(f"  export COMMOPS_ZENDESK_CLIENT_ID={chosen_id}")
-        # The default secret is public knowledge; a secret the user chose (flag or config) is not echoed back.
-        shown = chosen_secret if chosen_secret == DEFAULT_CLIENT_SECRET else f"{MASK}   # the one you chose, not shown"
-        say(f"  export COMMOPS_ZENDESK_CLIENT_SECRET={shown}")
-        say(f"  export COMMOPS_VERIFY_FORGE_URL={url}   # GitHub/GitLab lookups to its forge emulation")
-        if oauth_only:
-            say("API tokens are refused (--no-api-tokens): this account is OAuth-only.")
-        else:
-            say("Or with a legacy API token (any agent email works; API tokens stop working "
-                "on Zendesk on 2027-04-30):")
-            say(f"  export COMMOPS_ZENDESK_AUTH=api-token COMMOPS_ZENDESK_EMAIL={email}")
-            # The default token is public knowledge; a token the user chose is not echoed back.
-            shown = chosen if chosen == DEFAULT_TOKEN else f"{MASK}   # the one you chose, not shown"
-            say(f"  export COMMOPS_ZENDESK_TOKEN={shown}")
-
+    ready = _greeting(ctx, server, token=token, client_id=client_id, client_secret=client_secret,
+                      no_api_tokens=no_api_tokens)
     try:
         server.serve_forever(on_ready=ready)
     except KeyboardInterrupt:

@@ -58,41 +58,58 @@ def _pct(x: float) -> str:
 
 
 def _print(out: Console, report: ShadowReport, limit: int) -> None:
+    """The shadow report for a terminal: the overall rate, then one table per view."""
     out.print(f"{report.decisions} shadow decisions, {report.agreed} agreed "
               f"({_pct(report.agreed / report.decisions) if report.decisions else '-'}, 95% interval "
               f"{_pct(report.lower)}–{_pct(report.upper)})", markup=False, highlight=False)
+    out.print(_rules_table(report))
+    out.print(_outcomes_table(report))
+    for program, rows in sorted(report.confusion.items()):
+        out.print(_confusion_table(program, rows))
+    if report.disagreements:
+        out.print(_disagreements_table(report, limit))
+
+
+def _rules_table(report: ShadowReport) -> Table:
     rules = Table(title="agreement per rule (Wilson 95%)")
     for column in ("rule", "decisions", "agreed", "rate", "lower", "upper", "qualify vs reject/escalate"):
         rules.add_column(column, justify="left" if column == "rule" else "right")
     for r in report.rules:
         rules.add_row(escape(r.rule), str(r.decisions), str(r.agreed), _pct(r.rate), _pct(r.lower), _pct(r.upper),
                       str(r.severe))
-    out.print(rules)
+    return rules
+
+
+def _outcomes_table(report: ShadowReport) -> Table:
     outcomes = Table(title="agreement per proposed outcome")
     for column in ("outcome", "decisions", "agreed", "lower", "upper"):
         outcomes.add_column(column)
     for o in report.outcomes:
         outcomes.add_row(o.outcome, str(o.decisions), str(o.agreed), _pct(o.lower), _pct(o.upper))
-    out.print(outcomes)
-    for program, rows in sorted(report.confusion.items()):
-        people = sorted({p for cols in rows.values() for p in cols})
-        matrix = Table(title=f"{escape(program)}: commops (rows) vs person (columns)")
-        matrix.add_column("commops \\ person")
-        for p in people:
-            matrix.add_column(p, justify="right")
-        for proposed, cols in sorted(rows.items()):
-            matrix.add_row(proposed, *[str(cols.get(p, 0)) for p in people])
-        out.print(matrix)
-    if report.disagreements:
-        worst = Table(title=f"disagreements, worst first ({len(report.disagreements)})")
-        for column in ("ticket", "program", "commops", "person", "rules", "decided"):
-            worst.add_column(column, overflow="fold")
-        for c in report.disagreements[:limit]:
-            worst.add_row(str(c.ticket_id), escape(c.program or ""),
-                          escape(c.proposed.outcome.value + "\n" + ", ".join(c.proposed.macros)),
-                          escape(c.person.outcome.value + "\n" + ", ".join(c.person.macros)),
-                          escape(", ".join(c.proposed.rules)), f"{c.decided_at:%Y-%m-%d}" if c.decided_at else "")
-        out.print(worst)
+    return outcomes
+
+
+def _confusion_table(program: str, rows: dict[str, dict[str, int]]) -> Table:
+    people = sorted({p for cols in rows.values() for p in cols})
+    matrix = Table(title=f"{escape(program)}: commops (rows) vs person (columns)")
+    matrix.add_column("commops \\ person")
+    for p in people:
+        matrix.add_column(p, justify="right")
+    for proposed, cols in sorted(rows.items()):
+        matrix.add_row(proposed, *[str(cols.get(p, 0)) for p in people])
+    return matrix
+
+
+def _disagreements_table(report: ShadowReport, limit: int) -> Table:
+    worst = Table(title=f"disagreements, worst first ({len(report.disagreements)})")
+    for column in ("ticket", "program", "commops", "person", "rules", "decided"):
+        worst.add_column(column, overflow="fold")
+    for c in report.disagreements[:limit]:
+        worst.add_row(str(c.ticket_id), escape(c.program or ""),
+                      escape(c.proposed.outcome.value + "\n" + ", ".join(c.proposed.macros)),
+                      escape(c.person.outcome.value + "\n" + ", ".join(c.person.macros)),
+                      escape(", ".join(c.proposed.rules)), f"{c.decided_at:%Y-%m-%d}" if c.decided_at else "")
+    return worst
 
 
 @group.command("report")
