@@ -17,6 +17,7 @@ from commops.domain.reading import Reading
 from commops.domain.records import ProposalRecord
 from commops.domain.renewal import Reminder
 from commops.domain.retention import PruneReport
+from commops.domain.satisfaction import Rating
 
 __all__ = [
     "AppliedDecision",
@@ -37,6 +38,7 @@ __all__ = [
     "RuleSetLike",
     "RunLock",
     "RunLog",
+    "SatisfactionSource",
     "ShadowLog",
     "SpdxVerdict",
     "StatsGateway",
@@ -240,6 +242,12 @@ class StatsGateway(Protocol):
     def audits(self, ticket_id: int) -> list[dict[str, Any]]: ...
 
     def request_counts(self) -> dict[str, int]: ...
+
+
+class SatisfactionSource(Protocol):
+    """Members' satisfaction ratings, read in bulk (``ZendeskGateway.satisfaction_ratings``)."""
+
+    def satisfaction_ratings(self, since: datetime) -> Iterator[Rating]: ...
 
 
 class AppliedDecision(Protocol):

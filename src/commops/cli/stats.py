@@ -16,7 +16,7 @@ from commops.errors import CommopsError, UsageError
 
 if TYPE_CHECKING:
     from commops.config import Settings
-    from commops.reports.model import AutomationPotential
+    from commops.reports.model import AutomationPotential, StatsReport
 
 __all__ = ["register"]
 
@@ -53,38 +53,74 @@ def stats(
 
     Example: commops stats --since 2026-01-05 --format html --out stats.html --redact
     """
-    from commops.bootstrap import open_stats
-    from commops.reports import render_html, render_json, render_table, write_summary_csv, write_ticket_csv
-    from commops.services.stats import build_report, collect, default_period, sla_policy
-
     app = state(ctx)
-    settings = app.settings
-    if program is not None and program not in settings.programs:
-        known = ", ".join(sorted(settings.programs)) or "none configured"
-        raise UsageError(f"unknown program {program!r}", hint=f"programs: {known}")
+    first, last = _period(app.settings, program, since, until)
     if fmt is Format.HTML and out is None:
         raise UsageError("--format html needs --out FILE", hint="e.g. --out stats.html")
-    first, last = default_period(_day(since), _day(until), datetime.now(UTC).date())
-    if first > last:
-        raise UsageError(f"--since {first} is after --until {last}")
-
-    with open_stats(settings, notice=app.info) as (gateway, journal):
-        if fmt is Format.CSV and not aggregate:
-            records = collect(gateway, journal, settings, since=first, until=last, program=program)
-            if redact:
-                records = (r.redacted() for r in records)
-            with _output(out) as stream:
-                rows = write_ticket_csv(records, sla_policy(settings), last, stream, redact=redact)
-            app.info(f"{rows} tickets written" + (f" to {out}" if out else ""))
-            return
-        report = build_report(gateway, journal, settings, since=first, until=last, program=program, redact=redact)
-    report = report.model_copy(update={"automation_potential": _potential(settings, first, last)})
+    if fmt is Format.CSV and not aggregate:
+        _ticket_csv(app, first, last, program, out, redact)
+        return
+    report = _report(app, first, last, program, redact)
     _warn_pools(app)
     audits = report.requests.get("audit_requests", 0)
     app.info(
         f"{report.overall.tickets} tickets, {report.requests.get('zendesk_requests', 0)} Zendesk requests "
         f"({audits} audit reads for decisions made in Zendesk)"
     )
+    _write(app, report, fmt, out)
+    if out is not None:
+        app.info(f"report written to {out}")
+
+
+def _period(settings: Settings, program: str | None, since: datetime | None, until: datetime | None
+            ) -> tuple[date, date]:
+    """The creation days counted, checked: a known program, since before until."""
+    from commops.services.stats import default_period
+
+    if program is not None and program not in settings.programs:
+        known = ", ".join(sorted(settings.programs)) or "none configured"
+        raise UsageError(f"unknown program {program!r}", hint=f"programs: {known}")
+    first, last = default_period(_day(since), _day(until), datetime.now(UTC).date())
+    if first > last:
+        raise UsageError(f"--since {first} is after --until {last}")
+    return first, last
+
+
+def _ticket_csv(app: AppState, first: date, last: date, program: str | None, out: Path | None, redact: bool) -> None:
+    """``--format csv`` without ``--aggregate``: one row per ticket, streamed."""
+    from commops.bootstrap import open_stats
+    from commops.reports import write_ticket_csv
+    from commops.services.stats import collect, sla_policy
+
+    with open_stats(app.settings, notice=app.info) as (gateway, journal):
+        records = collect(gateway, journal, app.settings, since=first, until=last, program=program)
+        if redact:
+            records = (r.redacted() for r in records)
+        with _output(out) as stream:
+            rows = write_ticket_csv(records, sla_policy(app.settings), last, stream, redact=redact)
+    app.info(f"{rows} tickets written" + (f" to {out}" if out else ""))
+
+
+def _report(app: AppState, first: date, last: date, program: str | None, redact: bool) -> StatsReport:
+    """The period's report, with members' satisfaction and shadow mode's automation potential."""
+    from commops.bootstrap import open_stats
+    from commops.services.satisfaction import start_satisfaction
+    from commops.services.stats import build_report
+
+    with open_stats(app.settings, notice=app.info) as (gateway, journal):
+        satisfaction = start_satisfaction(gateway, first, notice=app.info)
+        spent = sum(n for key, n in gateway.request_counts().items() if "satisfaction_ratings" in key)
+        report = build_report(gateway, journal, app.settings, since=first, until=last, program=program,
+                              redact=redact, observe=satisfaction.observe)
+    requests = {**report.requests, "satisfaction_requests": spent,
+                "zendesk_requests": report.requests.get("zendesk_requests", 0) + spent}
+    return report.model_copy(update={"automation_potential": _potential(app.settings, first, last),
+                                     "satisfaction": satisfaction.finish(), "requests": requests})
+
+
+def _write(app: AppState, report: StatsReport, fmt: Format, out: Path | None) -> None:
+    from commops.reports import render_html, render_json, render_table, write_summary_csv
+
     with _output(out) as stream:
         if fmt is Format.TABLE:
             # A pipe or a file has no width of its own: wide enough that no header or identifier is cut.
@@ -97,8 +133,6 @@ def stats(
             write_summary_csv(report, stream)
         else:
             stream.write(render_html(report))
-    if out is not None:
-        app.info(f"report written to {out}")
 
 
 def _warn_pools(app: AppState) -> None:

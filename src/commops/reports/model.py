@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from commops.domain.satisfaction import SatisfactionReport
+
 __all__ = [
     "AutomationPotential",
     "DecisionStats",
@@ -125,3 +127,4 @@ class StatsReport(BaseModel):
     breached_tickets: list[TicketLine] = Field(default_factory=list)
     requests: dict[str, int] = Field(default_factory=dict)  # Zendesk requests spent gathering the data
     automation_potential: AutomationPotential | None = None  # from shadow mode, when it has compared any
+    satisfaction: SatisfactionReport | None = None  # members' ratings of the period's tickets, when readable

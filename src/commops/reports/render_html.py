@@ -292,6 +292,14 @@ def _breached_section(report: StatsReport) -> str:
     return "<h2>Oldest tickets in breach</h2>" + _table(head, rows)
 
 
+def _satisfaction_section(report: StatsReport) -> str:
+    if report.satisfaction is None or not report.satisfaction.overall.offered:
+        return ""
+    from commops.reports.render_satisfaction import satisfaction_html
+
+    return satisfaction_html(report.satisfaction, _table)
+
+
 def render_html(report: StatsReport) -> str:
     """The whole report as one HTML document."""
     period = f"{report.since or '…'} to {report.until or report.as_of}"
@@ -313,6 +321,7 @@ def render_html(report: StatsReport) -> str:
         _reasons_section(report.overall),
         _weeks_section(report.overall),
         _breached_section(report),
+        _satisfaction_section(report),
         "</main></body></html>",
     ]
     return "\n".join(p for p in parts if p)

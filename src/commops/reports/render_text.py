@@ -181,4 +181,8 @@ def render_table(report: StatsReport, console: Console) -> None:
         parts.append(_weeks_table(report.overall))
     if report.breached_tickets:
         parts.append(_breached_table(report))
+    if report.satisfaction is not None and report.satisfaction.overall.offered:
+        from commops.reports.render_satisfaction import satisfaction_table
+
+        parts.append(satisfaction_table(report.satisfaction))
     console.print(Group(*parts))

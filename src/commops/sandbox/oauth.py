@@ -71,7 +71,8 @@ _KNOWN_SCOPES = frozenset({"read", "write", "impersonate",
 # Which resource an API path belongs to, for resource scopes (anything else needs plain read/write).
 _PATH_RESOURCE = {"tickets": "tickets", "search": "tickets", "incremental": "tickets", "job_statuses": "tickets",
                   "ticket_fields": "tickets", "ticket_forms": "tickets", "views": "tickets",
-                  "users": "users", "groups": "users", "macros": "macros"}
+                  "users": "users", "groups": "users", "macros": "macros",
+                  "satisfaction_ratings": "satisfaction_ratings"}
 
 
 def _sha(text: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from werkzeug.routing import Map, Rule
 
-from commops.sandbox import exports, limits
+from commops.sandbox import exports, limits, satisfaction
 from commops.sandbox.apierror import ApiError, bad_request, invalid, not_found
 from commops.sandbox.endpoint import (
     OFFSET_CAP,
@@ -350,6 +350,7 @@ HANDLERS: dict[str, Callable[..., Answer]] = {
     "search": exports.search, "search_export": exports.search_export,
     "incremental_tickets": exports.incremental_tickets,
     "incremental_ticket_events": exports.incremental_ticket_events,
+    "satisfaction_ratings": satisfaction.list_ratings, "satisfaction_rating": satisfaction.show_rating,
 }
 
 _R = "/api/v2/"
@@ -398,6 +399,8 @@ URL_MAP = Map([
     Rule(f"{_R}views/<int:view_id>/tickets.json", endpoint="view_tickets", methods=["GET"]),
     Rule(f"{_R}views/<int:view_id>/execute.json", endpoint="view_execute", methods=["GET"]),
     Rule(f"{_R}search.json", endpoint="search", methods=["GET"]),
+    Rule(f"{_R}satisfaction_ratings.json", endpoint="satisfaction_ratings", methods=["GET"]),
+    Rule(f"{_R}satisfaction_ratings/<int:rating_id>.json", endpoint="satisfaction_rating", methods=["GET"]),
     Rule(f"{_R}search/export.json", endpoint="search_export", methods=["GET"]),
     Rule(f"{_R}incremental/tickets/cursor.json", endpoint="incremental_tickets", methods=["GET"]),
     Rule(f"{_R}incremental/ticket_events.json", endpoint="incremental_ticket_events", methods=["GET"]),

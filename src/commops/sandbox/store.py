@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS provisions (key TEXT PRIMARY KEY, deliveries INTEGER NOT NULL DEFAULT 0,
     effects INTEGER NOT NULL DEFAULT 0, subscription_id TEXT, payload TEXT);
 CREATE TABLE IF NOT EXISTS resources (kind TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS satisfaction_ratings (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id INTEGER NOT NULL UNIQUE, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS users_email ON users (email);
 CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
@@ -552,7 +554,7 @@ class SandboxStore:
         account_document(account, "account.json")  # an unknown name is refused before anything is forgotten
         with self._tx() as db:
             for table in ("meta", "resources", "users", "tickets", "comments", "audits", "jobs", "forge_namespaces",
-                          "provisions"):
+                          "provisions", "satisfaction_ratings"):
                 db.execute(f"DELETE FROM {table}")
             self._load_reference(db, account)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('forges', 'yes')")
@@ -624,6 +626,33 @@ class SandboxStore:
                 made = self._insert(db, ticket, comment, None, requester, created, None)
                 ids.append(int(made["id"]))
         return ids
+
+    # ----- satisfaction ratings (commops.sandbox.satisfaction) -----------------------------------------
+
+    def rated_ticket_ids(self) -> set[int]:
+        with self._lock:
+            return {int(r[0]) for r in self._conn.execute("SELECT ticket_id FROM satisfaction_ratings")}
+
+    def add_ratings(self, tickets: list[dict[str, Any]],
+                    make: Callable[[dict[str, Any], int], dict[str, Any]]) -> int:
+        """A rating per ticket that has none: ``make(ticket, rating_id)`` is its document. How many were added."""
+        added = 0
+        with self._tx() as db:
+            for ticket in tickets:
+                cursor = db.execute("INSERT OR IGNORE INTO satisfaction_ratings (ticket_id, doc) VALUES (?, '{}')",
+                                    (int(ticket["id"]),))
+                if cursor.rowcount:
+                    rating_id = int(cursor.lastrowid or 0)
+                    db.execute("UPDATE satisfaction_ratings SET doc = ? WHERE id = ?",
+                               (json.dumps(make(ticket, rating_id)), rating_id))
+                    added += 1
+        return added
+
+    def rating_docs(self) -> list[dict[str, Any]]:
+        """Every satisfaction rating, by id."""
+        with self._lock:
+            rows = self._conn.execute("SELECT doc FROM satisfaction_ratings ORDER BY id").fetchall()
+        return [json.loads(r[0]) for r in rows]
 
     # ----- forge namespaces (the emulated GitHub and GitLab) -----------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -225,13 +225,17 @@ def build_report(
     redact: bool = False,
     as_of: date | None = None,
     generated_at: datetime | None = None,
+    observe: Callable[[TicketRecord], None] | None = None,
 ) -> StatsReport:
-    """Collect the period and aggregate it as of ``as_of`` (default ``until``), in one streaming pass."""
+    """Collect the period and aggregate it as of ``as_of`` (default ``until``), in one streaming pass;
+    ``observe`` sees every record too (the satisfaction section joins its ratings with them)."""
     tally: Counter[str] = Counter()
     before = sum(gateway.request_counts().values())
     aggregator = StatsAggregator(sla_policy(settings), as_of or until)
     for record in collect(gateway, journal, settings, since=since, until=until, program=program, tally=tally):
         aggregator.add(record.redacted() if redact else record)
+        if observe is not None:
+            observe(record)
     requests = {
         "zendesk_requests": sum(gateway.request_counts().values()) - before,
         "search_pages": tally["pages"],

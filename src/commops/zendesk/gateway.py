@@ -16,6 +16,7 @@ from commops.config import Settings
 from commops.domain import Application, Proposal
 from commops.domain.operating import PastDecision
 from commops.domain.renewal import Reminder
+from commops.domain.satisfaction import Rating
 from commops.errors import (
     AuthError,
     ConfigError,
@@ -275,6 +276,12 @@ class ZendeskGateway:
     def audits(self, ticket_id: int) -> list[dict[str, Any]]:
         """A ticket's audits, oldest first (stats reads decisions made directly in Zendesk from them)."""
         return self._list(f"tickets/{int(ticket_id)}/audits.json", "audits", f"reading ticket {ticket_id}'s audits")
+
+    def satisfaction_ratings(self, since: datetime) -> Iterator[Rating]:
+        """Members' satisfaction ratings made since ``since``, in bulk (``commops.zendesk.satisfaction``)."""
+        from commops.zendesk.satisfaction import read_ratings
+
+        return read_ratings(self.http, since=since)
 
     def ticket_events(self, start_time: int) -> Iterator[dict[str, Any]]:
         """Every audit since ``start_time`` (unix seconds) through the time-based incremental event export,
