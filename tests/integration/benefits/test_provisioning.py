@@ -35,7 +35,7 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 class Service:
     """A provisioning service that answers from a script and counts the effects per idempotency key."""
 
-    def __init__(self, *answers: str | Exception) -> None:
+    def __init__(self, *answers: str | BaseException) -> None:
         self.answers = list(answers)
         self.calls: list[tuple[dict[str, Any], str]] = []
         self.effects: dict[str, str] = {}
@@ -43,7 +43,7 @@ class Service:
     def provision(self, payload: dict[str, Any], idempotency_key: str) -> str | None:
         self.calls.append((payload, idempotency_key))
         answer = self.answers.pop(0) if self.answers else "SUB-default"
-        if isinstance(answer, Exception):
+        if isinstance(answer, BaseException):
             raise answer
         return self.effects.setdefault(idempotency_key, answer)
 
@@ -255,3 +255,39 @@ def test_a_program_no_longer_configured_fails_its_provisioning_until_retried(tmp
     assert failed.error == "program education is no longer configured" and service.calls == []
     [done] = retry_provisions(configured)
     assert done.state == ProvisionState.DONE and len(service.calls) == 1
+
+
+def test_retry_takes_only_the_named_tickets_wherever_they_are_in_the_list(tmp_path: Path,
+                                                                          store: SqliteBenefits) -> None:
+    no = [WebhookRefused("provisioning service answered 422") for _ in range(3)]
+    service = Service(*no, "SUB-B")
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    proposals = [qualify(1), qualify(2), qualify(3)]
+    ready, _ = prepare_benefits(ports, proposals, {})
+    finish_provisions(ports, ready, written(*proposals))
+    assert [p.ticket_id for p in failed_provisions(ports)] == [1, 2, 3]
+    [retried] = retry_provisions(ports, [2])  # neither the first nor the last failed one
+    assert retried.ticket_id == 2 and retried.state == ProvisionState.DONE
+    assert [p.ticket_id for p in failed_provisions(ports)] == [1, 3]
+
+
+def test_a_retry_killed_midway_is_finished_by_the_next_run_not_left_failed(tmp_path: Path,
+                                                                          store: SqliteBenefits) -> None:
+    service = Service(WebhookRefused("provisioning service answered 422"))
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    proposal = qualify(4)
+    ready, _ = prepare_benefits(ports, [proposal], {})
+    finish_provisions(ports, ready, written(proposal))
+
+    class Killed(BaseException):
+        """The process dies while the provisioning service is being called."""
+
+    service.answers = [Killed()]
+    with pytest.raises(Killed):
+        retry_provisions(ports, [4])
+    row = store.provision(key_of(proposal))
+    assert row is not None and row.state == ProvisionState.WRITTEN  # taken back from "failed" before calling
+    service.answers = ["SUB-4"]
+    assert resume_provisions(ports, History()) == 1
+    done = store.provision(key_of(proposal))
+    assert done is not None and done.state == ProvisionState.DONE and done.subscription_id == "SUB-4"
