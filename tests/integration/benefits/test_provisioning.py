@@ -54,10 +54,11 @@ class History:
     def __init__(self) -> None:
         self.applied: dict[int, ProposalRecord] = {}
 
-    def apply(self, proposal_id: int, proposal: Proposal) -> None:
+    def apply(self, proposal_id: int, proposal: Proposal, outcome: str | None = None) -> None:
         self.applied[proposal.ticket_id] = ProposalRecord(
             id=proposal_id, run_id="r1", mode="apply", ticket_id=proposal.ticket_id,
-            program=proposal.decision.program, outcome=proposal.decision.outcome.value, rules=[], macros=[],
+            program=proposal.decision.program, outcome=outcome or proposal.decision.outcome.value, rules=[],
+            macros=[],
             ruleset_version="v1", updated_stamp=proposal.updated_stamp, fields_digest=None, state="applied",
             stamp_after=None, created_at=NOW, decided_at=NOW)
 
@@ -72,7 +73,7 @@ class History:
 
 
 def settings(home: Path, provisioner: str, **extra: str) -> Settings:
-    lines = [f'provisioner = "{provisioner}"', "term_months = 12"]
+    lines = [f'provisioner = "{provisioner}"'] + ([] if "term_months" in extra else ["term_months = 12"])
     if provisioner == "webhook":
         lines.append('url = "https://provision.example.test/members"')
     lines += [f"{k} = {v}" for k, v in extra.items()]
@@ -95,13 +96,13 @@ def ports_for(config: Settings, store: SqliteBenefits, service: Service,
 
 
 def qualify(ticket_id: int, *, program: str = "education", outcome: Outcome = Outcome.QUALIFY, seats: int = 30,
-            renews: str | None = None) -> Proposal:
+            renews: str | None = None, start: date | None = date(2026, 12, 1), note: str | None = None) -> Proposal:
     macro = MacroRef(title="Education::Qualified - welcome", id=1)
     reason = Reason(rule="edu.ok", message="ok", outcome=outcome, macro=macro, auto=True)
     decision = Decision(ticket_id=ticket_id, program=program, outcome=outcome, reasons=[reason],
                         ruleset_version="v1")
     grant = Grant(organisation="Uni", requester=f"a{ticket_id}@uni.edu", email_domain="uni.edu", seats=seats,
-                  renews=renews, term_start=date(2026, 12, 1))
+                  renews=renews, term_start=start, note=note)
     return Proposal(decision=decision, updated_stamp=f"s{ticket_id}", grant=grant)
 
 
@@ -136,6 +137,13 @@ def test_a_written_qualify_is_provisioned_once_with_its_write_id_and_recorded(tm
     [member] = list_members(ports)
     assert (member.ticket_id, member.subscription_id, member.seats, member.term_end) == (7, "SUB-1", 30,
                                                                                          date(2027, 12, 1))
+    assert (member.program, member.organisation, member.requester, member.email_domain) == (
+        "education", "Uni", "a7@uni.edu", "uni.edu")
+    assert (member.term_start, member.decision_key, member.source) == (date(2026, 12, 1), key_of(proposal), "commops")
+    payload, _key = service.calls[0]
+    assert payload == {"program": "education", "ticket_id": 7, "seats": 30, "renews": None, "note": None,
+                       "member": {"organisation": "Uni", "requester": "a7@uni.edu", "email_domain": "uni.edu"},
+                       "term": {"start": "2026-12-01", "end": "2027-12-01", "months": 12}}
 
 
 def test_only_written_qualifies_are_provisioned_and_a_program_without_provisioner_only_keeps_the_ledger(
@@ -291,3 +299,89 @@ def test_a_retry_killed_midway_is_finished_by_the_next_run_not_left_failed(tmp_p
     assert resume_provisions(ports, History()) == 1
     done = store.provision(key_of(proposal))
     assert done is not None and done.state == ProvisionState.DONE and done.subscription_id == "SUB-4"
+
+
+def test_a_term_starts_today_unless_the_renewal_continues_one_and_seats_are_capped(tmp_path: Path,
+                                                                                   store: SqliteBenefits) -> None:
+    service = Service("SUB-N", "SUB-R")
+    ports = ports_for(settings(tmp_path, "webhook", max_seats="1000", term_months="6"), store, service)
+    new, renewal = qualify(1, start=None, seats=1500), qualify(2, renews="SUB-OLD", note="lapsed: SUB-OLD")
+    ready, _ = prepare_benefits(ports, [new, renewal], {})
+    finish_provisions(ports, ready, written(new, renewal))
+    first, second = (payload for payload, _key in service.calls)
+    assert first["term"] == {"start": "2026-11-20", "end": "2027-05-20", "months": 6} and first["seats"] == 1000
+    assert second["term"]["start"] == "2026-12-01" and second["renews"] == "SUB-OLD"
+    assert second["note"] == "lapsed: SUB-OLD"
+    assert key_of(new) != key_of(renewal) and store.provision(key_of(renewal)) is not None
+    notes = {m.ticket_id: m.note for m in list_members(ports)}
+    assert notes == {1: None, 2: "lapsed: SUB-OLD"}
+
+
+def test_no_intent_for_a_program_unknown_or_keeping_nothing(tmp_path: Path, store: SqliteBenefits) -> None:
+    ports = ports_for(settings(tmp_path, "none", ledger="false"), store, Service())
+    unknown, nothing = qualify(1, program="unknown"), qualify(2)
+    ready, emptied = prepare_benefits(ports, [unknown, nothing], {})
+    assert [p.ticket_id for p in ready] == [1, 2] and emptied == []
+    assert store.unfinished_provisions() == []
+    finish_provisions(ports, ready, written(unknown, nothing))
+    assert list_members(ports) == []
+
+
+def test_a_webhook_program_without_ledger_provisions_but_keeps_no_member(tmp_path: Path,
+                                                                         store: SqliteBenefits) -> None:
+    service, fields = Service("SUB-L"), list[tuple[int, dict[str, Any]]]()
+    ports = ports_for(settings(tmp_path, "webhook", ledger="false"), store, service, fields)
+    proposal = qualify(3)
+    ready, _ = prepare_benefits(ports, [proposal], {})
+    finish_provisions(ports, ready, written(proposal))
+    done = store.provision(key_of(proposal))
+    assert done is not None and done.state == ProvisionState.DONE and list_members(ports) == []
+    assert fields == [(3, {"membership_ends_on": "2027-12-01", "current_subscription_id": "SUB-L"})]
+
+
+def test_a_coupon_welcome_writes_no_ticket_fields(tmp_path: Path, store: SqliteBenefits) -> None:
+    fields: list[tuple[int, dict[str, Any]]] = []
+    ports = ports_for(settings(tmp_path, "coupon-pool"), store, Service(), fields)
+    store.add_codes("education", ["EDU-9"])
+    proposal = qualify(9)
+    ready, _ = prepare_benefits(ports, [proposal], {})
+    finish_provisions(ports, ready, written(proposal))
+    row = store.provision(key_of(proposal))
+    assert row is not None and row.state == ProvisionState.DONE and row.subscription_id == "EDU-9"
+    assert fields == []  # the code travels in the welcome itself
+
+
+def test_ticket_fields_that_cannot_be_written_are_retried_without_a_second_effect(tmp_path: Path,
+                                                                                  store: SqliteBenefits) -> None:
+    service = Service("SUB-F")
+    failing: list[tuple[int, dict[str, Any]]] = []
+
+    def set_fields(ticket: int, values: dict[str, Any]) -> None:
+        failing.append((ticket, values))
+        if len(failing) == 1:
+            raise RuntimeError("Zendesk answered 503")
+
+    ports = BenefitPorts(settings=settings(tmp_path, "webhook"), store=store, clock=lambda: NOW,
+                         webhook=lambda program: service, set_fields=set_fields)
+    proposal = qualify(5)
+    ready, _ = prepare_benefits(ports, [proposal], {})
+    finish_provisions(ports, ready, written(proposal))
+    row = store.provision(key_of(proposal))
+    assert row is not None and row.state == ProvisionState.WRITTEN and row.subscription_id == "SUB-F"
+    assert row.error == "Zendesk answered 503" and len(list_members(ports)) == 1
+    assert resume_provisions(ports, History()) == 1
+    done = store.provision(key_of(proposal))
+    assert done is not None and done.state == ProvisionState.DONE
+    assert len(service.calls) == 1 and len(failing) == 2 and len(list_members(ports)) == 1
+
+
+def test_an_intent_is_finished_only_when_the_journal_applied_its_qualify(tmp_path: Path,
+                                                                         store: SqliteBenefits) -> None:
+    service, history = Service(), History()
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    overridden, missing = qualify(1), qualify(2)
+    prepare_benefits(ports, [overridden, missing], {1: 10, 2: 20})
+    history.apply(10, overridden, outcome="reject")  # the same proposal, applied as another outcome
+    assert resume_provisions(ports, history) == 0 and service.calls == []
+    finish_provisions(ports, [overridden, missing], written(overridden))  # ticket 2: no result at all
+    assert [p.ticket_id for p in store.unfinished_provisions() if p.state == ProvisionState.INTENT] == [2]

@@ -439,3 +439,17 @@ def test_over_max_writes_and_a_tripped_guard_rail_leave_proposals(commops_home: 
         run_unattended(ports, TriageOptions(), max_writes=2, max_reject_share=0.5)
     assert gateway.written == [] and ports.journal.unfinished_writes() == []
     assert {r.state for r in journal.history()} == {"proposed"}
+
+
+def test_a_pending_renewal_reminder_is_held_until_the_member_replies(commops_home: Path, journal: Journal) -> None:
+    tag = load_settings().renewals.tag
+    waiting = application(1).model_copy(update={"status": "pending", "tags": [tag]})
+    replied = application(2).model_copy(update={"status": "open", "tags": [tag]})  # the member answered
+    other_pending = application(3).model_copy(update={"status": "pending", "tags": ["vip"]})
+    ports = make_ports(FakeGateway([waiting, replied, other_pending]), journal)
+    batch = evaluate_queue(ports, TriageOptions())
+    assert [(s.ticket_id, s.reason) for s in batch.skipped] == [
+        (1, "a renewal reminder waiting for the member's reply")]
+    assert sorted(p.ticket_id for p in batch.proposals) == [2, 3]
+    held_too = evaluate_queue(ports, TriageOptions(include_decided=True))  # still held: it is not decided
+    assert [s.ticket_id for s in held_too.skipped] == [1]
