@@ -76,20 +76,23 @@ def _finish(home: Path, env: dict[str, str]) -> None:
     raise AssertionError(err)
 
 
-@pytest.mark.parametrize("faults", ["", "5xx=0.1,drop=0.05,slow=0.02"])
+@pytest.mark.parametrize(("faults", "mode"), [("", "optimistic"), ("5xx=0.1,drop=0.05,slow=0.02", "optimistic"),
+                                             ("5xx=0.1,drop=0.05,slow=0.02", "pessimistic")])
 def test_coupon_pool_under_kill_9_and_faults_hands_each_member_one_code(commops_home: Path, tmp_path: Path,
-                                                                        faults: str) -> None:
+                                                                        faults: str, mode: str) -> None:
+    """Also where update_many ignores safe_update (pessimistic)."""
     (commops_home / "config.toml").write_text(
         '[programs.education.benefit]\nprovisioner = "coupon-pool"\n', encoding="utf-8")
     seeded(commops_home, applications=150, seed=7)
     codes = tmp_path / "codes.csv"
     codes.write_text("code\n" + "".join(f"EDU-{i:04d}\n" for i in range(1000)), encoding="utf-8")
     assert cli("benefits", "import-codes", str(codes), "--program", "education").code == 0
-    env = {"COMMOPS_SANDBOX_FAULTS": faults} if faults else {}
+    mode_env = {"COMMOPS_SANDBOX_PESSIMISTIC": str(mode == "pessimistic").lower()}
+    env = {"COMMOPS_SANDBOX_FAULTS": faults, **mode_env} if faults else dict(mode_env)
     rng = random.Random(19)
     for _ in range(3):
         _kill_mid_run(commops_home, rng.uniform(0.0, 0.3), env)
-    _finish(commops_home, {})
+    _finish(commops_home, mode_env)
 
     qualified = _qualified(commops_home)
     assert len(qualified) > 5

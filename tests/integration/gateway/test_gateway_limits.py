@@ -31,6 +31,7 @@ class RecordingSleep:
         self.waits.append(seconds)
 
 
+@both_modes
 def test_429_storm_finishes_within_the_budget(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
     sandbox.store.load(applicants(120))
     sandbox.app.faults = FaultInjector(parse_faults("429=0.4"), seed=3)
