@@ -171,11 +171,11 @@ def per_s(count: int, seconds: float) -> int:
     return round(count / seconds) if seconds > 0 else 0
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=20000)
     parser.add_argument("--page", type=int, default=100, help="applications per page (Zendesk pages are 100)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     n, page = args.applications, max(1, args.page)
     settings = load_settings()
     datasets = OfflineDatasets()
@@ -282,8 +282,8 @@ def main() -> None:
         "python": platform.python_version(),
         "rule_engine_version": getattr(rule_engine, "__version__", "unknown"),
     }, indent=2))
-    sys.exit(0 if agree else 1)
+    return 0 if agree else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
