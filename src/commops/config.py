@@ -73,7 +73,7 @@ class ZendeskSettings(_Section):
     timeout_s: PositiveSeconds = 30.0
     rate_wait_budget_s: Seconds = 300.0
     job_wait_s: Seconds = 120.0
-    jobs_in_flight: int = Field(default=10, ge=1, le=30)  # update_many jobs open at once (Zendesk allows 30 an account)
+    jobs_in_flight: int = Field(default=20, ge=1, le=30)  # update_many jobs open at once (Zendesk allows 30 an account)
 
     @property
     def configured(self) -> bool:

@@ -107,7 +107,7 @@ class WriteSide:
     now: Callable[[], float]
     pause: Callable[[float], None]
     job_wait_s: float
-    jobs_in_flight: int = 10
+    jobs_in_flight: int = 20
     # The window check after the jobs (none: not checked): the account's audits since a time (server
     # unix seconds), newest first; one ticket's audits, oldest first; the write_id an audit wrote.
     recent_audits: Callable[[float], list[dict[str, Any]]] | None = None

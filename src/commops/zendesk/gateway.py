@@ -91,6 +91,7 @@ class ZendeskGateway:
         self._clock = clock
         self._cache: dict[str, Any] = {}
         self._foreign_settled = False
+        self._audits_read_to: Any = None  # the newest audit the last window check read (its id)
 
     def close(self) -> None:
         self.auth.close()
@@ -486,14 +487,21 @@ class ZendeskGateway:
         ``GET /ticket_audits``, 100 a page, read back until a page reaches past ``since``."""
         audits: list[dict[str, Any]] = []
         url: str | None = "ticket_audits.json?page[size]=100"
+        seen_before, newest = self._audits_read_to, None
         while url:
             data = self.http.get(url, what="reading the account's newest audits")
             page = [a for a in data.get("audits") or [] if isinstance(a, dict)]
-            audits += page
-            if not page or audit_time(page[-1]) < since:
+            newest = newest if newest is not None or not page else page[0].get("id")
+            # An earlier call's check read down from its newest audit: everything from there on happened
+            # before this call's re-checks, so it is in none of this call's windows.
+            cut = next((i for i, a in enumerate(page) if seen_before is not None and a.get("id") == seen_before), None)
+            audits += page if cut is None else page[:cut]
+            if cut is not None or not page or audit_time(page[-1]) < since:
                 break
             nxt = (data.get("links") or {}).get("next")
             url = nxt if (data.get("meta") or {}).get("has_more") and nxt else None
+        if newest is not None:
+            self._audits_read_to = newest
         return [a for a in audits if audit_time(a) >= since]
 
     def audit_write_id(self, audit: Mapping[str, Any]) -> str | None:

@@ -59,3 +59,31 @@ def test_the_sandbox_refuses_a_job_over_the_limit_with_too_many_jobs(tmp_path: P
                            headers={"Authorization": "Bearer sandbox"})
     assert answer.status_code == 429
     assert answer.json()["error"] == "TooManyJobs"
+
+
+def test_a_later_call_reads_the_audits_only_down_to_where_the_call_before_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two calls of one run: the second's window check stops at the first's newest audit (those happened
+    before its re-checks), and still sees an edit made while its own job was queued."""
+    with SandboxServer(tmp_path / "sb.sqlite3", limits=False, job_delay_s=10_000, pessimistic=True) as sb:
+        sb.store.reset()
+        sb.store.load(applicants(500))
+        with gateway_for(sb.url, monkeypatch) as gw:
+            proposals = proposals_for(gw)
+            first = gw.write_decisions(proposals[:250])
+            before = gw.request_counts()["GET /ticket_audits"]
+            submit = sb.app.jobs.submit
+
+            def edit_after_queueing(updates: list[dict[str, Any]], author_id: int, **kw: Any) -> dict[str, Any]:
+                job = submit(updates, author_id, **kw)
+                sb.store.reply(int(updates[0]["id"]), "One more thing.")
+                return job
+
+            monkeypatch.setattr(sb.app.jobs, "submit", edit_after_queueing)
+            second = gw.write_decisions(proposals[250:])
+            pages = gw.request_counts()["GET /ticket_audits"] - before
+    assert {r.status for r in first} == {"applied"}
+    conflicts = [r.ticket_id for r in second if r.status == "conflict"]
+    assert conflicts == [FIRST_ID + 250, FIRST_ID + 350, FIRST_ID + 450]  # the first ticket of each job
+    assert pages == 3  # 250 audits of its own + 3 replies, not the first call's 250 again
