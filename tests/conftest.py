@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,9 +54,61 @@ def commops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         "COMMOPS_ZENDESK_CLIENT_ID",
         "COMMOPS_ZENDESK_CLIENT_SECRET",
         "COMMOPS_SANDBOX_FAULTS",
+        "COMMOPS_JOURNAL_URL",
         "COMMOPS_SANDBOX_SEED",
         "ZENPY_FORCE_SCHEME",
         "ZENPY_FORCE_NETLOC",
     ):
         monkeypatch.delenv(name, raising=False)
     yield home
+
+
+# PostgreSQL --------------------------------------------------------------------------------------------
+# The shared journal's tests need a server: COMMOPS_TEST_POSTGRES_URL names one (`.ci/postgres start DIR`
+# starts a throw-away one and prints its URL). Without it they skip locally; with COMMOPS_REQUIRE_POSTGRES=1
+# (set by .ci/run) a missing or unreachable server fails them instead, so CI never skips them.
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The test server's URL (its database is shared; each test gets a schema of its own)."""
+    url = os.environ.get("COMMOPS_TEST_POSTGRES_URL", "")
+    required = os.environ.get("COMMOPS_REQUIRE_POSTGRES") == "1"
+    if not url:
+        if required:
+            pytest.fail("COMMOPS_REQUIRE_POSTGRES=1 but COMMOPS_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL server (set COMMOPS_TEST_POSTGRES_URL; `.ci/postgres start DIR` prints one)")
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        if required:
+            pytest.fail(f"COMMOPS_REQUIRE_POSTGRES=1 but the PostgreSQL server does not answer: {exc}")
+        pytest.skip(f"the PostgreSQL server at COMMOPS_TEST_POSTGRES_URL does not answer: {exc}")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A URL whose ``search_path`` is a new, empty schema (dropped after the test): nothing migrated yet."""
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as db:
+        db.execute(f"CREATE SCHEMA {schema}".encode())
+    joiner = "&" if "?" in postgres_server else "?"
+    yield f"{postgres_server}{joiner}options=-csearch_path%3D{schema}"
+    with psycopg.connect(postgres_server, autocommit=True) as db:
+        db.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+
+
+@pytest.fixture
+def journal_url(postgres_url: str) -> str:
+    """A migrated PostgreSQL journal of its own (a new schema), for one test."""
+    from commops.journal.postgres import migrate
+
+    migrate(postgres_url)
+    return postgres_url

@@ -26,8 +26,8 @@ from commops.ports import MacroInfo
 
 if TYPE_CHECKING:
     from commops.benefits import SqliteBenefits
-    from commops.journal import FileRunLock, SqliteJournal, SqliteShadowLog
-    from commops.ports import ProvisioningService
+    from commops.journal import SqliteShadowLog, SqlJournal
+    from commops.ports import ProvisioningService, RunLock
     from commops.rules import CompiledRuleSet, DropDown, RuleSet
     from commops.sandbox.history import Policy
     from commops.services.benefits import BenefitPorts
@@ -226,20 +226,51 @@ class Runtime:
         return gateway
 
     @cached_property
-    def journal(self) -> SqliteJournal:
-        from commops.journal import SqliteJournal
+    def journal_url(self) -> str | None:
+        """The shared PostgreSQL journal's URL, None for the SQLite file in the state directory. The embedded
+        sandbox's journal is always the local file: its tickets are made up on this machine."""
+        url = self.settings.journal.url
+        if url and self.account_key == EMBEDDED_ACCOUNT:
+            self._notice("the embedded sandbox keeps its journal in COMMOPS_HOME ([journal] url is for the "
+                         "configured account)")
+            return None
+        return url or None
 
-        journal = self._stack.enter_context(SqliteJournal.open(self.state.journal))
+    @cached_property
+    def journal(self) -> SqlJournal:
+        """The account's journal (SQLite or PostgreSQL), bound to the account on first use."""
+        journal: SqlJournal
+        if self.journal_url:
+            from commops.journal.postgres import PostgresJournal
+
+            journal = self._stack.enter_context(PostgresJournal.open(self.journal_url))
+        else:
+            from commops.journal import SqliteJournal
+
+            journal = self._stack.enter_context(SqliteJournal.open(self.state.journal))
         journal.bind_account(self.account_key)
         if "gateway" in self.__dict__:
             self._bind_account_id(journal, self.__dict__["gateway"])
         return journal
 
-    def _bind_account_id(self, journal: SqliteJournal, gateway: ZendeskGateway) -> None:
+    def _bind_account_id(self, journal: SqlJournal, gateway: ZendeskGateway) -> None:
         """Once a command uses both the account and the journal, the journal must be this account's by id
         too (``GET /account/settings``, once per command), not only by URL."""
         self.account_id = gateway.account_id()
         journal.bind_account(self.account_key, account_id=self.account_id)
+
+    @cached_property
+    def run_lock(self) -> RunLock:
+        """One writing run at a time (and `journal prune` between runs): the file lock for this machine, and
+        with a shared journal also its advisory lock for the account (every host that shares the journal)."""
+        from commops.journal import AllLocks, FileRunLock
+
+        local = FileRunLock(self.state.run_lock)
+        if not self.journal_url:
+            return local
+        from commops.journal.postgres import PostgresRunLock
+
+        return AllLocks(local, PostgresRunLock(self.journal_url, self.account_key))
 
     @cached_property
     def benefit_store(self) -> SqliteBenefits:
@@ -326,13 +357,6 @@ class Runtime:
         return ShadowPorts(gateway=self.gateway, verifier=self.verifier, evaluator=self.evaluator,
                            ruleset=self.ruleset, log=self.shadow_log, clock=self.clock)
 
-    @cached_property
-    def run_lock(self) -> FileRunLock:
-        """One writing run at a time (and `journal prune` between runs)."""
-        from commops.journal import FileRunLock
-
-        return FileRunLock(self.state.run_lock)
-
     def triage_ports(self) -> TriagePorts:
         """What a triage run talks to."""
         from commops.services.triage import TriagePorts
@@ -385,7 +409,7 @@ def open_benefits(settings: Settings, *, notice: Callable[[str], None]) -> Itera
 
 
 @contextmanager
-def open_journal(settings: Settings) -> Iterator[SqliteJournal]:
+def open_journal(settings: Settings) -> Iterator[SqlJournal]:
     """The journal of ``settings.home`` alone: no gateway, no rules."""
     with open_runtime(settings, notice=lambda _m: None) as runtime:
         yield runtime.journal
@@ -415,7 +439,7 @@ def open_triage(
 
 
 @contextmanager
-def open_stats(settings: Settings, *, notice: Callable[[str], None]) -> Iterator[tuple[ZendeskGateway, SqliteJournal]]:
+def open_stats(settings: Settings, *, notice: Callable[[str], None]) -> Iterator[tuple[ZendeskGateway, SqlJournal]]:
     """What statistics read: the account (or the embedded sandbox) and the journal."""
     with open_runtime(settings, notice=notice) as runtime:
         yield runtime.gateway, runtime.journal

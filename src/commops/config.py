@@ -197,8 +197,11 @@ class UnattendedSettings(_Section):
 
 
 class JournalSettings(_Section):
-    """How long `commops journal prune` keeps what no run needs (docs/configuration.md, [journal])."""
+    """``[journal]``: where runs, proposals and write attempts are kept, and how long `commops journal prune`
+    keeps what no run needs. An empty ``url`` is the SQLite file in COMMOPS_HOME; ``postgresql://…`` is a
+    journal several hosts or CI runners share (docs/configuration.md)."""
 
+    url: str = ""
     retention: str = DEFAULT_RETENTION  # 36h, 90d, 12w, 1y
 
     @field_validator("retention")
@@ -206,6 +209,25 @@ class JournalSettings(_Section):
     def _retention(cls, value: str) -> str:
         parse_duration(value)  # a ValueError's sentence becomes the configuration error
         return value
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, url: str) -> str:
+        url = url.strip()
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be empty (the SQLite journal in COMMOPS_HOME) or a postgresql:// URL, "
+                             "e.g. postgresql://commops@db.internal/commops")
+        return url
+
+    @property
+    def password(self) -> str | None:
+        """The password written in the URL, if any (masked wherever it could appear)."""
+        from urllib.parse import urlsplit
+
+        try:
+            return urlsplit(self.url).password if self.url else None
+        except ValueError:
+            return None
 
 
 class VerifySettings(_Section):
@@ -428,5 +450,6 @@ def load_settings(path: Path | None = None, *, notice: Callable[[str], None] | N
     for secret in (settings.zendesk.token, settings.zendesk.oauth_token, settings.verify.gitlab_token,
                    settings.verify.github_token):
         remember(secret.get_secret_value() if secret is not None else None)
+    remember(settings.journal.password)
     ensure_writable_dir(settings.home, "the state directory (home)")
     return settings

@@ -32,7 +32,8 @@ def check(
         "--format", "-f", help="table (one sentence) or json (one object).")] = PruneFormat.table,
     as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Deprecated: --format json.")] = False,
 ) -> None:
-    """Check the journal without changing it: SQLite's integrity check, its tables, what it holds.
+    """Check the journal without changing it: SQLite's integrity check (or the PostgreSQL journal's schema
+    version), its tables, what it holds.
 
     A damaged or empty journal is an error (exit 12) and is never replaced; writes still pending are
     counted (the next writing run settles them first). JSON: {"path", "bytes", "runs", "proposals",
@@ -40,12 +41,17 @@ def check(
 
     Example: commops journal check
     """
-    from commops.journal import check_journal
-
     app = state(ctx)
+    if app.settings.journal.url:
+        from commops.journal.postgres import check_postgres
+
+        report = check_postgres(app.settings.journal.url)
+    else:
+        from commops.journal import check_journal
+
+        report = check_journal(app.settings.state.journal)
     if as_json:
         app.info("--json is deprecated: use --format json")
-    report = check_journal(app.settings.state.journal)
     if as_json or fmt is PruneFormat.json:
         typer.echo(json.dumps(report, sort_keys=True))
         return
@@ -124,6 +130,50 @@ def _show(app: AppState, report: PruneReport, fmt: PruneFormat) -> None:
              f"{report.kept_decisions} applied decisions")
     if not report.dry_run and report.bytes_before is not None and report.bytes_after is not None:
         app.info(f"journal {report.bytes_before} -> {report.bytes_after} bytes")
+
+
+@group.command("migrate")
+def migrate(
+    ctx: typer.Context,
+    fmt: Annotated[PruneFormat, typer.Option(
+        "--format", "-f", help="table (one sentence) or json (one object).")] = PruneFormat.table,
+) -> None:
+    """Create or upgrade the shared PostgreSQL journal's tables ([journal] url / $COMMOPS_JOURNAL_URL).
+
+    Applies the schema migrations this commops ships that the database lacks, in one transaction (a failure
+    changes nothing); running it again applies nothing. Run it once for a new database and after upgrading
+    commops; runs refuse a journal whose schema is behind. The SQLite journal needs none: commops creates
+    and upgrades it when it opens it.
+
+    JSON: {"journal", "backend", "applied", "from_version", "version"} (the versions for PostgreSQL only).
+
+    Example: COMMOPS_JOURNAL_URL=postgresql://commops@db.internal/commops commops journal migrate
+    """
+    app = state(ctx)
+    url = app.settings.journal.url
+    if not url:
+        from commops.journal import SqliteJournal
+
+        path = app.settings.state.journal
+        with SqliteJournal.open(path):
+            pass
+        report: dict[str, object] = {"journal": str(path), "backend": "sqlite", "applied": []}
+        message = f"the SQLite journal at {path} is up to date (commops keeps its tables current itself)"
+    else:
+        from commops.journal.postgres import display_url, migrations
+        from commops.journal.postgres import migrate as apply_migrations
+
+        before, applied = apply_migrations(url)
+        latest = migrations()[-1].version
+        names = [f"{m.version:04d}_{m.name}" for m in applied]
+        report = {"journal": display_url(url), "backend": "postgresql", "from_version": before,
+                  "version": latest, "applied": names}
+        done = f"applied {', '.join(names)}" if names else "nothing to apply"
+        message = f"the journal at {display_url(url)} is at schema version {latest} ({done})"
+    if fmt is PruneFormat.json:
+        typer.echo(json.dumps(report, sort_keys=True))
+        return
+    app.out.print(message, soft_wrap=True, markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

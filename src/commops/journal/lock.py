@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from commops.errors import LockedError
+from commops.ports import RunLock
 
-__all__ = ["FileRunLock"]
+__all__ = ["AllLocks", "FileRunLock"]
 
 
 class FileRunLock:
@@ -33,3 +34,18 @@ class FileRunLock:
             yield
         finally:
             lock.release()
+
+
+class AllLocks:
+    """Several run locks held together, in order (the file lock first, then e.g. the shared journal's):
+    a run writes only while it holds every one; the first it cannot get raises LockedError."""
+
+    def __init__(self, *locks: RunLock) -> None:
+        self.locks = locks
+
+    @contextmanager
+    def hold(self, timeout: float, who: str) -> Iterator[None]:
+        with ExitStack() as stack:
+            for lock in self.locks:
+                stack.enter_context(lock.hold(timeout, who))
+            yield

@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 
 from commops.errors import ConfigError
-from commops.journal import SqliteJournal
 from commops.paths import StateDir
 
+from .conftest import OpenJournal
 
-def test_the_first_account_binds_the_journal_and_another_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "journal.sqlite3"
-    with SqliteJournal.open(path) as journal:
+
+def test_the_first_account_binds_the_journal_and_another_is_refused(open_journal: OpenJournal) -> None:
+    with open_journal() as journal:
         assert journal.account() is None
         journal.bind_account("https://acme.zendesk.com")
         journal.bind_account("https://acme.zendesk.com")  # the same account again: fine
-    with SqliteJournal.open(path) as journal, pytest.raises(ConfigError) as refused:
+    with open_journal() as journal, pytest.raises(ConfigError) as refused:
         journal.bind_account("https://other.zendesk.com")
     assert "belongs to the account https://acme.zendesk.com, not to https://other.zendesk.com" in str(refused.value)
     assert refused.value.exit_code == 78  # configuration

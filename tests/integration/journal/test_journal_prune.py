@@ -1,4 +1,5 @@
-"""`SqliteJournal.prune`: what no run needs goes, what exactly-once and re-triage read stays, the file shrinks."""
+"""The journal's prune, on both backends: what no run needs goes, what exactly-once and re-triage read stays;
+the SQLite file shrinks."""
 
 from __future__ import annotations
 
@@ -10,13 +11,12 @@ from tests.integration.journal.test_journal import apply, proposal
 
 from commops.domain import Outcome
 from commops.domain.retention import parse_duration
-from commops.journal import SqliteJournal
+from commops.journal import SqliteJournal, SqlJournal
 
 LATER = datetime.now(UTC) + timedelta(days=1)  # every row of the test is older than this
 
 
-def _journal(tmp_path: Path) -> SqliteJournal:
-    journal = SqliteJournal.open(tmp_path / "j.sqlite3")
+def _fill(journal: SqlJournal) -> SqlJournal:
     run = journal.start_run("dry-run", "v1")
     journal.record_proposals(run, [proposal(1, Outcome.MANUAL)])  # only shown
     journal.finish_run(run, "ok", {})
@@ -41,12 +41,12 @@ def _journal(tmp_path: Path) -> SqliteJournal:
     return journal
 
 
-def _states(journal: SqliteJournal) -> list[tuple[int, str]]:
+def _states(journal: SqlJournal) -> list[tuple[int, str]]:
     return sorted((r.ticket_id, r.state) for r in journal.history(limit=1000))
 
 
-def test_prune_keeps_pending_given_up_and_each_tickets_last_decision(tmp_path: Path) -> None:
-    journal = _journal(tmp_path)
+def test_prune_keeps_pending_given_up_and_each_tickets_last_decision(journal: SqlJournal) -> None:
+    _fill(journal)
     report = journal.prune(LATER, decisions=True)
     assert report.by_state == {"applied": 1, "conflict": 1, "proposed": 1, "superseded": 1}
     assert report.proposals == 4 and report.attempts == 3  # ticket 2's first, 7's and 8's attempts
@@ -61,15 +61,15 @@ def test_prune_keeps_pending_given_up_and_each_tickets_last_decision(tmp_path: P
     assert report.runs == 4  # the dry run, ticket 2's first, 7's and 8's: nothing left in them
 
 
-def test_without_decisions_every_applied_decision_stays(tmp_path: Path) -> None:
-    journal = _journal(tmp_path)
+def test_without_decisions_every_applied_decision_stays(journal: SqlJournal) -> None:
+    _fill(journal)
     report = journal.prune(LATER)
     assert "applied" not in report.by_state and report.kept_decisions == 4
     assert len(list(journal.applied_decisions())) == 3  # ticket 2's two decisions and ticket 3's one
 
 
-def test_a_dry_run_counts_exactly_and_removes_nothing(tmp_path: Path) -> None:
-    journal = _journal(tmp_path)
+def test_a_dry_run_counts_exactly_and_removes_nothing(journal: SqlJournal) -> None:
+    _fill(journal)
     before = _states(journal)
     dry = journal.prune(LATER, decisions=True, dry_run=True)
     assert _states(journal) == before and dry.bytes_after == dry.bytes_before
@@ -77,8 +77,8 @@ def test_a_dry_run_counts_exactly_and_removes_nothing(tmp_path: Path) -> None:
     assert dry.model_dump(exclude={"dry_run", "bytes_after"}) == real.model_dump(exclude={"dry_run", "bytes_after"})
 
 
-def test_nothing_newer_than_the_cut_is_touched(tmp_path: Path) -> None:
-    journal = _journal(tmp_path)
+def test_nothing_newer_than_the_cut_is_touched(journal: SqlJournal) -> None:
+    _fill(journal)
     before = _states(journal)
     report = journal.prune(datetime.now(UTC) - timedelta(days=1), decisions=True)
     assert report.proposals == report.runs == report.attempts == 0 and _states(journal) == before
