@@ -14,12 +14,13 @@ from commops.domain.benefit import PoolStatus, Provision
 from commops.domain.member import Member
 from commops.domain.operating import Comparison, PastDecision, ShadowProposal
 from commops.domain.reading import Reading
-from commops.domain.records import ProposalRecord
+from commops.domain.records import MarkedDecision, ProposalRecord
 from commops.domain.renewal import Reminder
 from commops.domain.retention import PruneReport
 from commops.domain.satisfaction import Rating
 
 __all__ = [
+    "AccountDecisions",
     "AppliedDecision",
     "BenefitStore",
     "Clock",
@@ -234,12 +235,24 @@ class RuleSetLike(Protocol):
     def verifications_needed(self, application: Application) -> set[str]: ...
 
 
-class StatsGateway(Protocol):
-    """What statistics need from Zendesk: a cursor-paginated search and a ticket's audits."""
+class AccountDecisions(Protocol):
+    """The decisions the account itself records (commops' markers, specialists' changes): what a machine
+    whose journal does not have them reads instead (``commops.zendesk.ZendeskGateway``)."""
+
+    def ticket_decisions(self, ticket_id: int) -> list[MarkedDecision]:
+        """One ticket's decisions, oldest first (its audits: one request)."""
+        ...
+
+    def decisions_since(self, start: datetime) -> dict[int, list[MarkedDecision]]:
+        """Every ticket's decisions since ``start``, in bulk (the event export: 1,000 audits a request)."""
+        ...
+
+
+class StatsGateway(AccountDecisions, Protocol):
+    """What statistics need from Zendesk: a cursor-paginated search, and the account's own record of the
+    decisions the journal does not explain."""
 
     def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]: ...
-
-    def audits(self, ticket_id: int) -> list[dict[str, Any]]: ...
 
     def request_counts(self) -> dict[str, int]: ...
 

@@ -25,14 +25,20 @@ def history(
 ) -> None:
     """What commops proposed and applied: when, by which run and mode, with which rules.
 
+    With an empty journal (a fresh CI runner) and an account configured, what the account records instead:
+    the decisions of the ticket markers and audits (rows with "source": "account").
+
     Example: commops history 4211
     """
-    from commops.bootstrap import open_journal
+    from commops.bootstrap import open_runtime
     from commops.services.history import history_rows
 
     app = state(ctx)
-    with open_journal(app.settings) as journal:
-        rows = history_rows(journal, ticket, limit=limit)
+    with open_runtime(app.settings, notice=app.info) as runtime:
+        account = (lambda: runtime.gateway) if app.settings.zendesk.configured else None
+        rows = history_rows(runtime.journal, ticket, limit=limit, account=account)
+        if rows and rows[0].get("source") == "account":
+            app.info("the journal here is empty: these are the decisions the account records (markers, audits)")
     if not rows:
         app.info("no history" + (f" for ticket {ticket}" if ticket else ""))
     render(fmt, rows, columns=HISTORY_COLUMNS, title=f"history{f' of ticket {ticket}' if ticket else ''}",

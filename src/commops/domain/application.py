@@ -45,6 +45,8 @@ class DecisionMarker(BaseModel):
     outcome: str | None = None
     ruleset: str | None = None
     rules: tuple[str, ...] = ()  # the rule ids behind the decision, as written in the ruleset field
+    write_id: str | None = None  # set only by a commops write (a hand-typed ruleset value has none)
+    by: str | None = None  # the mode of the commops run that wrote it (unattended, apply, plan, interactive)
 
 
 class Application(BaseModel):

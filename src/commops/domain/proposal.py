@@ -41,6 +41,7 @@ class Proposal(BaseModel):
     answers_digest: str | None = None  # what the applicant had told us when evaluated (re-triage compares)
     grant: Grant | None = None  # a qualify's member facts, for the program's benefit
     benefit_code: str | None = None  # the code reserved for this qualify, rendered into the welcome
+    by: str | None = None  # the run mode that chose to write it (unattended, apply…): the marker's by= part
 
     @property
     def ticket_id(self) -> int:

@@ -82,6 +82,16 @@ def as_json(value: object) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+def _stamp(value: object) -> datetime | None:
+    """A ticket's ``updated_at`` as Zendesk wrote it (``…Z``); None when absent or not a time."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return as_datetime(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def _chunks(ids: Sequence[int]) -> Iterator[tuple[list[int], str]]:
     """``ids`` in parts of :data:`CHUNK`, each with its ``?,?,…`` placeholder list."""
     items = list(ids)
@@ -454,8 +464,8 @@ class SqlJournal(ABC):
         # A write found already on the ticket counts only when no row of ours applied that same write
         # (same ticket, evaluated stamp and outcome): re-applying a plan is not a second decision.
         sql = (
-            "SELECT p.ticket_id, p.program, p.outcome, p.rules, p.run_id, r.mode, p.decided_at, p.ruleset_version"
-            " FROM proposals p JOIN runs r ON r.run_id = p.run_id "
+            "SELECT p.ticket_id, p.program, p.outcome, p.rules, p.run_id, r.mode, p.decided_at, p.ruleset_version,"
+            " p.stamp_after FROM proposals p JOIN runs r ON r.run_id = p.run_id "
             "WHERE p.decided_at IS NOT NULL AND (p.state = 'applied' OR (p.state = 'already_applied' AND NOT EXISTS"
             " (SELECT 1 FROM proposals q WHERE q.ticket_id = p.ticket_id AND q.updated_stamp = p.updated_stamp"
             " AND q.outcome = p.outcome AND q.id != p.id AND (q.state = 'applied' OR"
@@ -479,6 +489,7 @@ class SqlJournal(ABC):
                 mode=row["mode"],
                 applied_at=as_datetime(row["decided_at"]) or datetime.now(UTC),
                 ruleset_version=row["ruleset_version"],
+                landed_at=_stamp(row["stamp_after"]),
             )
 
     # retention ------------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def _run_apply(
     ports.journal.supersede(sorted(chosen_ids))  # what the specialist chose now beats older pending writes
     resumed = resume_unfinished(ports)
     others = [p for p in batch.proposals if p.ticket_id not in chosen_ids]
-    writable = [p for p in chosen if p.decision.outcome.writes]
+    writable = [_by(p, mode) for p in chosen if p.decision.outcome.writes]
     held = [p for p in chosen if not p.decision.outcome.writes]  # e.g. overridden to manual: journaled too
     ports.journal.record_proposals(run_id, [*others, *held])
     ids = ports.journal.record_proposals(run_id, writable, state=ProposalState.APPROVED)
@@ -189,7 +189,7 @@ def run_unattended(
             auto_outcomes.update(p.decision.outcome for p in auto)
             auto_ids = {p.ticket_id for p in auto}
             room = max(0, max_writes - len(rows))
-            within, beyond = auto[:room], auto[room:]
+            within, beyond = [_by(p, RunMode.UNATTENDED) for p in auto[:room]], auto[room:]
             over += len(beyond)
             ports.journal.record_proposals(run_id, [*(p for p in page.proposals if p.ticket_id not in auto_ids),
                                                     *beyond])
@@ -240,6 +240,12 @@ def _write_rows(ports: TriagePorts, tickets: Sequence[int], rows: Sequence[int],
             if result.status not in _SETTLED:
                 attention.append(result)
     return attention, written
+
+
+def _by(proposal: Proposal, mode: RunMode) -> Proposal:
+    """The proposal as this run writes it: its marker will say which mode decided (a fresh runner's stats
+    tell automated decisions from specialists' by it)."""
+    return proposal.model_copy(update={"by": str(mode)})
 
 
 def write_plan(batch: TriageBatch, version: str, path: Path, *, account: str = "", account_id: str = "") -> Plan:

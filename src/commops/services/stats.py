@@ -1,30 +1,38 @@
-"""Gather what statistics read: tickets of a period from Zendesk, joined with the journal's applied decisions.
+"""Gather what statistics read: tickets of a period from Zendesk, joined with the decisions made on them.
 
 Decisions commops applied are in the journal (unattended runs, or specialists through commops). A ticket
-whose decision marker shows a decision the journal does not explain was decided directly in Zendesk: only
-for those tickets are the audits read (one request each), to learn when.
+whose decision marker shows a decision the journal does not explain was decided directly in Zendesk, or by
+commops on another machine (a fresh CI runner has an empty journal): for those the account's own record
+is read (:class:`commops.domain.records.MarkedDecision`: commops' marker says its write id, rules and the
+deciding run's mode). The first few are read one ticket at a time (audits: one request each); from the
+``BULK_AFTER``-th on, the event export since the period's start is read once (1,000 audits a request)
+and answers for the rest, so a machine with no journal costs a few requests per thousand tickets, and a
+long-lived host no more than before.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from commops.config import Settings
-from commops.domain import Application, Outcome
+from commops.domain import Application
+from commops.domain.records import MarkedDecision, outcome_of
+from commops.domain.states import RunMode
 from commops.errors import NotFoundError
 from commops.ports import DecisionJournal, StatsGateway
 from commops.reports import Actor, DecisionEvent, SlaPolicy, StatsAggregator, StatsReport, TicketRecord
 from commops.services.sla import calendar_from
 
 __all__ = [
+    "BULK_AFTER",
+    "account_events",
     "backlog_query",
     "build_report",
     "collect",
-    "decision_changes",
     "default_period",
     "outcome_of",
     "sla_policy",
@@ -32,10 +40,11 @@ __all__ = [
 ]
 
 DEFAULT_WEEKS = 12
+# Tickets read one by one before the account's event export is read once for the rest of the period.
+BULK_AFTER = 10
 # A decision change in the audits this close to a journal entry with the same outcome is commops' own write.
 _SAME_WRITE = timedelta(minutes=15)
 _FORM_TERM = re.compile(r'(?<!\S)(?:form|ticket_form_id):(?:"[^"]*"|\S+)')
-_DECIDED = tuple(o.value for o in Outcome if o.writes)
 
 
 def default_period(since: date | None, until: date | None, today: date) -> tuple[date, date]:
@@ -68,45 +77,15 @@ def stats_query(settings: Settings, since: date, until: date) -> str:
     return " ".join(["type:ticket", *window, *forms])
 
 
-def outcome_of(value: object) -> str | None:
-    """A decision marker value (``qualify``, ``commops_qualify``) as an outcome, None when it is none."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip().lower()
-    return next((o for o in _DECIDED if text == o or text.endswith("_" + o)), None)
-
-
-def _parse_time(raw: object) -> datetime | None:
-    if not isinstance(raw, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def decision_changes(audits: Iterable[dict[str, Any]], field_id: int) -> list[tuple[datetime, str]]:
-    """Every time the decision field was set, from Zendesk audit JSON, in time order."""
-    changes: list[tuple[datetime, str]] = []
-    for audit in audits:
-        when = _parse_time(audit.get("created_at"))
-        for event in audit.get("events") or []:
-            if event.get("type") not in ("Create", "Change") or str(event.get("field_name")) != str(field_id):
-                continue
-            outcome = outcome_of(event.get("value"))
-            if when is not None and outcome is not None:
-                changes.append((when, outcome))
-    return sorted(changes)
-
-
 def _journal_index(
     journal: DecisionJournal, since: datetime, until: datetime, backlog: set[int]
 ) -> dict[int, list[DecisionEvent]]:
     """Journal decisions of the period, plus every earlier one on a backlog ticket (one pass over the journal)."""
     index: dict[int, list[DecisionEvent]] = {}
     for entry in journal.applied_decisions(since=None if backlog else since, until=until):
-        at = entry.applied_at if entry.applied_at.tzinfo else entry.applied_at.replace(tzinfo=UTC)
+        # Zendesk's time of the write when the journal has it: what a machine reading the account sees.
+        moment = getattr(entry, "landed_at", None) or entry.applied_at
+        at = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         if at < since and entry.ticket_id not in backlog:
             continue
         actor: Actor = "unattended" if entry.mode == "unattended" else "commops_specialist"
@@ -115,27 +94,76 @@ def _journal_index(
     return index
 
 
-def _zendesk_decisions(
-    app: Application, known: list[DecisionEvent], gateway: StatsGateway, field_id: int, tally: Counter[str]
-) -> list[DecisionEvent]:
-    """Decisions made in Zendesk itself: audit changes of the decision field that no journal entry explains."""
-    tally["audit_requests"] += 1
-    try:
-        audits = gateway.audits(app.ticket_id)
-    except NotFoundError:
-        audits = []
+def account_events(marked: list[MarkedDecision], current: str | None) -> list[DecisionEvent]:
+    """The account's decisions of one ticket as statistics count them: commops' own (a write id on the
+    marker) by the mode that wrote it — unattended, else a specialist through commops; a marker that
+    does not say (written before the mode was recorded) is not counted as automated — and the others
+    as a specialist's in Zendesk. An update that re-wrote the marker with the decision field unchanged
+    carries the outcome before it (or the ticket's current one when it is the first seen)."""
+    events: list[DecisionEvent] = []
+    last: str | None = None
+    for index, decision in enumerate(marked):
+        outcome = decision.outcome or last
+        if outcome is None and not any(m.outcome for m in marked[index + 1:]):
+            outcome = current  # nothing later changed the field: it still holds what this update kept
+        if outcome is None:
+            continue
+        last = outcome
+        actor: Actor
+        if decision.write_id is None:
+            actor = "zendesk_specialist"
+        elif decision.by == RunMode.UNATTENDED:
+            actor = "unattended"
+        else:
+            actor = "commops_specialist"
+        events.append(DecisionEvent(outcome=outcome, at=decision.at, actor=actor, rules=decision.rules))
+    return events
+
+
+@dataclass
+class _Account:
+    """The account's record of decisions, read as cheaply as the journal's gaps allow."""
+
+    gateway: StatsGateway
+    since: datetime
+    tally: Counter[str]
+    bulk: dict[int, list[MarkedDecision]] | None = None
+
+    def decisions(self, app: Application) -> list[MarkedDecision]:
+        if self.bulk is None and self.tally["account_tickets"] >= BULK_AFTER:
+            self.tally["event_export_reads"] += 1
+            self.bulk = self.gateway.decisions_since(self.since)
+        self.tally["account_tickets"] += 1
+        current = outcome_of(app.marker.outcome if app.marker else None)
+        if self.bulk is not None:
+            found = self.bulk.get(app.ticket_id, [])
+            events = account_events(found, current)
+            if events and events[-1].outcome == current:
+                return found
+            # Not in the export (yet): its last minute is left out, and a ticket created before the
+            # period may have been decided before it.
+        self.tally["audit_requests"] += 1
+        try:
+            return self.gateway.ticket_decisions(app.ticket_id)
+        except NotFoundError:
+            return []
+
+
+def _from_account(app: Application, known: list[DecisionEvent], account: _Account, tally: Counter[str]
+                  ) -> list[DecisionEvent]:
+    """Decisions the journal does not have, from the account: each one no journal entry explains (the same
+    outcome within a quarter of an hour is our own write, seen from the other side)."""
+    current = outcome_of(app.marker.outcome if app.marker else None)
     found = [
-        DecisionEvent(outcome=outcome, at=when, actor="zendesk_specialist")
-        for when, outcome in decision_changes(audits, field_id)
-        if not any(e.outcome == outcome and abs(e.at - when) <= _SAME_WRITE for e in known)
+        event for event in account_events(account.decisions(app), current)
+        if not any(e.outcome == event.outcome and abs(e.at - event.at) <= _SAME_WRITE for e in known)
     ]
-    if not found and not known:
+    if not found and not known and current is not None:
         # No trace of when: the last update is the best bound Zendesk offers.
-        marker = outcome_of(app.marker.outcome if app.marker else None)
-        if marker is not None:
-            updated = app.updated_at if app.updated_at.tzinfo else app.updated_at.replace(tzinfo=UTC)
-            found = [DecisionEvent(outcome=marker, at=updated, actor="zendesk_specialist")]
-            tally["decision_time_from_updated_at"] += 1
+        updated = app.updated_at if app.updated_at.tzinfo else app.updated_at.replace(tzinfo=UTC)
+        found = [DecisionEvent(outcome=current, at=updated, actor="zendesk_specialist",
+                               rules=app.marker.rules if app.marker and app.marker.write_id else ())]
+        tally["decision_time_from_updated_at"] += 1
     return found
 
 
@@ -148,8 +176,7 @@ def backlog_query(settings: Settings, since: date) -> str:
 def _record(
     app: Application,
     index: dict[int, list[DecisionEvent]],
-    gateway: StatsGateway,
-    field_id: int,
+    account: _Account,
     counts: Counter[str],
     *,
     in_period: bool,
@@ -157,7 +184,7 @@ def _record(
     events = sorted(index.pop(app.ticket_id, []), key=lambda e: e.at)
     marker = outcome_of(app.marker.outcome if app.marker else None)
     if marker is not None and (not events or events[-1].outcome != marker):
-        events = sorted([*events, *_zendesk_decisions(app, events, gateway, field_id, counts)], key=lambda e: e.at)
+        events = sorted([*events, *_from_account(app, events, account, counts)], key=lambda e: e.at)
     return TicketRecord(
         ticket_id=app.ticket_id,
         program=app.program,
@@ -203,15 +230,15 @@ def collect(
     counts: Counter[str] = tally if tally is not None else Counter()
     start = datetime.combine(since, time.min, tzinfo=UTC)
     end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
-    field_id = settings.fields[settings.markers.decision_field]
     old = list(_applications(gateway, backlog_query(settings, since), program, counts)) if backlog else []
     index = _journal_index(journal, start, end, {app.ticket_id for app in old})
+    account = _Account(gateway, start, counts)
     for app in old:
         counts["backlog"] += 1
-        yield _record(app, index, gateway, field_id, counts, in_period=False)
+        yield _record(app, index, account, counts, in_period=False)
     for app in _applications(gateway, stats_query(settings, since, until), program, counts):
         counts["tickets"] += 1
-        yield _record(app, index, gateway, field_id, counts, in_period=True)
+        yield _record(app, index, account, counts, in_period=True)
 
 
 def build_report(
@@ -240,6 +267,8 @@ def build_report(
         "zendesk_requests": sum(gateway.request_counts().values()) - before,
         "search_pages": tally["pages"],
         "audit_requests": tally["audit_requests"],
+        "event_export_reads": tally["event_export_reads"],
+        "account_tickets": tally["account_tickets"],
         "tickets": tally["tickets"],
         "backlog_tickets": tally["backlog"],
         "skipped": tally["skipped"] + tally["unmapped"],

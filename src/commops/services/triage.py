@@ -372,11 +372,14 @@ def apply_proposals(
 def settle_jobs(ports: TriagePorts) -> None:
     """Wait for update_many jobs of unfinished writes: a killed run's queued job may still land.
 
-    When a job id was never seen (the answer to update_many was lost), every job the account still runs
-    may be it. Only after this do the tickets' markers tell whether a write landed.
+    When a job id was never seen (the answer to update_many was lost), or the journal is empty (a machine
+    that has never run here), every job the account still runs may be it. Only after this do the tickets'
+    markers tell whether a write landed.
     """
     jobs = ports.journal.unsettled_jobs()
-    if ports.journal.lost_job_ids():
+    # A journal that holds nothing (a fresh CI runner, a new home) cannot know a run killed on another
+    # machine: any job the account still runs may be its write, so that is waited for as well.
+    if ports.journal.lost_job_ids() or not ports.journal.history(limit=1):
         jobs = [*jobs, *ports.gateway.active_jobs()]
     if jobs:
         ports.gateway.settle_jobs(jobs)

@@ -104,9 +104,11 @@ def compose_update(
     apply_fallback: ApplyFallback,
     status_ids: Mapping[str, int] | None = None,
     benefit_code: str | None = None,
+    by: str | None = None,
 ) -> ComposedUpdate:
     """One ticket update for ``decision``; comments rendered locally where commops renders exactly
-    (``context``), else through ``apply_fallback`` (Zendesk's macro apply endpoint)."""
+    (``context``), else through ``apply_fallback`` (Zendesk's macro apply endpoint). ``by`` (the deciding
+    run's mode) goes into the ruleset marker, so a machine without the journal can tell who decided."""
     ticket_id = decision.ticket_id
     program = settings.programs.get(decision.program or "")
     placeholder = program.benefit.placeholder if program else "benefit_code"
@@ -195,7 +197,7 @@ def compose_update(
     decision_field = settings.fields[markers.decision_field]
     ruleset_field = settings.fields[markers.ruleset_field]
     custom[decision_field] = f"commops_{decision.outcome.value}"
-    custom[ruleset_field] = ruleset_marker_text(decision.ruleset_version, wid, [r.rule for r in decision.reasons])
+    custom[ruleset_field] = ruleset_marker_text(decision.ruleset_version, wid, [r.rule for r in decision.reasons], by)
     add_tags.append(markers.tag)
 
     note = explanation(decision, markers.author_note_prefix, wid)

@@ -16,15 +16,22 @@ __all__ = ["Marker", "map_ticket", "parse_marker", "ruleset_marker_text"]
 
 @dataclass(frozen=True)
 class Marker:
-    """The ruleset marker field's parts: ``ruleset=<version>;write=<write_id>;rules=<ids>``."""
+    """The ruleset marker field's parts: ``ruleset=<version>;write=<write_id>;rules=<ids>;by=<run mode>``.
+
+    ``by`` (the mode of the run that decided to write: unattended, apply, plan, interactive) lets a machine
+    with no journal tell commops' automated decisions from its specialists'; markers written before it
+    existed have none.
+    """
 
     ruleset: str | None = None
     write_id: str | None = None
     rules: tuple[str, ...] = ()
+    by: str | None = None
 
 
-def ruleset_marker_text(ruleset: str, write_id: str, rules: list[str]) -> str:
-    return f"ruleset={ruleset};write={write_id};rules={','.join(rules)}"
+def ruleset_marker_text(ruleset: str, write_id: str, rules: list[str], by: str | None = None) -> str:
+    text = f"ruleset={ruleset};write={write_id};rules={','.join(rules)}"
+    return f"{text};by={by}" if by else text
 
 
 def parse_marker(text: object) -> Marker:
@@ -38,7 +45,8 @@ def parse_marker(text: object) -> Marker:
         key, _, value = chunk.partition("=")
         parts[key.strip()] = value.strip()
     rules = tuple(r for r in parts.get("rules", "").split(",") if r)
-    return Marker(ruleset=parts.get("ruleset") or None, write_id=parts.get("write") or None, rules=rules)
+    return Marker(ruleset=parts.get("ruleset") or None, write_id=parts.get("write") or None, rules=rules,
+                  by=parts.get("by") or None)
 
 
 def custom_values(ticket: dict[str, Any]) -> dict[int, Any]:
@@ -143,7 +151,8 @@ def _map(
     if decision_raw is not None or ruleset_raw is not None:
         outcome = str(decision_raw).removeprefix("commops_") if decision_raw is not None else None
         parsed = parse_marker(ruleset_raw)
-        marker = DecisionMarker(outcome=outcome, ruleset=parsed.ruleset, rules=tuple(parsed.rules))
+        marker = DecisionMarker(outcome=outcome, ruleset=parsed.ruleset, rules=tuple(parsed.rules),
+                                write_id=parsed.write_id, by=parsed.by)
 
     updated_raw = ticket.get("updated_at")
     created_raw = ticket.get("created_at")

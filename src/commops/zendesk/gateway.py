@@ -15,6 +15,7 @@ from urllib.parse import quote
 from commops.config import Settings
 from commops.domain import Application, Proposal
 from commops.domain.operating import PastDecision
+from commops.domain.records import MarkedDecision
 from commops.domain.renewal import Reminder
 from commops.domain.satisfaction import Rating
 from commops.errors import (
@@ -283,6 +284,24 @@ class ZendeskGateway:
         from commops.zendesk.satisfaction import read_ratings
 
         return read_ratings(self.http, since=since)
+
+    def ticket_decisions(self, ticket_id: int) -> list[MarkedDecision]:
+        """One ticket's decisions (commops' and specialists'), from its audits: one request."""
+        from commops.zendesk.marked import marked_decisions
+
+        audits = ({**a, "ticket_id": a.get("ticket_id", ticket_id)} for a in self.audits(ticket_id))
+        return marked_decisions(audits, *self._marker_fields()).get(int(ticket_id), [])
+
+    def decisions_since(self, start: datetime) -> dict[int, list[MarkedDecision]]:
+        """Every ticket's decisions since ``start``, in bulk: the event export, 1,000 audits a request (its
+        last minute may not be exported yet)."""
+        from commops.zendesk.marked import marked_decisions
+
+        return marked_decisions(self.ticket_events(int(start.timestamp())), *self._marker_fields())
+
+    def _marker_fields(self) -> tuple[int, int]:
+        markers = self.settings.markers
+        return self.settings.fields[markers.decision_field], self.settings.fields[markers.ruleset_field]
 
     def ticket_events(self, start_time: int) -> Iterator[dict[str, Any]]:
         """Every audit since ``start_time`` (unix seconds) through the time-based incremental event export,
@@ -709,6 +728,7 @@ class ZendeskGateway:
                     apply_fallback=self._apply_comment,
                     status_ids=status_ids,
                     benefit_code=proposal.benefit_code,
+                    by=proposal.by,
                 )
             except (RateBudgetError, UnreachableError, AuthError):
                 raise

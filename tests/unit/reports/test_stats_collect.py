@@ -1,4 +1,5 @@
-"""The collector joins tickets with the journal and reads audits only for decisions made in Zendesk."""
+"""The collector joins tickets with the journal and reads the account's record of decisions only for tickets
+the journal does not explain: one ticket at a time for a few, then once in bulk (a fresh runner)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import pytest
 
 from commops.config import Settings, load_settings
 from commops.domain import Application, DecisionMarker, Requester
+from commops.domain.records import MarkedDecision
 from commops.ports import QueuePage
 from commops.services.stats import (
+    BULK_AFTER,
+    account_events,
     build_report,
     collect,
-    decision_changes,
     default_period,
     outcome_of,
     stats_query,
@@ -41,34 +44,37 @@ def app(ticket_id: int, program: str | None, marker: str | None = None, status: 
     )
 
 
-def audit(when: str, value: str) -> dict[str, Any]:
-    return {
-        "created_at": when,
-        "events": [
-            {"type": "Comment", "body": "hello"},
-            {"type": "Change", "field_name": str(DECISION_FIELD), "value": value, "previous_value": None},
-        ],
-    }
+def marked(ticket_id: int, when: str, outcome: str | None, *, write_id: str | None = None, by: str | None = None,
+           rules: tuple[str, ...] = ()) -> MarkedDecision:
+    return MarkedDecision(ticket_id=ticket_id, at=t(when.removesuffix("Z")), outcome=outcome, rules=rules,
+                          write_id=write_id, by=by)
 
 
 @dataclass
 class FakeGateway:
     pages: list[QueuePage]
     backlog: list[QueuePage] = field(default_factory=list)
-    audit_log: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    account: dict[int, list[MarkedDecision]] = field(default_factory=dict)
+    exported: set[int] | None = None  # the tickets the event export has (None: all of them)
     queries: list[str | None] = field(default_factory=list)
     audited: list[int] = field(default_factory=list)
+    exports: list[datetime] = field(default_factory=list)
 
     def pull_queue(self, query: str | None = None, *, cursor: str | None = None) -> Iterator[QueuePage]:
         self.queries.append(query)
         yield from self.backlog if query and "status<solved" in query else self.pages
 
-    def audits(self, ticket_id: int) -> list[dict[str, Any]]:
+    def ticket_decisions(self, ticket_id: int) -> list[MarkedDecision]:
         self.audited.append(ticket_id)
-        return self.audit_log.get(ticket_id, [])
+        return self.account.get(ticket_id, [])
+
+    def decisions_since(self, start: datetime) -> dict[int, list[MarkedDecision]]:
+        self.exports.append(start)
+        return {tid: found for tid, found in self.account.items() if self.exported is None or tid in self.exported}
 
     def request_counts(self) -> dict[str, int]:
-        return {"GET /search/export": len(self.queries), "GET /tickets/{id}/audits": len(self.audited)}
+        return {"GET /search/export": len(self.queries), "GET /tickets/{id}/audits": len(self.audited),
+                "GET /incremental/ticket_events": len(self.exports)}
 
 
 @dataclass
@@ -109,10 +115,11 @@ def test_journal_decisions_are_joined_and_zendesk_decisions_come_from_audits(set
             QueuePage(applications=[app(1, "education", "qualify"), app(2, "education", "reject")], has_more=True),
             QueuePage(applications=[app(3, "startups", "commops_reject"), app(4, "startups"), app(5, None)]),
         ],
-        audit_log={
+        account={
             # 2: commops asked (its own write, already in the journal), then a specialist rejected in Zendesk
-            2: [audit("2026-01-06T10:00:05Z", "commops_ask"), audit("2026-01-08T11:00:00Z", "commops_reject")],
-            3: [audit("2026-01-07T12:30:00Z", "commops_reject")],
+            2: [marked(2, "2026-01-06T10:00:05Z", "ask", write_id="w2", by="interactive"),
+                marked(2, "2026-01-08T11:00:00Z", "reject")],
+            3: [marked(3, "2026-01-07T12:30:00Z", "reject")],
         },
     )
     journal = FakeJournal(
@@ -170,13 +177,51 @@ def test_a_zendesk_decision_without_audit_trail_falls_back_to_the_last_update(se
     assert tally["decision_time_from_updated_at"] == 1
 
 
-def test_decision_changes_read_create_and_change_events_of_the_decision_field() -> None:
-    audits = [
-        {"created_at": "2026-01-02T09:00:00Z", "events": [{"type": "Create", "field_name": "3600290", "value": "x"}]},
-        {"created_at": "2026-01-03T09:00:00Z", "events": [{"type": "Change", "field_name": "123", "value": "reject"}]},
-        {"created_at": "2026-01-04T09:00:00Z", "events": [{"type": "Change", "field_name": "3600290", "value": "ask"}]},
+def fresh(count: int) -> FakeGateway:
+    """``count`` tickets commops decided on another machine (unattended), as the account records them."""
+    apps = [app(i, "education", "commops_qualify") for i in range(1, count + 1)]
+    for application in apps:
+        assert application.marker is not None
+    account = {i: [marked(i, "2026-01-06T10:00:00Z", "qualify", write_id=f"w{i}", by="unattended",
+                          rules=("edu_ok",))] for i in range(1, count + 1)}
+    return FakeGateway(pages=[QueuePage(applications=apps)], account=account)
+
+
+def test_a_machine_without_journal_reads_a_few_tickets_then_the_export_once(settings: Settings) -> None:
+    gateway = fresh(BULK_AFTER + 25)
+    records, tally = run(gateway, FakeJournal([]), settings)
+    assert gateway.audited == list(range(1, BULK_AFTER + 1))  # the first few one by one
+    assert gateway.exports == [t("2026-01-01T00:00:00")]  # then the period's export, once
+    assert all([(e.outcome, e.actor, e.rules) for e in r.decisions] == [("qualify", "unattended", ("edu_ok",))]
+               for r in records.values())
+    assert (tally["audit_requests"], tally["event_export_reads"], tally["account_tickets"]) == (
+        BULK_AFTER, 1, BULK_AFTER + 25)
+
+
+def test_a_ticket_the_export_does_not_have_yet_is_read_on_its_own(settings: Settings) -> None:
+    gateway = fresh(BULK_AFTER + 3)
+    last = BULK_AFTER + 3
+    gateway.exported = set(range(1, last))  # decided within the export's last minute
+    records, _ = run(gateway, FakeJournal([]), settings)
+    assert gateway.audited == [*range(1, BULK_AFTER + 1), last]
+    assert [e.actor for e in records[last].decisions] == ["unattended"]
+
+
+def test_the_account_says_who_decided_and_carries_an_unchanged_outcome() -> None:
+    found = [
+        marked(1, "2026-01-06T10:00:00Z", "ask", write_id="a", by="unattended", rules=("edu_ask",)),
+        marked(1, "2026-01-07T10:00:00Z", None, write_id="b", by="apply"),  # asked again: the field kept ask
+        marked(1, "2026-01-08T10:00:00Z", "reject"),  # a specialist, in Zendesk
+        marked(1, "2026-01-09T10:00:00Z", "qualify", write_id="c"),  # an older commops: no mode on the marker
     ]
-    assert decision_changes(audits, DECISION_FIELD) == [(t("2026-01-04T09:00:00"), "ask")]
+    assert [(e.outcome, e.actor, e.rules) for e in account_events(found, "qualify")] == [
+        ("ask", "unattended", ("edu_ask",)),
+        ("ask", "commops_specialist", ()),
+        ("reject", "zendesk_specialist", ()),
+        ("qualify", "commops_specialist", ()),  # not counted as automated when the marker does not say
+    ]
+    assert [e.outcome for e in account_events([marked(1, "2026-01-07T10:00:00Z", None, write_id="b")], "ask")] == [
+        "ask"]
 
 
 @pytest.mark.parametrize(
@@ -205,7 +250,7 @@ def test_default_period_is_twelve_weeks_to_today() -> None:
 def test_build_report_aggregates_redacts_and_counts_requests(settings: Settings) -> None:
     gateway = FakeGateway(
         pages=[QueuePage(applications=[app(1, "education", "qualify"), app(2, "startups", "reject", status="open")])],
-        audit_log={2: [audit("2026-01-07T12:30:00Z", "commops_reject")]},
+        account={2: [marked(2, "2026-01-07T12:30:00Z", "reject")]},
     )
     journal = FakeJournal([Entry(1, "qualify", "unattended", t("2026-01-05T10:00:00"))])
     report = build_report(

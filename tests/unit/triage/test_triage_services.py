@@ -453,3 +453,18 @@ def test_a_pending_renewal_reminder_is_held_until_the_member_replies(commops_hom
     assert sorted(p.ticket_id for p in batch.proposals) == [2, 3]
     held_too = evaluate_queue(ports, TriageOptions(include_decided=True))  # still held: it is not decided
     assert [s.ticket_id for s in held_too.skipped] == [1]
+
+def test_a_machine_with_an_empty_journal_waits_for_the_accounts_running_jobs(
+    commops_home: Path, journal: Journal
+) -> None:
+    """A run killed on another host left an update_many job running; this fresh runner cannot know its id,
+    so it waits for every job the account runs before the markers say what landed."""
+    gateway = FakeGateway([application(1), application(2)])
+    gateway.active_jobs = lambda: ["job-from-elsewhere"]  # type: ignore[method-assign]
+    ports = make_ports(gateway, journal)
+    run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    assert gateway.settled == ["job-from-elsewhere"]
+    assert sorted(gateway.written) == [(1, "qualify"), (2, "qualify")]
+    gateway.settled = []
+    run_unattended(ports, TriageOptions(), max_writes=10, max_reject_share=1.0)
+    assert gateway.settled == []  # the journal knows this machine's writes now: nothing to wait for
