@@ -11,8 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from commops.domain import Decision, Proposal
 from commops.errors import JournalError, LockedError
 from commops.journal.postgres import PostgresJournal, PostgresRunLock, display_url, migrate, migrations
+
+from .test_compact_trace import decisions, full_form
+
+__all__ = ["decisions"]  # the shipped rules' fixture-case decisions, shared with the SQLite test
 
 
 def _with_password(url: str, password: str) -> str:
@@ -123,3 +128,18 @@ def test_the_lock_of_a_killed_run_is_released_by_the_server(journal_url: str) ->
     started = time.monotonic()
     with lock.hold(20, "unattended"):
         assert time.monotonic() - started < 20
+
+
+def test_the_compact_trace_reads_back_from_postgresql(journal_url: str, decisions: list[Decision]) -> None:
+    """The rules' compact trace (a column, its shapes once in trace_shapes) survives jsonb and a second host."""
+    proposals = [Proposal(decision=d.model_copy(update={"ticket_id": n + 1}), updated_stamp=f"s{n}")
+                 for n, d in enumerate(decisions)]
+    with PostgresJournal.open(journal_url) as writer:
+        ids = writer.record_proposals(writer.start_run("dry-run", "v1"), proposals)
+    with PostgresJournal.open(journal_url) as reader:  # knows no shape yet: reads them from the table
+        for p in proposals:
+            loaded = reader.load_proposal(ids[p.ticket_id])
+            assert [r.model_dump(mode="json") for r in loaded.decision.readings] == full_form(p.decision)["readings"]
+            assert loaded.decision.outcome == p.decision.outcome and loaded.updated_stamp == p.updated_stamp
+    with psycopg.connect(journal_url) as db:
+        assert db.execute("SELECT count(*) FROM trace_shapes").fetchone() == (3,)  # one per program
