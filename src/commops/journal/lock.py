@@ -49,3 +49,10 @@ class AllLocks:
             for lock in self.locks:
                 stack.enter_context(lock.hold(timeout, who))
             yield
+
+    def beat(self) -> None:
+        """Renew (or check) each lock that keeps a heartbeat; one that is lost raises LockedError."""
+        for lock in self.locks:
+            beat = getattr(lock, "beat", None)
+            if callable(beat):
+                beat()

@@ -338,6 +338,7 @@ class PostgresRunLock:
         self.account = account
         self.key = lock_key(account)
         self.poll_s = poll_s
+        self._held: psycopg.Connection[Any] | None = None
 
     @contextmanager
     def hold(self, timeout: float, who: str) -> Iterator[None]:
@@ -354,13 +355,34 @@ class PostgresRunLock:
                         hint=f"journal: {where}; the lock ends with that run's connection",
                     )
                 time.sleep(min(self.poll_s, left))
+            self._held = db
             try:
                 yield
             finally:
+                self._held = None
                 with suppress(psycopg.Error):  # a lost connection: PostgreSQL released the lock with the session
                     db.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
         finally:
             db.close()
+
+    def beat(self) -> None:
+        """Between batches of a writing run: the lock is still ours. A session PostgreSQL has ended (a
+        network cut, a restart) released it, and another host may be writing now: stop with LockedError."""
+        db = self._held
+        if db is None:
+            return
+        try:
+            row = db.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"
+                " AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
+                ((self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF)).fetchone()
+        except psycopg.Error as exc:
+            raise LockedError(f"lost the shared journal's advisory lock for {self.account} "
+                              f"({redact(str(exc).strip())}); this run stops writing",
+                              hint="another host may be writing now; the next run settles what was in flight") from None
+        if not row or not row[0]:
+            raise LockedError(f"the shared journal's advisory lock for {self.account} is no longer held; "
+                              "this run stops writing")
 
     def _try(self, db: psycopg.Connection[Any], where: str) -> bool:
         try:

@@ -143,3 +143,16 @@ def test_the_compact_trace_reads_back_from_postgresql(journal_url: str, decision
             assert loaded.decision.outcome == p.decision.outcome and loaded.updated_stamp == p.updated_stamp
     with psycopg.connect(journal_url) as db:
         assert db.execute("SELECT count(*) FROM trace_shapes").fetchone() == (3,)  # one per program
+
+
+def test_a_writer_whose_session_ended_learns_it_lost_the_lock(journal_url: str) -> None:
+    lock = PostgresRunLock(journal_url, "https://acme.zendesk.com")
+    with lock.hold(0, "unattended"):
+        lock.beat()  # still ours
+        with psycopg.connect(journal_url, autocommit=True) as admin:  # the server ends the holder's session
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          " WHERE application_name LIKE 'commops unattended run %' AND pid != pg_backend_pid()")
+        with pytest.raises(LockedError, match="advisory lock"):
+            lock.beat()
+        with PostgresRunLock(journal_url, "https://acme.zendesk.com").hold(0, "apply"):
+            pass  # released with the session: another writer may take it
