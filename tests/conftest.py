@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,19 +90,33 @@ def postgres_server() -> str:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A URL whose ``search_path`` is a new, empty schema (dropped after the test): nothing migrated yet."""
+def postgres_schemas(postgres_server: str) -> Iterator[Callable[[], str]]:
+    """Makes URLs whose ``search_path`` is a new, empty schema each (all dropped after the test): a journal
+    of its own per account, per host group, per test."""
     import uuid
 
     import psycopg
 
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    made: list[str] = []
+
+    def new_schema() -> str:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_server, autocommit=True) as db:
+            db.execute(f"CREATE SCHEMA {schema}".encode())
+        made.append(schema)
+        joiner = "&" if "?" in postgres_server else "?"
+        return f"{postgres_server}{joiner}options=-csearch_path%3D{schema}"
+
+    yield new_schema
     with psycopg.connect(postgres_server, autocommit=True) as db:
-        db.execute(f"CREATE SCHEMA {schema}".encode())
-    joiner = "&" if "?" in postgres_server else "?"
-    yield f"{postgres_server}{joiner}options=-csearch_path%3D{schema}"
-    with psycopg.connect(postgres_server, autocommit=True) as db:
-        db.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+        for schema in made:
+            db.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+
+
+@pytest.fixture
+def postgres_url(postgres_schemas: Callable[[], str]) -> str:
+    """A URL whose ``search_path`` is a new, empty schema (dropped after the test): nothing migrated yet."""
+    return postgres_schemas()
 
 
 @pytest.fixture
