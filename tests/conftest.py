@@ -78,7 +78,12 @@ def postgres_server() -> str:
         if required:
             pytest.fail("COMMOPS_REQUIRE_POSTGRES=1 but COMMOPS_TEST_POSTGRES_URL is not set")
         pytest.skip("no PostgreSQL server (set COMMOPS_TEST_POSTGRES_URL; `.ci/postgres start DIR` prints one)")
-    import psycopg
+    try:
+        import psycopg
+    except ImportError:
+        if required:
+            raise
+        pytest.skip("psycopg is not installed (pip install -e '.[dev]' again)")
 
     try:
         psycopg.connect(url, connect_timeout=5).close()

@@ -8,14 +8,22 @@ import sys
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 
 from commops.domain import Decision, Proposal
 from commops.errors import JournalError, LockedError
-from commops.journal.postgres import PostgresJournal, PostgresRunLock, display_url, migrate, migrations
 
 from .test_compact_trace import decisions, full_form
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[dev]' again)")
+
+from commops.journal.postgres import (  # noqa: E402 - only once psycopg is known to be there
+    PostgresJournal,
+    PostgresRunLock,
+    display_url,
+    migrate,
+    migrations,
+)
 
 __all__ = ["decisions"]  # the shipped rules' fixture-case decisions, shared with the SQLite test
 

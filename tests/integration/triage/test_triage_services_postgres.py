@@ -8,10 +8,12 @@ from collections.abc import Iterator
 import pytest
 from tests.unit.triage.test_triage_services import *  # noqa: F403 - the same tests, collected here too
 
-from commops.journal.postgres import PostgresJournal
+from commops.journal import SqlJournal
 
 
 @pytest.fixture  # type: ignore[no-redef]  # replaces the in-memory journal of the imported tests
-def journal(journal_url: str) -> Iterator[PostgresJournal]:
+def journal(journal_url: str) -> Iterator[SqlJournal]:
+    from commops.journal.postgres import PostgresJournal
+
     with PostgresJournal.open(journal_url) as real:
         yield real
