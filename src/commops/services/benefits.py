@@ -66,16 +66,18 @@ class BenefitPorts:
         return settings.benefit if settings is not None else None
 
 
-def _provisioner(ports: BenefitPorts, proposal: Proposal) -> tuple[BenefitSettings, Provisioner] | None:
-    if proposal.decision.outcome is not Outcome.QUALIFY:
+def _provisioner(ports: BenefitPorts, proposal: Proposal) -> tuple[str, BenefitSettings, Provisioner] | None:
+    """(program, its benefit settings, provisioner) of a qualify whose program keeps or provisions a benefit."""
+    program = proposal.decision.program
+    if proposal.decision.outcome is not Outcome.QUALIFY or program is None:
         return None
-    benefit = ports.benefit(proposal.decision.program)
+    benefit = ports.benefit(program)
     if benefit is None:
         return None
     kind = Provisioner(benefit.provisioner)
     if kind is Provisioner.NONE and not benefit.ledger:
         return None
-    return benefit, kind
+    return program, benefit, kind
 
 
 def _payload(ports: BenefitPorts, proposal: Proposal, benefit: BenefitSettings) -> dict[str, Any]:
@@ -110,8 +112,7 @@ def prepare_benefits(
         if chosen is None:
             ready.append(proposal)
             continue
-        benefit, kind = chosen
-        program = proposal.decision.program or ""
+        program, benefit, kind = chosen
         key = provision_key(proposal.ticket_id, program, proposal.grant.renews if proposal.grant else None)
         existing = ports.store.provision(key)
         if existing is not None and existing.state == ProvisionState.DONE:
@@ -137,12 +138,11 @@ def finish_provisions(ports: BenefitPorts, proposals: Sequence[Proposal], result
     """After writing: provision each qualify Zendesk confirmed, once."""
     by_ticket = {r.ticket_id: r for r in results}
     for proposal in proposals:
-        if _provisioner(ports, proposal) is None:
-            continue
+        chosen = _provisioner(ports, proposal)
         result = by_ticket.get(proposal.ticket_id)
-        if result is None or result.status not in _WRITTEN:
+        if chosen is None or result is None or result.status not in _WRITTEN:
             continue  # not written: the intent (and any reserved code) waits for the retry of this write
-        program = proposal.decision.program or ""
+        program = chosen[0]
         key = provision_key(proposal.ticket_id, program, proposal.grant.renews if proposal.grant else None)
         found = ports.store.provision(key)
         if found is not None and found.state in (ProvisionState.INTENT, ProvisionState.WRITTEN):

@@ -287,9 +287,6 @@ def test_a_retry_killed_midway_is_finished_by_the_next_run_not_left_failed(tmp_p
     ready, _ = prepare_benefits(ports, [proposal], {})
     finish_provisions(ports, ready, written(proposal))
 
-    class Killed(BaseException):
-        """The process dies while the provisioning service is being called."""
-
     service.answers = [Killed()]
     with pytest.raises(Killed):
         retry_provisions(ports, [4])
@@ -385,3 +382,63 @@ def test_an_intent_is_finished_only_when_the_journal_applied_its_qualify(tmp_pat
     assert resume_provisions(ports, history) == 0 and service.calls == []
     finish_provisions(ports, [overridden, missing], written(overridden))  # ticket 2: no result at all
     assert [p.ticket_id for p in store.unfinished_provisions() if p.state == ProvisionState.INTENT] == [2]
+
+
+def test_a_qualify_without_member_facts_still_provisions_from_today(tmp_path: Path, store: SqliteBenefits) -> None:
+    service = Service("SUB-G")
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    bare = qualify(6).model_copy(update={"grant": None})  # a plan made before benefits had member facts
+    ready, _ = prepare_benefits(ports, [bare], {})
+    finish_provisions(ports, ready, written(bare))
+    [(payload, _key)] = service.calls
+    assert payload["member"] == {"organisation": None, "requester": None, "email_domain": None}
+    assert payload["seats"] is None and payload["renews"] is None and payload["term"]["start"] == "2026-11-20"
+    row = store.provision(provision_key(6, "education", None))
+    assert row is not None and row.state == ProvisionState.DONE
+
+
+def test_one_unwritten_qualify_does_not_hold_back_the_others(tmp_path: Path, store: SqliteBenefits) -> None:
+    service, history = Service("SUB-1", "SUB-2"), History()
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    conflicted, landed, later = qualify(1), qualify(2), qualify(3)
+    ready, _ = prepare_benefits(ports, [conflicted, landed, later], {1: 10, 2: 20, 3: 30})
+    finish_provisions(ports, ready, [*written(conflicted, status="conflict"), *written(landed)])
+    assert {p.ticket_id for p in store.unfinished_provisions()} == {1, 3}
+    history.apply(30, later)  # its write landed, the run died before provisioning
+    assert resume_provisions(ports, history) == 1  # ticket 1 (first in line, never applied) does not stop it
+    assert {p.ticket_id for p in store.unfinished_provisions()} == {1}
+
+
+def test_resume_counts_every_provision_it_finishes(tmp_path: Path, store: SqliteBenefits) -> None:
+    service, history = Service("SUB-1", "SUB-2", "SUB-3"), History()
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    proposals = [qualify(1), qualify(2), qualify(3)]
+    prepare_benefits(ports, proposals, {1: 10, 2: 20, 3: 30})
+    for pid, proposal in zip((10, 20, 30), proposals, strict=True):
+        history.apply(pid, proposal)
+    assert resume_provisions(ports, history) == 3 and len(service.calls) == 3
+
+
+class Killed(BaseException):
+    """The process dies while the provisioning service is being called."""
+
+
+@pytest.mark.parametrize("where", ["after the write", "on resume"])
+def test_a_provision_killed_while_calling_the_service_is_marked_written_first(tmp_path: Path, store: SqliteBenefits,
+                                                                             where: str) -> None:
+    service, history = Service(Killed()), History()
+    ports = ports_for(settings(tmp_path, "webhook"), store, service)
+    proposal = qualify(7)
+    ready, _ = prepare_benefits(ports, [proposal], {7: 70})
+    with pytest.raises(Killed):
+        if where == "after the write":
+            finish_provisions(ports, ready, written(proposal))
+        else:
+            history.apply(70, proposal)
+            resume_provisions(ports, history)
+    row = store.provision(key_of(proposal))
+    assert row is not None and row.state == ProvisionState.WRITTEN  # the write is known to have landed
+    service.answers = ["SUB-7"]
+    assert resume_provisions(ports, History()) == 1  # finished without asking the journal again
+    done = store.provision(key_of(proposal))
+    assert done is not None and done.state == ProvisionState.DONE
