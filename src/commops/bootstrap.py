@@ -67,6 +67,13 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _warning(text: str) -> None:
+    """Shown even with --quiet: a lock or lease taken over from a run that never let go belongs in cron's log."""
+    import sys
+
+    sys.stderr.write(f"warning: {text}\n")
+
+
 _CREDENTIALS = (
     ("email", "zendesk.email", "COMMOPS_ZENDESK_EMAIL"),
     ("token", "zendesk.token", "COMMOPS_ZENDESK_TOKEN"),
@@ -265,7 +272,7 @@ class Runtime:
         with a shared journal also its advisory lock for the account (every host that shares the journal)."""
         from commops.journal import AllLocks, FileRunLock
 
-        local = FileRunLock(self.state.run_lock)
+        local = FileRunLock(self.state.run_lock, stale_after_s=self.settings.lease.stale_lock_s, notice=_warning)
         if not self.journal_url:
             return local
         from commops.journal.postgres import PostgresRunLock
@@ -360,6 +367,7 @@ class Runtime:
     def triage_ports(self) -> TriagePorts:
         """What a triage run talks to."""
         from commops.services.triage import TriagePorts
+        from commops.zendesk.lease import ZendeskLease
 
         return TriagePorts(
             settings=self.settings,
@@ -370,6 +378,7 @@ class Runtime:
             calendar=self.calendar,
             clock=self.clock,
             lock=self.run_lock,
+            lease=ZendeskLease(self.gateway.http, self.settings, notice=_warning),
             verifier=self.verifier,
             account=self.account_label,
             account_key=self.account_key,

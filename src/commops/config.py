@@ -22,6 +22,7 @@ from commops.redact import remember
 __all__ = [
     "BenefitSettings",
     "JournalSettings",
+    "LeaseSettings",
     "MarkerSettings",
     "ProgramSettings",
     "QueueSettings",
@@ -194,6 +195,29 @@ class UnattendedSettings(_Section):
     max_reject_share: Share = 0.6
     reject_share_min_decisions: Count = 20
     lock_timeout_s: Seconds = 0.0
+    max_run_time_s: Seconds = 3600.0  # 0: no limit; a run past it stops taking new work (exit 17)
+    batch_size: Annotated[int, Field(ge=1)] = 1000  # writes per batch: the limit and the lease are checked between
+
+
+class LeaseSettings(_Section):
+    """``[lease]``: one writing run per account across machines, and when a silent holder is overruled."""
+
+    name: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")] = "default"
+    field: str = "commops_ruleset"  # a text field key from [fields]: the lease ticket's record
+    tag: str = "commops_lease"
+    ttl_s: Annotated[float, Field(ge=10)] = 300.0  # a lease not renewed this long is taken over
+    renew_every_s: PositiveSeconds = 60.0  # at most one renewal this often (30 updates/ticket/10 min)
+    grace_s: Seconds = 30.0  # clock difference allowed between machines
+    poll_s: PositiveSeconds = 5.0  # --wait: read the lease again this often
+    settle_s: Seconds = 1.2  # after taking it, read it again once Zendesk's one-second stamp has moved on
+    stale_lock_s: Annotated[float, Field(ge=10)] = 600.0  # a local lock whose heartbeat is older is taken over
+
+    @model_validator(mode="after")
+    def _check_times(self) -> LeaseSettings:
+        if self.renew_every_s >= self.ttl_s:
+            raise ValueError(f"renew_every_s ({self.renew_every_s:g}) must be below ttl_s ({self.ttl_s:g}): "
+                             "a lease must be renewed before it expires")
+        return self
 
 
 class JournalSettings(_Section):
@@ -302,6 +326,7 @@ class Settings(BaseSettings):
     renewals: RenewalSettings = Field(default_factory=RenewalSettings)
     unattended: UnattendedSettings = Field(default_factory=UnattendedSettings)
     journal: JournalSettings = Field(default_factory=JournalSettings)
+    lease: LeaseSettings = Field(default_factory=LeaseSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     shadow: ShadowSettings = Field(default_factory=ShadowSettings)
@@ -331,6 +356,8 @@ class Settings(BaseSettings):
         for key in (self.markers.decision_field, self.markers.ruleset_field):
             if key not in self.fields:
                 raise ValueError(f"markers name field {key!r}, which is not in [fields]")
+        if self.lease.field not in self.fields:
+            raise ValueError(f"[lease] field names {self.lease.field!r}, which is not in [fields]")
         return self
 
     @property

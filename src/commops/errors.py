@@ -18,8 +18,9 @@
     │   └── UnreachableError           exit 10  connection refused, DNS, timeouts after retries
     ├── VerificationError              exit 11  a forge lookup failed in a way that is not "unknown"
     ├── JournalError                   exit 12  the SQLite journal cannot be opened or written
-    ├── LockedError                    exit 13  another writing run holds the lock
-    └── GuardRailError                 exit 14  an unattended run stopped before writing (a guard-rail)
+    ├── LockedError                    exit 13  another writing run holds the lock or the account's lease
+    ├── GuardRailError                 exit 14  an unattended run stopped before writing (a guard-rail)
+    └── TimeLimitError                 exit 17  the run reached its time limit (--max-run-time) and stopped early
 
 Codes that are not errors of this tree (success, failed writes, internal error, interrupt, broken pipe)
 are in ``OTHER_EXIT_CODES``; :func:`exit_codes` joins both into the table that ``commops help
@@ -59,6 +60,7 @@ __all__ = [
     "RateBudgetError",
     "RuleError",
     "ScopeError",
+    "TimeLimitError",
     "TokenExpiredError",
     "UnreachableError",
     "UsageError",
@@ -206,7 +208,7 @@ class JournalError(CommopsError):
 
 class LockedError(CommopsError):
     exit_code = 13
-    meaning = "another commops run is writing (holds the lock); this one did nothing"
+    meaning = "another commops run is writing (holds the lock or the account's lease); this one did nothing"
 
 
 class GuardRailError(CommopsError):
@@ -214,6 +216,15 @@ class GuardRailError(CommopsError):
 
     exit_code = 14
     meaning = "a guard-rail stopped an unattended run before writing (its summary is still printed)"
+    summary: object = None
+
+
+class TimeLimitError(CommopsError):
+    """``summary`` carries the run's summary: what was written before the limit stands."""
+
+    exit_code = 17
+    meaning = ("the run reached its time limit (--max-run-time): it took no new work, finished what was in "
+               "flight and stopped; the next run continues (its summary is still printed)")
     summary: object = None
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "DecisionHistory",
     "DecisionJournal",
     "Evaluator",
+    "Heartbeat",
     "HistoryGateway",
     "Journal",
     "JournalRetention",
@@ -37,6 +38,7 @@ __all__ = [
     "QueuePage",
     "ReminderGateway",
     "RuleSetLike",
+    "RunLease",
     "RunLock",
     "RunLog",
     "SatisfactionSource",
@@ -209,12 +211,28 @@ class JournalRetention(Protocol):
     def prune(self, before: datetime, *, decisions: bool = False, dry_run: bool = False) -> PruneReport: ...
 
 
-class RunLock(Protocol):
-    """One writing run at a time: cron and a specialist's apply never resume the same writes at once."""
+class Heartbeat(Protocol):
+    """A held lock or lease: ``beat()`` between batches says the holder is alive (renewing when due);
+    it raises LockedError when another run took it over, and the run stops before more work."""
 
-    def hold(self, timeout: float, who: str) -> AbstractContextManager[None]:
-        """Held for the ``with`` block; raises LockedError after ``timeout`` seconds of waiting."""
+    def beat(self) -> None: ...
+
+
+class RunLock(Protocol):
+    """One writing run at a time per state directory: cron and a specialist's apply never resume the same
+    writes at once. A holder whose process is gone or whose heartbeat is too old is taken over."""
+
+    def hold(self, timeout: float, who: str) -> AbstractContextManager[Heartbeat | None]:
+        """Held for the ``with`` block (None: a lock without a heartbeat, e.g. an advisory lock that ends
+        with its connection); raises LockedError after ``timeout`` seconds of waiting."""
         ...
+
+
+class RunLease(Protocol):
+    """One writing run at a time per account, on any machine (``commops.zendesk.lease`` keeps it in the
+    account). ``run_id`` names the holder; LockedError names whoever holds it after ``wait_s`` seconds."""
+
+    def hold(self, run_id: str, wait_s: float) -> AbstractContextManager[Heartbeat]: ...
 
 
 class Evaluator(Protocol):

@@ -16,9 +16,11 @@ __all__ = [
     "ConfirmOverridesOpt",
     "Format",
     "FormatOpt",
+    "MaxRunTimeOpt",
     "ProgramOpt",
     "SandboxOpt",
     "TicketOpt",
+    "WaitOpt",
     "check_choices",
 ]
 
@@ -42,6 +44,19 @@ ConfirmOverridesOpt = Annotated[
 FormatOpt = Annotated[
     Format,
     typer.Option("--format", "-f", help="table (a table on a terminal, TSV when piped), json (JSON Lines) or csv."),
+]
+
+WaitOpt = Annotated[
+    float | None,
+    typer.Option("--wait", min=0, metavar="SECONDS",
+                 help="When another run holds the lock or the account's lease, wait up to SECONDS for it "
+                      "(default: [unattended] lock_timeout_s for cron, 120 for a specialist; 0: exit 13 at once)."),
+]
+MaxRunTimeOpt = Annotated[
+    float | None,
+    typer.Option("--max-run-time", min=0, metavar="SECONDS",
+                 help="After SECONDS the run takes no new work, finishes what is in flight and exits 17 "
+                      "(default: [unattended] max_run_time_s for cron, none for a specialist; 0: no limit)."),
 ]
 
 

@@ -15,9 +15,11 @@ from commops.cli.options import (
     ConfirmOverridesOpt,
     Format,
     FormatOpt,
+    MaxRunTimeOpt,
     ProgramOpt,
     SandboxOpt,
     TicketOpt,
+    WaitOpt,
     check_choices,
 )
 from commops.cli.progress import progress_bar
@@ -32,8 +34,8 @@ from commops.cli.writes import (
     write_question,
 )
 from commops.domain.states import RunMode, RunStatus
-from commops.errors import GuardRailError, UsageError
-from commops.services.runs import RunSummary
+from commops.errors import GuardRailError, TimeLimitError, UsageError
+from commops.services.runs import RunLimits, RunSummary
 from commops.services.triage import TriageBatch, TriageOptions, TriagePorts, pending_writes
 
 __all__ = ["register"]
@@ -68,10 +70,15 @@ def triage(
         int | None, typer.Option("--max-writes", min=0, metavar="N", help="Unattended: write at most N.")
     ] = None,
     confirm_overrides: ConfirmOverridesOpt = False,
+    wait: WaitOpt = None,
+    max_run_time: MaxRunTimeOpt = None,
     sandbox: SandboxOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Pull, verify, evaluate and propose. Dry-run unless --apply, --interactive or --plan.
+
+    A writing run holds this machine's lock and the account's lease (one writer per account, whichever
+    machine runs it): another run holding them makes it wait (--wait) or exit 13 naming the holder.
 
     Examples:
       commops triage                       # proposals for the whole queue, nothing written
@@ -92,15 +99,24 @@ def triage(
     account = AccountUse(sandbox=sandbox, on_behalf=mode is RunMode.UNATTENDED)
     with open_triage(app.settings, notice=app.info, offline=offline, refresh=refresh, account=account) as ports:
         if mode is RunMode.UNATTENDED:
-            _unattended(app, ports, options, max_writes)
+            configured = app.settings.unattended
+            limits = RunLimits(
+                wait_s=configured.lock_timeout_s if wait is None else wait,
+                max_run_time_s=(configured.max_run_time_s if max_run_time is None else max_run_time) or None,
+            )
+            _unattended(app, ports, options, max_writes, limits)
         elif mode in (RunMode.DRY_RUN, RunMode.PLAN):
             _dry_run(app, ports, options, plan, fmt)
         else:
-            _write(app, ports, options, mode, yes=yes, fmt=fmt, confirm_overrides=confirm_overrides)
+            limits = RunLimits(max_run_time_s=max_run_time or None)
+            if wait is not None:
+                limits = RunLimits(wait_s=wait, max_run_time_s=limits.max_run_time_s)
+            _write(app, ports, options, mode, yes=yes, fmt=fmt, confirm_overrides=confirm_overrides, limits=limits)
 
 
-def _unattended(app: AppState, ports: TriagePorts, options: TriageOptions, max_writes: int | None) -> None:
-    """Cron: a JSON summary on stdout, also when a guard-rail stops the run."""
+def _unattended(app: AppState, ports: TriagePorts, options: TriageOptions, max_writes: int | None,
+                run_limits: RunLimits) -> None:
+    """Cron: a JSON summary on stdout, also when a guard-rail or the time limit stops the run."""
     from commops.services.runs import run_unattended
 
     limits = app.settings.unattended
@@ -113,8 +129,9 @@ def _unattended(app: AppState, ports: TriagePorts, options: TriageOptions, max_w
                 max_reject_share=limits.max_reject_share,
                 min_decisions=limits.reject_share_min_decisions,
                 progress=advance,
+                limits=run_limits,
             )
-    except GuardRailError as stopped:  # cron still gets its summary on stdout
+    except (GuardRailError, TimeLimitError) as stopped:  # cron still gets its summary on stdout
         if isinstance(stopped.summary, RunSummary):
             print(json.dumps({**stopped.summary.as_dict(ports.gateway.request_counts()), "account": ports.account},
                              sort_keys=True))
@@ -168,7 +185,7 @@ def _refuse_missing(batch: TriageBatch) -> None:
 
 
 def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunMode, *, yes: bool,
-           fmt: Format, confirm_overrides: bool = False) -> None:
+           fmt: Format, confirm_overrides: bool = False, limits: RunLimits | None = None) -> None:
     """--apply (one confirmation) or --interactive (one by one), then the write."""
     from commops.services.runs import run_apply
     from commops.services.triage import evaluate_queue
@@ -198,7 +215,7 @@ def _write(app: AppState, ports: TriagePorts, options: TriageOptions, mode: RunM
         yes,
         write_question(len(writable), pending.count, ports.account or "Zendesk"),
         len(writable),
-        lambda advance: run_apply(ports, batch, chosen, mode=mode, progress=advance),
+        lambda advance: run_apply(ports, batch, chosen, mode=mode, progress=advance, limits=limits),
     ))
     if done is None:
         return

@@ -65,6 +65,8 @@ class RunStatus(StrEnum):
     ERRORS = "errors"  # some writes failed
     CAPPED = "capped"  # --max-writes left proposals unwritten
     GUARD_RAIL = "guard-rail"  # the reject share tripped the ceiling: nothing written
+    LOCKED = "locked"  # another run held the account's lease: nothing done
+    TIME_LIMIT = "time-limit"  # --max-run-time reached: no new work taken, the rest is for the next run
 
 
 class Actor(StrEnum):

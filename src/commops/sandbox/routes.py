@@ -52,7 +52,12 @@ def show_many_users(ctx: Ctx) -> Answer:
 # ----- tickets -----------------------------------------------------------------------------------------
 
 def list_tickets(ctx: Ctx) -> Answer:
+    """``GET /tickets.json``, also ``?external_id=`` (external ids need not be unique: every match, by id).
+    Read from the store, not the search index: a ticket just created is listed at once, as on Zendesk."""
     docs = [doc for _seq, doc in ctx.store.ticket_docs()]
+    if "external_id" in ctx.args:
+        wanted = set(ctx.args["external_id"].split(","))
+        docs = [doc for doc in docs if doc.get("external_id") in wanted]
     return list_page(ctx, docs, "tickets.json", "tickets", OFFSET_CAP, ctx.store.render)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +17,9 @@ from pydantic import ValidationError
 from commops.domain import Outcome, Plan, Proposal
 from commops.domain.guardrail import reject_share
 from commops.domain.states import ProposalState, RunMode, RunStatus, WriteStatus
-from commops.errors import GuardRailError, UsageError
-from commops.ports import WriteResult
+from commops.errors import GuardRailError, LockedError, TimeLimitError, UsageError
+from commops.ports import Heartbeat, WriteResult
+from commops.services.guard import RunGuard
 from commops.services.triage import (
     WRITE_CHUNK,
     TriageBatch,
@@ -34,6 +37,7 @@ SPECIALIST_LOCK_WAIT_S = 120.0  # a specialist's apply waits this long for a cro
 
 __all__ = [
     "SPECIALIST_LOCK_WAIT_S",
+    "RunLimits",
     "RunSummary",
     "TriageFlags",
     "apply_plan",
@@ -122,6 +126,47 @@ def record_dry_run(ports: TriagePorts, options: TriageOptions, progress: Callabl
     return summary
 
 
+@dataclass(frozen=True)
+class RunLimits:
+    """How long a writing run waits for another to finish, and how long it may run (None: no limit)."""
+
+    wait_s: float = SPECIALIST_LOCK_WAIT_S
+    max_run_time_s: float | None = None
+    clock: Callable[[], float] = time.monotonic  # what the time limit is measured on
+
+
+@contextmanager
+def _exclusive(ports: TriagePorts, mode: RunMode, limits: RunLimits) -> Iterator[tuple[str, RunGuard]]:
+    """This machine's lock, a journaled run, and the account's lease, for the life of the block; the guard
+    renews both between batches and watches the time limit. A run refused the lease, or that lost it,
+    is journaled as ``locked``."""
+    with ports.lock.hold(limits.wait_s, mode) as local:
+        run_id = ports.journal.start_run(mode, ports.evaluator.version)
+        try:
+            with ExitStack() as stack:
+                beats: list[Heartbeat] = [] if local is None else [local]
+                if ports.lease is not None:
+                    beats.append(stack.enter_context(ports.lease.hold(run_id, limits.wait_s)))
+                yield run_id, RunGuard(beats=beats, max_run_time_s=limits.max_run_time_s, clock=limits.clock)
+        except LockedError:
+            ports.journal.finish_run(run_id, RunStatus.LOCKED, {})
+            raise
+
+
+def _time_limit(summary: RunSummary, guard: RunGuard) -> None:
+    """A run stopped by its time limit ends with its own exit code, its summary still printed."""
+    if not guard.stopped:
+        return
+    done = sum(summary.write_counts().values())
+    error = TimeLimitError(
+        f"the run reached its time limit ({guard.max_run_time_s:g} s) and stopped taking new work; what it "
+        f"wrote stands ({done} writes), the rest is for the next run",
+        hint="raise --max-run-time ([unattended] max_run_time_s) if runs this long are expected",
+    )
+    error.summary = summary
+    raise error
+
+
 def run_apply(
     ports: TriagePorts,
     batch: TriageBatch,
@@ -129,34 +174,38 @@ def run_apply(
     *,
     mode: RunMode,
     progress: Callable[[int], None] | None = None,
+    limits: RunLimits | None = None,
 ) -> RunSummary:
     """Write the proposals a specialist accepted (``chosen``); the rest of the batch is journaled as proposed."""
-    with ports.lock.hold(SPECIALIST_LOCK_WAIT_S, mode):
-        return _run_apply(ports, batch, chosen, mode=mode, progress=progress)
+    with _exclusive(ports, mode, limits or RunLimits()) as (run_id, guard):
+        summary = _run_apply(ports, run_id, guard, batch, chosen, mode=mode, progress=progress)
+    _time_limit(summary, guard)
+    return summary
 
 
 def _run_apply(
     ports: TriagePorts,
+    run_id: str,
+    guard: RunGuard,
     batch: TriageBatch,
     chosen: Sequence[Proposal],
     *,
     mode: RunMode,
     progress: Callable[[int], None] | None,
 ) -> RunSummary:
-    run_id = ports.journal.start_run(mode, ports.evaluator.version)
     chosen_ids = {p.ticket_id for p in chosen}
     settle_jobs(ports)  # an older write's queued job must land (or not) before it can be superseded
     ports.journal.supersede(sorted(chosen_ids))  # what the specialist chose now beats older pending writes
-    resumed = resume_unfinished(ports)
+    resumed = resume_unfinished(ports, guard)
     others = [p for p in batch.proposals if p.ticket_id not in chosen_ids]
     writable = [_by(p, mode) for p in chosen if p.decision.outcome.writes]
     held = [p for p in chosen if not p.decision.outcome.writes]  # e.g. overridden to manual: journaled too
     ports.journal.record_proposals(run_id, [*others, *held])
     ids = ports.journal.record_proposals(run_id, writable, state=ProposalState.APPROVED)
-    results = apply_proposals(ports, ids, writable, progress=progress)
-    summary = RunSummary(run_id, mode, batch, results, resumed, not_written=len(batch.proposals) - len(writable))
+    results = apply_proposals(ports, ids, writable, progress=progress, guard=guard)
+    summary = RunSummary(run_id, mode, batch, results, resumed, not_written=len(batch.proposals) - len(results))
     failed = any(r.status == WriteStatus.FAILED for r in [*resumed, *results])
-    summary.status = RunStatus.ERRORS if failed else RunStatus.OK
+    summary.status = RunStatus.ERRORS if failed else RunStatus.TIME_LIMIT if guard.stopped else RunStatus.OK
     ports.journal.finish_run(run_id, summary.status, summary_counts(batch, results))
     return summary
 
@@ -169,72 +218,102 @@ def run_unattended(
     max_reject_share: float,
     min_decisions: int = 0,
     progress: Callable[[int], None] | None = None,
+    limits: RunLimits | None = None,
 ) -> RunSummary:
-    """The cron job: locked, resumes unfinished writes, applies only ``auto`` decisions, within guard-rails.
+    """The cron job: locked (this machine) and leased (the account), resumes unfinished writes, applies
+    only ``auto`` decisions, within guard-rails and its time limit.
 
     The queue is evaluated and journaled page by page and nothing of a page is kept but counts and the
     journal rows to write (O(page) in memory, whatever the queue's size); the writes start only once the
     whole queue is judged, so the guard-rails see everything the run would write.
     """
-    with ports.lock.hold(ports.settings.unattended.lock_timeout_s, RunMode.UNATTENDED):
-        run_id = ports.journal.start_run(RunMode.UNATTENDED, ports.evaluator.version)
-        resumed = resume_unfinished(ports)
-        batch = TriageBatch()
-        tickets, rows = array("q"), array("q")  # the auto proposals within --max-writes: ticket, journal row
-        auto_outcomes: Counter[Outcome] = Counter()
-        over = 0
-        for page in evaluate_pages(ports, options, progress=progress):
-            batch.tally(page)
-            auto = [p for p in page.proposals if p.decision.outcome.writes and p.decision.auto]
-            auto_outcomes.update(p.decision.outcome for p in auto)
-            auto_ids = {p.ticket_id for p in auto}
-            room = max(0, max_writes - len(rows))
-            within, beyond = [_by(p, RunMode.UNATTENDED) for p in auto[:room]], auto[room:]
-            over += len(beyond)
-            ports.journal.record_proposals(run_id, [*(p for p in page.proposals if p.ticket_id not in auto_ids),
-                                                    *beyond])
-            # proposed until the guard-rails below allow them; a row of its own, never an older one reused
-            ids = ports.journal.record_proposals(run_id, within, fresh=True)
-            for p in within:
-                tickets.append(p.ticket_id)
-                rows.append(ids[p.ticket_id])
-            del page, auto, within, beyond  # journaled: nothing of the page is kept while the next is read
-        # The share is over everything this run would write, before --max-writes slices it: a small
-        # --max-writes must not let a run of rejects through a few at a time.
-        verdict = reject_share(auto_outcomes.elements(), ceiling=max_reject_share, min_decisions=min_decisions)
-        if verdict.tripped:
-            summary = RunSummary(run_id, RunMode.UNATTENDED, batch, [], resumed, not_written=batch.size)
-            summary.status = RunStatus.GUARD_RAIL
-            ports.journal.finish_run(run_id, RunStatus.GUARD_RAIL, summary_counts(batch, resumed))
-            error = GuardRailError(
-                verdict.message(),
-                hint="review with `commops triage`; raise [unattended] max_reject_share if this is expected",
-            )
-            error.summary = summary
-            raise error
-        ports.journal.set_state(list(rows), ProposalState.APPROVED)  # one transaction, before anything is sent
-        attention, written = _write_rows(ports, tickets, rows, progress)
-        summary = RunSummary(run_id, RunMode.UNATTENDED, batch, attention, resumed,
-                             not_written=batch.size - len(rows), written=written)
-        failed = written[WriteStatus.FAILED] > 0 or any(r.status == WriteStatus.FAILED for r in resumed)
-        summary.status = RunStatus.ERRORS if failed else (RunStatus.CAPPED if over else RunStatus.OK)
-        ports.journal.finish_run(run_id, summary.status, summary_counts(batch, [], written))
-        return summary
+    if limits is None:
+        unattended = ports.settings.unattended
+        limits = RunLimits(wait_s=unattended.lock_timeout_s, max_run_time_s=unattended.max_run_time_s or None)
+    with _exclusive(ports, RunMode.UNATTENDED, limits) as (run_id, guard):
+        summary = _unattended(ports, run_id, guard, options, max_writes=max_writes,
+                              max_reject_share=max_reject_share, min_decisions=min_decisions, progress=progress)
+    _time_limit(summary, guard)
+    return summary
+
+
+def _unattended(
+    ports: TriagePorts,
+    run_id: str,
+    guard: RunGuard,
+    options: TriageOptions,
+    *,
+    max_writes: int,
+    max_reject_share: float,
+    min_decisions: int,
+    progress: Callable[[int], None] | None,
+) -> RunSummary:
+    resumed = resume_unfinished(ports, guard)
+    batch = TriageBatch()
+    tickets, rows = array("q"), array("q")  # the auto proposals within --max-writes: ticket, journal row
+    auto_outcomes: Counter[Outcome] = Counter()
+    over = 0
+    for page in evaluate_pages(ports, options, progress=progress, guard=guard):
+        batch.tally(page)
+        auto = [p for p in page.proposals if p.decision.outcome.writes and p.decision.auto]
+        auto_outcomes.update(p.decision.outcome for p in auto)
+        auto_ids = {p.ticket_id for p in auto}
+        room = max(0, max_writes - len(rows))
+        within, beyond = [_by(p, RunMode.UNATTENDED) for p in auto[:room]], auto[room:]
+        over += len(beyond)
+        ports.journal.record_proposals(run_id, [*(p for p in page.proposals if p.ticket_id not in auto_ids),
+                                                *beyond])
+        # proposed until the guard-rails below allow them; a row of its own, never an older one reused
+        ids = ports.journal.record_proposals(run_id, within, fresh=True)
+        for p in within:
+            tickets.append(p.ticket_id)
+            rows.append(ids[p.ticket_id])
+        del page, auto, within, beyond  # journaled: nothing of the page is kept while the next is read
+    # The share is over everything this run would write, before --max-writes slices it: a small
+    # --max-writes must not let a run of rejects through a few at a time.
+    verdict = reject_share(auto_outcomes.elements(), ceiling=max_reject_share, min_decisions=min_decisions)
+    if verdict.tripped:
+        summary = RunSummary(run_id, RunMode.UNATTENDED, batch, [], resumed, not_written=batch.size)
+        summary.status = RunStatus.GUARD_RAIL
+        ports.journal.finish_run(run_id, RunStatus.GUARD_RAIL, summary_counts(batch, resumed))
+        error = GuardRailError(
+            verdict.message(),
+            hint="review with `commops triage`; raise [unattended] max_reject_share if this is expected",
+        )
+        error.summary = summary
+        raise error
+    if guard.stopped:  # evaluated, not written: they stay proposed, the next run evaluates them afresh
+        tickets, rows = array("q"), array("q")
+    ports.journal.set_state(list(rows), ProposalState.APPROVED)  # one transaction, before anything is sent
+    attention, written = _write_rows(ports, tickets, rows, progress, guard)
+    summary = RunSummary(run_id, RunMode.UNATTENDED, batch, attention, resumed,
+                         not_written=batch.size - len(rows), written=written)
+    failed = written[WriteStatus.FAILED] > 0 or any(r.status == WriteStatus.FAILED for r in resumed)
+    summary.status = (RunStatus.ERRORS if failed else RunStatus.TIME_LIMIT if guard.stopped
+                      else RunStatus.CAPPED if over else RunStatus.OK)
+    ports.journal.finish_run(run_id, summary.status, summary_counts(batch, [], written))
+    return summary
 
 
 _SETTLED = frozenset({WriteStatus.APPLIED, WriteStatus.ALREADY_APPLIED})
 
 
 def _write_rows(ports: TriagePorts, tickets: Sequence[int], rows: Sequence[int],
-                progress: Callable[[int], None] | None) -> tuple[list[WriteResult], Counter[str]]:
-    """Write approved journal rows a chunk at a time, each chunk read back from the journal: the results
-    that need a person (conflicts, failures, skips) and the count of every status."""
+                progress: Callable[[int], None] | None, guard: RunGuard | None = None,
+                ) -> tuple[list[WriteResult], Counter[str]]:
+    """Write approved journal rows a batch (``[unattended] batch_size``) at a time, each batch read back
+    from the journal: the results that need a person (conflicts, failures, skips) and the count of every
+    status. With a ``guard``, a batch starts only while the run may go on: rows not started stay approved
+    and the next run resumes them (re-checked against the ticket, as every write is)."""
     attention: list[WriteResult] = []
     written: Counter[str] = Counter()
-    for start in range(0, len(rows), WRITE_CHUNK):
-        part_rows = rows[start:start + WRITE_CHUNK]
+    size = min(WRITE_CHUNK, ports.settings.unattended.batch_size)
+    for start in range(0, len(rows), size):
+        if guard is not None and not guard.proceed():
+            break
+        part_rows = rows[start:start + size]
         part = [ports.journal.load_proposal(row) for row in part_rows]
-        ids = dict(zip(tickets[start:start + WRITE_CHUNK], part_rows, strict=True))
+        ids = dict(zip(tickets[start:start + size], part_rows, strict=True))
         for result in apply_proposals(ports, ids, part, progress=progress):
             written[result.status] += 1
             if result.status not in _SETTLED:

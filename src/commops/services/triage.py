@@ -27,6 +27,7 @@ from commops.ports import (
     Journal,
     NamespaceVerifier,
     RuleSetLike,
+    RunLease,
     RunLock,
     TicketGateway,
     Unmapped,
@@ -34,6 +35,7 @@ from commops.ports import (
     WriteResult,
 )
 from commops.services.benefits import BenefitPorts, finish_provisions, prepare_benefits, resume_provisions
+from commops.services.guard import RunGuard
 from commops.services.renewals import grant_for, judge
 from commops.services.sla import sla_terms
 from commops.services.verification import verify_applications
@@ -76,6 +78,7 @@ class TriagePorts:
     calendar: BusinessCalendar
     clock: Callable[[], datetime]
     lock: RunLock
+    lease: RunLease | None = None  # the account's run lease (None: this machine's lock only, e.g. unit fakes)
     verifier: NamespaceVerifier | None = None  # None: offline, verification outcomes are "unknown"
     account: str = ""  # the account's name for summaries: its URL, or "the embedded sandbox (URL)"
     account_key: str = ""  # what state is tied to: the account's URL, or "embedded-sandbox"
@@ -257,24 +260,29 @@ _BATCH_ERRORS = (ZendeskError, JournalError, LockedError)
 
 
 def evaluate_queue(
-    ports: TriagePorts, options: TriageOptions, *, progress: Callable[[int], None] | None = None
+    ports: TriagePorts, options: TriageOptions, *, progress: Callable[[int], None] | None = None,
+    guard: RunGuard | None = None,
 ) -> TriageBatch:
     """Pull → skip decided → verify → decide, the whole queue in one batch. Writes nothing to Zendesk."""
     batch = TriageBatch()
-    for page in evaluate_pages(ports, options, progress=progress):
+    for page in evaluate_pages(ports, options, progress=progress, guard=guard):
         batch.extend(page)
     return batch
 
 
 def evaluate_pages(
-    ports: TriagePorts, options: TriageOptions, *, progress: Callable[[int], None] | None = None
+    ports: TriagePorts, options: TriageOptions, *, progress: Callable[[int], None] | None = None,
+    guard: RunGuard | None = None,
 ) -> Iterator[TriageBatch]:
     """:func:`evaluate_queue` one page of the queue at a time: each batch holds that page only, so a
-    caller that journals each page and lets it go keeps O(page) in memory, not O(queue)."""
+    caller that journals each page and lets it go keeps O(page) in memory, not O(queue). With a
+    ``guard``, each page is taken only while the run may go on (lease renewed, time limit not reached)."""
     now = ports.clock()
     wanted_programs = set(options.programs)
     proposed = 0
     for applications, unmapped in _pull(ports, options, progress):
+        if guard is not None and not guard.proceed():
+            break
         batch = TriageBatch(unmapped=list(unmapped))
         selected = [a for a in applications if not wanted_programs or a.program in wanted_programs]
         room = None if options.limit is None else options.limit - proposed
@@ -318,6 +326,7 @@ def apply_proposals(
     *,
     progress: Callable[[int], None] | None = None,
     chunk: int = WRITE_CHUNK,
+    guard: RunGuard | None = None,
 ) -> list[WriteResult]:
     """Write proposals through the gateway, recording intent before and result after each chunk.
 
@@ -326,12 +335,16 @@ def apply_proposals(
 
     ``proposal_ids`` maps ticket id → journal row. A run killed anywhere in here leaves rows in state
     ``writing``; ``resume_unfinished`` sends them again, and the gateway's write markers make that safe.
+    With a ``guard``, each chunk starts only while the run may go on; chunks not started stay approved
+    in the journal, and the next run resumes them (re-checked against the ticket, as every write is).
     """
     results: list[WriteResult] = []
     writable = [p for p in proposals if p.decision.outcome.writes]
     if writable:
         ports.gateway.check_write_access()  # a read-only token stops here: nothing journaled, nothing sent
     for start in range(0, len(writable), chunk):
+        if guard is not None and not guard.proceed():
+            break
         part = writable[start : start + chunk]
         if ports.benefits is not None:  # codes are reserved (committed) before the welcome that carries them
             part, emptied = prepare_benefits(ports.benefits, part, proposal_ids)
@@ -407,7 +420,7 @@ def pending_writes(journal: WriteLog) -> PendingWrites:
     return PendingWrites(latest)
 
 
-def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
+def resume_unfinished(ports: TriagePorts, guard: RunGuard | None = None) -> list[WriteResult]:
     """Finish writes an earlier run approved or sent but never saw answered (killed, crashed, failed)."""
     settle_jobs(ports)
     if ports.benefits is not None:  # written qualifies a killed run did not provision yet
@@ -428,7 +441,7 @@ def resume_unfinished(ports: TriagePorts) -> list[WriteResult]:
             ports.journal.set_state([record.id], "superseded")
     records = list(latest.values())
     proposals = [ports.journal.load_proposal(r.id) for r in records]
-    return apply_proposals(ports, {r.ticket_id: r.id for r in records}, proposals)
+    return apply_proposals(ports, {r.ticket_id: r.id for r in records}, proposals, guard=guard)
 
 
 def summary_counts(batch: TriageBatch, results: Sequence[WriteResult],

@@ -36,6 +36,7 @@ from commops.zendesk._transport import ZendeskSession
 from commops.zendesk._window import audit_time
 from commops.zendesk._writer import Writer, WriteSide, recheck
 from commops.zendesk.auth import BearerAuth, build_auth
+from commops.zendesk.lease import LEASE_EXTERNAL_PREFIX
 
 __all__ = ["ZendeskGateway"]
 
@@ -414,7 +415,8 @@ class ZendeskGateway:
             data = self.http.get(url, what="reading the queue")
             brands = set(self.settings.queue.brands)
             tickets = [t for t in data.get("results") or [] if t.get("result_type", "ticket") == "ticket"
-                       and (not brands or t.get("brand_id") in brands)]
+                       and (not brands or t.get("brand_id") in brands)
+                       and not str(t.get("external_id") or "").startswith(LEASE_EXTERNAL_PREFIX)]
             page = self._map_page(tickets, self._users_for(tickets, data.get("users") or []))
             meta = data.get("meta") or {}
             page.cursor = meta.get("after_cursor")
