@@ -97,21 +97,25 @@ def triage(
     check_choices("program", program, app.settings.programs)
     options = TriageOptions(programs=program or (), ticket_ids=ticket or (), limit=limit)
     account = AccountUse(sandbox=sandbox, on_behalf=mode is RunMode.UNATTENDED)
+    limits = _run_limits(app, mode, wait, max_run_time)
     with open_triage(app.settings, notice=app.info, offline=offline, refresh=refresh, account=account) as ports:
         if mode is RunMode.UNATTENDED:
-            configured = app.settings.unattended
-            limits = RunLimits(
-                wait_s=configured.lock_timeout_s if wait is None else wait,
-                max_run_time_s=(configured.max_run_time_s if max_run_time is None else max_run_time) or None,
-            )
             _unattended(app, ports, options, max_writes, limits)
         elif mode in (RunMode.DRY_RUN, RunMode.PLAN):
             _dry_run(app, ports, options, plan, fmt)
         else:
-            limits = RunLimits(max_run_time_s=max_run_time or None)
-            if wait is not None:
-                limits = RunLimits(wait_s=wait, max_run_time_s=limits.max_run_time_s)
             _write(app, ports, options, mode, yes=yes, fmt=fmt, confirm_overrides=confirm_overrides, limits=limits)
+
+
+def _run_limits(app: AppState, mode: RunMode, wait: float | None, max_run_time: float | None) -> RunLimits:
+    """--wait and --max-run-time, else cron's configured defaults; a specialist waits two minutes, no limit."""
+    if mode is RunMode.UNATTENDED:
+        configured = app.settings.unattended
+        return RunLimits(wait_s=configured.lock_timeout_s if wait is None else wait,
+                         max_run_time_s=(configured.max_run_time_s if max_run_time is None else max_run_time) or None)
+    if wait is None:
+        return RunLimits(max_run_time_s=max_run_time or None)
+    return RunLimits(wait_s=wait, max_run_time_s=max_run_time or None)
 
 
 def _unattended(app: AppState, ports: TriagePorts, options: TriageOptions, max_writes: int | None,
