@@ -29,10 +29,14 @@ class RunGuard:
         if self.started < 0:
             self.started = self.clock()
 
-    def proceed(self) -> bool:
-        """Renew every heartbeat; False once the time limit has passed (and from then on)."""
+    def beat(self) -> None:
+        """Renew every heartbeat (when due); LockedError when another run took the lock or lease over."""
         for beat in self.beats:
             beat.beat()
+
+    def proceed(self) -> bool:
+        """Renew every heartbeat; False once the time limit has passed (and from then on)."""
+        self.beat()
         if not self.stopped and self.max_run_time_s and self.clock() - self.started >= self.max_run_time_s:
             self.stopped = True
         return not self.stopped

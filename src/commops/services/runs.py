@@ -314,7 +314,7 @@ def _write_rows(ports: TriagePorts, tickets: Sequence[int], rows: Sequence[int],
         part_rows = rows[start:start + size]
         part = [ports.journal.load_proposal(row) for row in part_rows]
         ids = dict(zip(tickets[start:start + size], part_rows, strict=True))
-        for result in apply_proposals(ports, ids, part, progress=progress):
+        for result in apply_proposals(ports, ids, part, progress=progress, guard=guard):
             written[result.status] += 1
             if result.status not in _SETTLED:
                 attention.append(result)

@@ -362,7 +362,10 @@ def apply_proposals(
             ports.journal.record_job([attempt_of[t] for t in ticket_ids if t in attempt_of], job_id)
 
         try:
-            outcome = ports.gateway.write_decisions(part, on_job=record_job)
+            if guard is None:
+                outcome = ports.gateway.write_decisions(part, on_job=record_job)
+            else:  # the lease and the lock renewed between the gateway's chunks of 100 too
+                outcome = ports.gateway.write_decisions(part, on_job=record_job, between_batches=guard.beat)
         except Exception as exc:
             for pid in ids:
                 ports.journal.finish_write(pid, attempts[pid], "failed", str(exc), None)

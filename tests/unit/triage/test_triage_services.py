@@ -130,7 +130,7 @@ def test_refused_writes_are_abandoned_after_three_attempts(commops_home: Path, j
 
     gateway = FakeGateway([application(1)])
     ports = make_ports(gateway, journal)
-    def refuse(proposals: list[Proposal], on_job: object = None) -> list[WriteResult]:
+    def refuse(proposals: list[Proposal], on_job: object = None, between_batches: object = None) -> list[WriteResult]:
         return [WriteResult(ticket_id=p.ticket_id, status="failed", error="RecordInvalid") for p in proposals]
 
     gateway.write_decisions = refuse  # type: ignore[method-assign,assignment]
@@ -272,7 +272,7 @@ def test_abandoned_writes_are_not_proposed_again_until_the_ticket_changes(commop
     gateway = FakeGateway([application(1)])
     ports = make_ports(gateway, journal)
 
-    def refuse(proposals: list[Proposal], on_job: object = None) -> list[WriteResult]:
+    def refuse(proposals: list[Proposal], on_job: object = None, between_batches: object = None) -> list[WriteResult]:
         return [WriteResult(ticket_id=p.ticket_id, status="failed", error="RecordInvalid") for p in proposals]
 
     real = gateway.write_decisions
