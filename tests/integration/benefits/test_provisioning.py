@@ -442,3 +442,19 @@ def test_a_provision_killed_while_calling_the_service_is_marked_written_first(tm
     assert resume_provisions(ports, History()) == 1  # finished without asking the journal again
     done = store.provision(key_of(proposal))
     assert done is not None and done.state == ProvisionState.DONE
+
+
+def test_each_provision_calls_its_own_programs_service(tmp_path: Path, store: SqliteBenefits) -> None:
+    asked: list[str] = []
+    service = Service("SUB-P")
+
+    def webhook(program: str) -> Service:
+        asked.append(program)
+        return service
+
+    ports = BenefitPorts(settings=settings(tmp_path, "webhook"), store=store, clock=lambda: NOW, webhook=webhook,
+                         set_fields=lambda ticket, values: None)
+    proposal = qualify(11)
+    ready, _ = prepare_benefits(ports, [proposal], {})
+    finish_provisions(ports, ready, written(proposal))
+    assert asked == ["education"] and len(service.calls) == 1
