@@ -28,15 +28,29 @@ APPLICATIONS = 6
 DECISION_FIELD = load_settings().fields["commops_decision"]
 ARGS = ("--quiet", "triage", "--offline", "--apply", "--unattended")
 
-JournalEnv = Callable[[str, Path], dict[str, str]]
+JournalEnv = Callable[[str, Path, SandboxServer], dict[str, str]]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def journal_env(request: pytest.FixtureRequest) -> JournalEnv:
-    """The environment that gives host ``name`` (state in ``home``) its journal: ``sqlite`` = the embedded
-    journal under each host's own COMMOPS_HOME."""
-    assert request.param == "sqlite"
-    return lambda _name, _home: {}
+    """The environment that gives host ``name`` (state in ``home``) its journal on ``account``: ``sqlite`` =
+    the embedded journal under each host's own COMMOPS_HOME; ``postgresql`` = one journal both hosts share on
+    a real PostgreSQL server (a schema per account, as a journal belongs to one account), where the shared
+    journal's advisory lock guards the writers too."""
+    if request.param == "sqlite":
+        return lambda _name, _home, _account: {}
+    from commops.journal.postgres import migrate
+
+    new_schema = request.getfixturevalue("postgres_schemas")
+    shared: dict[str, str] = {}
+
+    def env(_name: str, _home: Path, account: SandboxServer) -> dict[str, str]:
+        if account.url not in shared:
+            shared[account.url] = new_schema()
+            migrate(shared[account.url])
+        return {"COMMOPS_JOURNAL_URL": shared[account.url]}
+
+    return env
 
 
 def _account_env(server: SandboxServer) -> dict[str, str]:
@@ -84,7 +98,8 @@ def test_two_hosts_started_together_never_write_a_ticket_twice(
         first, second = ("a", "b") if chance.random() < 0.5 else ("b", "a")
         processes: dict[str, subprocess.Popen[str]] = {}
         for name in (first, second):
-            env = {"COMMOPS_HOME": str(homes[name]), **_account_env(server), **journal_env(name, homes[name])}
+            env = {"COMMOPS_HOME": str(homes[name]), **_account_env(server),
+                   **journal_env(name, homes[name], server)}
             processes[name] = commops_process(*ARGS, env=env)
             if name == first:
                 time.sleep(offset)
@@ -95,7 +110,9 @@ def test_two_hosts_started_together_never_write_a_ticket_twice(
         for name, (code, _out, err) in answers.items():
             if code == 13:  # the loser names the holder: the other process, by pid and run id
                 other = processes["b" if name == "a" else "a"]
-                assert re.search(rf"holds this account's lease: run \S+ \(pid {other.pid} on ", err), err
+                # the lease, or (a shared journal) its advisory lock, whichever the loser met first
+                assert re.search(rf"holds this account's lease: run \S+ \(pid {other.pid} on "
+                                 rf"|advisory lock: commops unattended run \S+:{other.pid}\b", err), err
                 lost_rounds += 1
         twice = {t: n for t in tickets if (n := _commops_comments(server, t)) > 1}
         assert twice == {}, (round_number, offset, answers)
