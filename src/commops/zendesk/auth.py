@@ -190,7 +190,7 @@ def _token_error(status: int, data: dict[str, Any], what: str, base_url: str) ->
                                   status=status, hint="run `commops auth login` again")
     if error == "invalid_scope":
         return ScopeError(f"Zendesk refused the requested scopes while {what} ({detail})", status=status,
-                          hint="set zendesk.scope to scopes such as \"read write\" or \"tickets:read tickets:write\"")
+                          hint="set zendesk.scope to scopes such as \"read write\" or \"read tickets:write\"")
     return AuthError(f"Zendesk's token endpoint answered {status} while {what} ({detail})", status=status)
 
 
@@ -254,6 +254,23 @@ class ZendeskAuth(AuthBase):
             f"the OAuth token lacks the scope {action!r} (or {resource}:{action}) that writing decisions needs; "
             f"it has: {', '.join(sorted(granted)) or 'none'} — nothing was written",
             hint="set zendesk.scope to \"read write\" (or add tickets:write) and sign in again",
+        )
+
+    def require_audits(self) -> None:
+        """Raise :class:`ScopeError` unless the token has the global ``read`` scope.
+
+        After its ``update_many`` jobs commops reads ``/ticket_audits`` to catch an edit that landed in the
+        job's window; Zendesk serves that endpoint to ``read`` only (``tickets:read`` is not enough), and a
+        write whose window cannot be checked must not start.
+        """
+        granted = self.scopes()
+        if granted is None or "read" in granted:
+            return
+        raise ScopeError(
+            "the OAuth token lacks the global scope 'read' that checking ticket audits after a write needs "
+            f"(tickets:read does not reach them); it has: {', '.join(sorted(granted)) or 'none'} — nothing "
+            "was written",
+            hint="set zendesk.scope to \"read write\" (or add read) and sign in again",
         )
 
     def describe(self) -> dict[str, Any]:

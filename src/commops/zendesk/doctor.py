@@ -93,6 +93,9 @@ def _auth(gateway: ZendeskGateway) -> Check:
                      "switch to an OAuth client, docs/configuration.md)")
     if scopes is not None and not {"write", "tickets:write"} & set(scopes):
         return Check("auth", False, f"{detail}: cannot write tickets", "ask for the scope \"read write\"")
+    if scopes is not None and "read" not in scopes:
+        return Check("auth", False, f"{detail}: cannot read ticket audits, which checking a write needs",
+                     "ask for the scope \"read write\" (tickets:read does not reach /ticket_audits)")
     return Check("auth", True, detail)
 
 

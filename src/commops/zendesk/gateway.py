@@ -102,11 +102,12 @@ class ZendeskGateway:
     # -- credentials --------------------------------------------------------------------------------
 
     def check_write_access(self) -> None:
-        """Raise ScopeError before the first write when the token cannot write tickets."""
+        """Raise ScopeError before the first write when the token cannot write tickets or read their audits."""
         if isinstance(self.auth, BearerAuth):
             self.auth.learn(self.session)
         try:
             self.auth.require("write", "tickets")
+            self.auth.require_audits()
         except ZendeskError:
             raise
         except Exception as exc:  # requests failures while learning a bearer token's scopes

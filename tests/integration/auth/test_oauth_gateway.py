@@ -154,6 +154,35 @@ def test_read_only_scope_is_refused_before_the_first_write(
     assert set(written(sandbox).values()) == {0}
 
 
+def test_resource_scopes_without_global_read_are_refused_before_the_first_write(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tickets:read does not reach /ticket_audits, which the after-write window check reads: such a token
+    # could send the jobs but never check them, so it must stop before anything is journaled or sent.
+    sandbox.store.load(applicants(3))
+    with oauth_gateway(sandbox.url, monkeypatch, scope="tickets:read tickets:write users:read macros:read") as gw:
+        todo = proposals(gw)
+        with pytest.raises(ScopeError) as caught:
+            gw.write_decisions(todo)
+    assert "global scope 'read'" in caught.value.message and caught.value.exit_code == 5
+    assert not [r for r in sandbox.request_log() if r[0] == "PUT"]
+    assert set(written(sandbox).values()) == {0}
+
+
+def test_the_sandbox_serves_ticket_audits_to_global_read_only(sandbox: SandboxServer) -> None:
+    def token(scope: str) -> str:
+        answer = requests.post(f"{sandbox.url}/oauth/tokens", json={
+            "grant_type": "client_credentials", "client_id": "commops-sandbox",
+            "client_secret": "sandbox-client-secret", "scope": scope}, timeout=10)
+        return str(answer.json()["access_token"])
+
+    url = f"{sandbox.url}/api/v2/ticket_audits.json"
+    narrow = requests.get(url, headers={"Authorization": f"Bearer {token('tickets:read')}"}, timeout=10)
+    assert narrow.status_code == 403
+    wide = requests.get(url, headers={"Authorization": f"Bearer {token('read')}"}, timeout=10)
+    assert wide.status_code == 200 and "audits" in wide.json()
+
+
 def test_the_sandbox_enforces_scopes_in_zendesks_body(sandbox: SandboxServer) -> None:
     token = requests.post(f"{sandbox.url}/oauth/tokens", json={
         "grant_type": "client_credentials", "client_id": "commops-sandbox",
@@ -207,3 +236,12 @@ def test_secrets_never_reach_repr_or_settings_dump(monkeypatch: pytest.MonkeyPat
     assert "hush-hush" not in repr(settings) and "hush-hush" not in settings.model_dump_json()
     with ZendeskGateway(settings) as gw:
         assert "hush-hush" not in repr(gw.auth) and gw.auth.mode == "oauth-client"
+
+
+def test_doctor_names_the_missing_global_read(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from commops.zendesk import check_account
+
+    with oauth_gateway(sandbox.url, monkeypatch, scope="tickets:read tickets:write users:read macros:read") as gw:
+        checks = {c.name: c for c in check_account(gw, gw.settings, [])}
+    assert not checks["auth"].ok and "cannot read ticket audits" in checks["auth"].detail
+    assert checks["auth"].fix and "read write" in checks["auth"].fix

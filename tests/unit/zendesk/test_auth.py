@@ -109,6 +109,12 @@ def test_a_read_only_token_cannot_write() -> None:
         hook.require("write")
     resource, _ = client_auth([0.0], scopes="tickets:read tickets:write")
     resource.require("write", "tickets")
+    with pytest.raises(ScopeError, match="global scope 'read'"):
+        resource.require_audits()
+    hook.require_audits()
+    wide, _ = client_auth([0.0], scopes="read tickets:write")
+    wide.require("write", "tickets")
+    wide.require_audits()
 
 
 def test_an_api_token_warns_once_per_run_with_the_end_date(monkeypatch: pytest.MonkeyPatch) -> None:
