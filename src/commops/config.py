@@ -171,8 +171,11 @@ def _check_holiday_region(country: str, subdivision: str) -> None:
             raise ValueError("holiday_subdivision needs a holiday_country")
         return
     import holidays  # only when settings are loaded: `commops --help` does not pay for it
+    from holidays.registry import EntityLoader
 
-    supported: dict[str, list[str]] = holidays.list_supported_countries()
+    # The registry's codes, not list_supported_countries(): that imports all 250 country modules (8 MB
+    # held for the run) to list their subdivisions; only the configured country's are needed.
+    supported = list(EntityLoader.get_country_codes())
     if country not in supported:
         from difflib import get_close_matches
 
@@ -182,8 +185,9 @@ def _check_holiday_region(country: str, subdivision: str) -> None:
             f"holiday_country {country!r} is not a country code the holidays package knows{suggestion}; "
             'use an ISO 3166 code such as "US", "GB" or "DE", or "" for weekends only'
         )
-    if subdivision and subdivision not in supported[country]:
-        known = ", ".join(supported[country][:12]) + (", ..." if len(supported[country]) > 12 else "")
+    subdivisions: list[str] = list(getattr(holidays, country).subdivisions) if subdivision else []
+    if subdivision and subdivision not in subdivisions:
+        known = ", ".join(subdivisions[:12]) + (", ..." if len(subdivisions) > 12 else "")
         raise ValueError(
             f"holiday_subdivision {subdivision!r} is not a subdivision of {country}"
             + (f"; one of: {known}" if known else f"; {country} has none")

