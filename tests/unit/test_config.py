@@ -49,3 +49,30 @@ def test_statuses_map_only_writing_outcomes(tmp_path: Path) -> None:
     path.write_text('[statuses]\nmanual = "Open"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="'manual'"):
         load_settings(path)
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ('holiday_country = "XX"', "not a country code the holidays package knows"),
+        ('holiday_country = "USA "', "did you mean"),
+        ('holiday_country = "US"\nholiday_subdivision = "ZZ"', "not a subdivision of US; one of: AK, AL"),
+        ('holiday_country = "MT"\nholiday_subdivision = "X"', "not a subdivision of MT; MT has none"),
+    ],
+)
+def test_holiday_region_is_checked(tmp_path: Path, section: str, message: str) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[sla]\n{section}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(cfg)
+
+
+def test_holiday_region_check_loads_only_the_configured_country() -> None:
+    """Loading settings must not import every country module of holidays (8 MB held for the run)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom commops.config import load_settings\nload_settings()\n"
+            "print(sum(1 for m in sys.modules if m.startswith('holidays.countries.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout) <= 2

